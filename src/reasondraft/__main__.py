@@ -1,0 +1,5 @@
+"""``python -m reasondraft``."""
+
+from reasondraft.cli import main
+
+main()

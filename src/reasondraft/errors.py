@@ -1,0 +1,15 @@
+"""The one error type for bad input.
+
+Every problem a user can fix (a missing file, broken JSON, an unknown commit, a diff that
+does not apply) is raised as :class:`InputError` with a one-line message that names the
+file, line or key. The CLI prints that line and exits with status 2; library callers catch
+one type.
+"""
+
+
+class InputError(Exception):
+    """Input that cannot be used as given; the message is one line meant for a person."""
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)

@@ -1,0 +1,103 @@
+"""Reading and writing files: the one place that touches the file system for content.
+
+Reads turn OS and decoding errors into :class:`InputError`; writes are atomic (a temp file
+in the same directory, fsync, rename), so a crash or Ctrl-C never leaves half a file and a
+concurrent reader sees either the old or the new content.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from reasondraft.errors import InputError
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a whole file, or raise InputError naming it."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", where=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", where=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+
+
+def decode_utf8(data: bytes, where: str) -> str:
+    """Decode strict UTF-8 (a BOM is dropped), naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
+                         where=where) from None
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file; binary or non-UTF-8 content is an InputError."""
+    data = read_bytes(path)
+    if b"\0" in data[:8192]:
+        raise InputError("binary file, expected text", where=str(path))
+    return decode_utf8(data, str(path))
+
+
+def parse_json(text: str, where: str) -> Any:
+    """Parse JSON text; a syntax error names the line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                         where=where) from None
+
+
+def read_json(path: Path) -> Any:
+    """Read one JSON document from a file."""
+    text = read_text(path)
+    if not text.strip():
+        raise InputError("empty file, expected JSON", where=str(path))
+    return parse_json(text, str(path))
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """Yield (line number, value) for each non-blank line of a JSONL file, streaming.
+
+    A broken line raises InputError naming that line, so callers that only want one row
+    can stop before reaching damage further down.
+    """
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputError("file not found", where=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            where = f"{path}:{number}"
+            yield number, parse_json(decode_utf8(raw, where), where)
+
+
+def atomic_write(path: Path, content: str | bytes) -> None:
+    """Write a file atomically: temp file in the same directory, fsync, rename.
+
+    Text is written as UTF-8 with the newlines exactly as given.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,115 @@
+"""Task: one instance with its diff, repository view and (optionally) trajectory.
+
+Loaded from a task folder (``task.json``, ``patch.diff``, ``trajectory.*``; see DESIGN.md)
+or from explicit paths. Which diff the task explains, in order: an explicit ``--patch FILE``,
+the folder's ``patch.diff``, the instance's ``patch`` field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reasondraft.diff import Patch, parse_diff
+from reasondraft.errors import InputError
+from reasondraft.files import read_text
+from reasondraft.instance import Instance, load_instance
+from reasondraft.repo import GitRepo, RepoView
+
+TASK_FILE = "task.json"
+PATCH_FILE = "patch.diff"
+
+
+@dataclass
+class Task:
+    """Everything known about one task; ``patch_source`` says where the diff came from."""
+
+    instance: Instance
+    patch: Patch
+    patch_source: str
+    view: RepoView
+    folder: Path | None = None
+
+    @property
+    def instance_id(self) -> str:
+        return self.instance.instance_id
+
+
+def find_repo(repos: Path, repo_name: str) -> Path:
+    """The clone of ``owner/name`` under ``repos``: ``owner__name`` or ``owner/name``."""
+    if not repo_name:
+        raise InputError("instance has no 'repo' key, so --repos cannot find its clone")
+    owner_name = repo_name.strip("/")
+    candidates = [repos / owner_name.replace("/", "__"), repos / owner_name,
+                  repos / f"{owner_name.replace('/', '__')}.git", repos / f"{owner_name}.git"]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise InputError(f"no clone of {owner_name} (looked for {candidates[0].name} and "
+                     f"{owner_name})", where=str(repos))
+
+
+def resolve_repo_path(instance: Instance, repo: Path | None, repos: Path | None,
+                      hint: str | None = None) -> Path:
+    """The repository to read: ``--repo``, else ``--repos`` + instance.repo, else a hint."""
+    if repo is not None:
+        return repo
+    if repos is not None:
+        return find_repo(repos, instance.repo)
+    if hint:
+        return Path(hint)
+    raise InputError(f"no repository for {instance.instance_id}: pass --repo DIR or --repos DIR")
+
+
+def load_patch(instance: Instance, folder: Path | None, patch: Path | None) -> tuple[Patch, str]:
+    """The diff the task explains and where it came from."""
+    if patch is not None:
+        return parse_diff(read_text(patch), source=str(patch)), f"file:{patch}"
+    if folder is not None and (folder / PATCH_FILE).is_file():
+        path = folder / PATCH_FILE
+        return parse_diff(read_text(path), source=str(path)), "folder"
+    if instance.patch.strip():
+        return parse_diff(instance.patch, source=f"{instance.instance_id}: key 'patch'"), "gold"
+    raise InputError(f"no diff for {instance.instance_id}: no --patch, no {PATCH_FILE} and "
+                     "the instance has no 'patch'")
+
+
+def load_task(folder: Path | None = None, *, instance: Path | None = None,
+              instance_id: str | None = None, patch: Path | None = None,
+              repo: Path | None = None, repos: Path | None = None,
+              repo_hint: str | None = None) -> Task:
+    """Load a task from a folder and/or explicit paths; the diff must apply at the base."""
+    if folder is not None and not folder.is_dir():
+        raise InputError("not a task folder", where=str(folder))
+    source = instance or folder
+    if source is None:
+        raise InputError("no task: give a task folder or --instance FILE")
+    inst = load_instance(source, instance_id)
+    if not inst.base_commit:
+        raise InputError(f"key 'base_commit' is missing or empty for {inst.instance_id}",
+                         where=str(source))
+    the_patch, patch_source = load_patch(inst, folder, patch)
+    view = RepoView(GitRepo(resolve_repo_path(inst, repo, repos, repo_hint)), inst.base_commit,
+                    the_patch)
+    view.check_patch()
+    return Task(instance=inst, patch=the_patch, patch_source=patch_source, view=view,
+                folder=folder)
+
+
+def summarize(task: Task) -> dict[str, object]:
+    """A JSON-ready summary of a loaded task (what ``reasondraft task --json`` prints)."""
+    inst = task.instance
+    return {
+        "instance_id": inst.instance_id,
+        "repo": inst.repo,
+        "base_commit": task.view.base_commit,
+        "repo_path": str(task.view.git.path),
+        "patch_source": task.patch_source,
+        "fail_to_pass": inst.FAIL_TO_PASS,
+        "pass_to_pass": len(inst.PASS_TO_PASS),
+        "files": [
+            {"path": f.path, "old_path": f.old_path, "status": f.status, "binary": f.binary,
+             "hunks": len(f.hunks), "added": f.added_lines, "removed": f.removed_lines}
+            for f in task.patch
+        ],
+    }
