@@ -18,22 +18,23 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from reasondraft import __version__
-from reasondraft.errors import InputError
+from reasondraft.errors import InputError, ModelError
 
 console = Console()
 err_console = Console(stderr=True)
 
 
 class Group(TyperGroup):
-    """Turns InputError from any command into one line on stderr and exit 2."""
+    """One line on stderr instead of a traceback: exit 2 for bad input (InputError),
+    exit 1 for a model that failed (ModelError)."""
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except InputError as exc:
+        except (InputError, ModelError) as exc:
             err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False,
                               soft_wrap=True)
-            raise SystemExit(2) from None
+            raise SystemExit(2 if isinstance(exc, InputError) else 1) from None
 
 
 app = typer.Typer(

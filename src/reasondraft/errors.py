@@ -13,3 +13,8 @@ class InputError(Exception):
     def __init__(self, message: str, *, where: str | None = None) -> None:
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class ModelError(Exception):
+    """The model could not produce an answer (transport faults exhausted, a refusal, an
+    answer that never parsed); the message is one line naming the model and the cause."""

@@ -101,3 +101,10 @@ def atomic_write(path: Path, content: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def append_jsonl(path: Path, record: Any) -> None:
+    """Append one JSON line (logs only: appends of one short line are atomic enough)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")

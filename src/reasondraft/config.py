@@ -1,0 +1,106 @@
+"""Settings for drafting: each value comes from a flag, else ``REASONDRAFT_<NAME>``, else
+``reasondraft.toml`` / ``[tool.reasondraft]`` in pyproject.toml (current directory), else a
+built-in default. ``reasondraft config`` shows every value and where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reasondraft.errors import InputError
+from reasondraft.files import read_text
+
+
+def _state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "reasondraft"
+
+
+def _positive_int(value: Any) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+@dataclass(frozen=True)
+class Spec:
+    default: Any
+    parse: Callable[[Any], Any]
+    help: str
+
+
+SPECS: dict[str, Spec] = {
+    "model": Spec(None, _text, "litellm model string, e.g. openai/gpt-4o or fixture/example"),
+    "api_base": Spec(None, _text, "base URL of an OpenAI-compatible server"),
+    "max_input_tokens": Spec(32_000, _positive_int, "token budget of the packed prompt"),
+    "max_repairs": Spec(2, _positive_int, "re-asks with verifier findings before giving up"),
+    "out": Spec("drafts", _text, "where task folders are written"),
+    "log": Spec(str(_state_dir() / "llm-calls.jsonl"), _text, "audit log of every LLM call"),
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    value: Any
+    source: str
+
+
+def _file_settings(cwd: Path) -> tuple[dict[str, Any], str]:
+    own = cwd / "reasondraft.toml"
+    if own.is_file():
+        return _toml(own), str(own)
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        section = _toml(pyproject).get("tool", {}).get("reasondraft", {})
+        return section, f"{pyproject} [tool.reasondraft]"
+    return {}, ""
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(read_text(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML: {exc}", where=str(path)) from None
+
+
+def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,
+                  cwd: Path | None = None) -> dict[str, Setting]:
+    """Every setting with its effective value and source; a bad value names its source."""
+    flags = flags or {}
+    env = os.environ if env is None else env
+    from_file, file_source = _file_settings(cwd or Path.cwd())
+    unknown = set(from_file) - set(SPECS)
+    if unknown:
+        raise InputError(f"unknown setting '{sorted(unknown)[0]}' (known: {', '.join(SPECS)})",
+                         where=file_source)
+    settings = {}
+    for name, spec in SPECS.items():
+        env_name = f"REASONDRAFT_{name.upper()}"
+        if flags.get(name) is not None:
+            raw, source = flags[name], f"--{name.replace('_', '-')}"
+        elif env.get(env_name):
+            raw, source = env[env_name], env_name
+        elif name in from_file:
+            raw, source = from_file[name], file_source
+        else:
+            settings[name] = Setting(name, spec.default, "default")
+            continue
+        try:
+            value = spec.parse(raw)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"setting '{name}' = {raw!r}: {exc}", where=source) from None
+        settings[name] = Setting(name, value, source)
+    return settings

@@ -1,0 +1,143 @@
+"""The LLM client over the real litellm -> instructor path: a local HTTP server and the
+fixture provider; no network, no API key."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import BaseModel, field_validator
+
+from reasondraft.draft.llm import LLMClient, RetryPolicy
+from reasondraft.draft.local_server import LocalServer, Reply
+from reasondraft.errors import ModelError
+
+FAST = RetryPolicy(attempts=3, initial=0.01, max_wait=0.05)
+
+
+class Answer(BaseModel):
+    value: int
+
+    @field_validator("value")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("value must be positive")
+        return value
+
+
+def client(server: LocalServer, **kwargs) -> LLMClient:
+    sleeps: list[float] = []
+    llm = LLMClient("openai/local-test", api_base=server.url, retry=FAST,
+                    sleep=sleeps.append, **kwargs)
+    llm.sleeps = sleeps  # type: ignore[attr-defined]
+    return llm
+
+
+def ask(llm: LLMClient, repairs: int = 1) -> Answer:
+    return llm.structured([{"role": "user", "content": "give a value"}], Answer,
+                          max_repairs=repairs)
+
+
+@pytest.fixture(autouse=True)
+def _api_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+
+
+def test_tool_call_answer() -> None:
+    with LocalServer([Reply(answer={"value": 7})]) as server:
+        assert ask(client(server)).value == 7
+        assert server.requests[0]["tools"][0]["function"]["name"] == "Answer"
+
+
+def test_json_mode_answer() -> None:
+    import instructor
+
+    with LocalServer([Reply(answer={"value": 8})]) as server:
+        llm = client(server)
+        raw = instructor.from_litellm(llm._complete, mode=instructor.Mode.JSON)
+        result = raw.chat.completions.create(model=llm.model, response_model=Answer,
+                                             messages=[{"role": "user", "content": "v"}])
+        assert result.value == 8 and "tools" not in server.requests[0]
+        assert llm.usage.calls == 1 and llm.usage.answers == [{"value": 8}]
+
+
+def test_429_with_retry_after_then_200() -> None:
+    replies = [Reply(status=429, headers={"retry-after": "0.02"}), Reply(answer={"value": 1})]
+    with LocalServer(replies) as server:
+        llm = client(server)
+        assert ask(llm).value == 1
+        assert len(server.requests) == 2
+        assert llm.sleeps == [0.02]  # type: ignore[attr-defined]
+
+
+def test_500_every_time_fails_with_one_line_after_bounded_attempts() -> None:
+    with LocalServer([Reply(status=500)]) as server:
+        with pytest.raises(ModelError, match=r"openai/local-test: gave up after 3 attempts: "
+                                             r"InternalServerError \(500\)"):
+            ask(client(server))
+        assert len(server.requests) == 3  # no hidden retry layers in litellm or openai
+
+
+def test_400_is_not_retried() -> None:
+    with LocalServer([Reply(status=400)]) as server:
+        with pytest.raises(ModelError, match="BadRequestError"):
+            ask(client(server))
+        assert len(server.requests) == 1
+
+
+def test_connection_refused_is_a_clear_error() -> None:
+    server = LocalServer([Reply()])
+    url = server.url
+    server.httpd.server_close()
+    llm = LLMClient("openai/local-test", api_base=url, retry=FAST, sleep=lambda s: None)
+    with pytest.raises(ModelError, match=r"gave up after 3 attempts: .*Connection error"):
+        ask(llm)
+
+
+def test_invalid_json_is_repaired_then_accepted() -> None:
+    with LocalServer([Reply(answer="{not json"), Reply(answer={"value": 2})]) as server:
+        llm = client(server)
+        assert ask(llm, repairs=1).value == 2
+        assert llm.usage.calls == 2
+        assert server.requests[1]["messages"][-1]["role"] == "tool"  # the re-ask
+
+
+def test_validation_failure_reasks_with_the_error() -> None:
+    with LocalServer([Reply(answer={"value": -1}), Reply(answer={"value": 4})]) as server:
+        assert ask(client(server), repairs=1).value == 4
+        reask = json.dumps(server.requests[1]["messages"])
+        assert "value must be positive" in reask
+
+
+def test_cut_off_at_max_tokens_is_one_clear_error() -> None:
+    with LocalServer([Reply(answer='{"val', finish_reason="length")]) as server, \
+            pytest.raises(ModelError, match="cut off at the token limit"):
+        ask(client(server), repairs=1)
+
+
+def test_audit_log_has_every_call_and_no_key(tmp_path) -> None:
+    log = tmp_path / "calls.jsonl"
+    with LocalServer([Reply(status=429), Reply(answer={"value": 3})]) as server:
+        ask(client(server, log=log))
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["error"] is None for r in records] == [False, True]
+    assert records[1]["answer"] == {"value": 3}
+    assert records[1]["messages"][0]["content"] == "give a value"
+    assert "sk-test" not in log.read_text()
+
+
+def test_fixture_provider_replays_a_repair(tmp_path) -> None:
+    recording = tmp_path / "rec.json"
+    recording.write_text(json.dumps({"recordings": [
+        {"match": "give", "answers": [{"value": -5}, {"value": 5}]}]}))
+    llm = LLMClient(f"fixture/{recording}", retry=FAST)
+    assert ask(llm).value == 5
+    assert llm.usage.calls == 2 and llm.usage.cost is None
+
+
+def test_fixture_replay_miss_says_how_to_record(tmp_path) -> None:
+    recording = tmp_path / "rec.json"
+    recording.write_text(json.dumps({"recordings": [{"match": "other task", "answers": []}]}))
+    with pytest.raises(ModelError, match=r"no recorded answer for this task: record one with"):
+        ask(LLMClient(f"fixture/{recording}", retry=FAST))
