@@ -89,10 +89,11 @@ class FileDiff(BaseModel):
 
 
 class Patch(BaseModel):
-    """A whole diff: its files in order, and where it came from (for messages)."""
+    """A whole diff: its files in order, its text as given, and where it came from."""
 
     source: str = "diff"
     files: list[FileDiff]
+    text: str = ""
 
     def __iter__(self) -> Iterator[FileDiff]:  # type: ignore[override]
         return iter(self.files)
@@ -176,7 +177,7 @@ def parse_diff(text: str, source: str = "diff") -> Patch:
             binary=pf.is_binary_file,
             hunks=[_hunk(i, h) for i, h in enumerate(pf, start=1)],
         ))
-    return Patch(source=source, files=files)
+    return Patch(source=source, files=files, text=text)
 
 
 def split_lines(text: str) -> list[str]:

@@ -33,6 +33,11 @@ from reasondraft.files import append_jsonl
 
 litellm = litellm_module()
 
+
+class NoValidAnswer(ModelError):
+    """Every attempt answered, but none passed validation (the last error says why)."""
+
+
 T = TypeVar("T", bound=BaseModel)
 
 TRANSIENT = (litellm.RateLimitError, litellm.InternalServerError,
@@ -190,7 +195,7 @@ class LLMClient:
             raise ModelError(f"{self.model}: the answer was cut off at the token limit "
                              "(finish_reason=length); raise the model's max tokens") from None
         except InstructorRetryException as exc:
-            raise ModelError(self._failure(exc, max_repairs)) from None
+            raise self._failure(exc, max_repairs) from None
         except TRANSIENT as exc:
             raise ModelError(f"{self.model}: gave up after {self.retry.attempts} attempts: "
                              f"{describe(exc)}") from None
@@ -201,17 +206,18 @@ class LLMClient:
                 raise ModelError(f"{self.model}: {describe(exc)}") from None
             raise
 
-    def _failure(self, exc: InstructorRetryException, max_repairs: int) -> str:
+    def _failure(self, exc: InstructorRetryException, max_repairs: int) -> ModelError:
         cause = exc.__cause__
         if isinstance(cause, TRANSIENT):
-            return f"{self.model}: gave up after {self.retry.attempts} attempts: " \
-                   f"{describe(cause)}"
+            return ModelError(f"{self.model}: gave up after {self.retry.attempts} attempts: "
+                              f"{describe(cause)}")
         if cause is not None and type(cause).__module__.startswith(("litellm", "openai")):
-            return f"{self.model}: {describe(cause)}"
+            return ModelError(f"{self.model}: {describe(cause)}")
         attempts = getattr(exc, "failed_attempts", None) or []
         last_error = attempts[-1].exception if attempts else exc
         detail = _first_error(last_error)
-        return f"{self.model}: no valid answer after {max_repairs + 1} attempt(s): {detail}"
+        return NoValidAnswer(f"{self.model}: no valid answer after {max_repairs + 1} "
+                             f"attempt(s): {detail}")
 
 
 def _first_error(exc: BaseException) -> str:

@@ -1,0 +1,285 @@
+"""Context packing: everything the model needs, with line numbers, under a token budget.
+
+Sections: the problem statement; the diff with base and patched line numbers; for each hunk
+its enclosing function or class (base, and after the diff) with line numbers; the failing
+tests and the test patch; the trajectory condensed step by step with its step numbers.
+
+The trajectory is condensed in levels (shorter thoughts, observations cut head and tail
+with an "N lines omitted" marker, repeated file views collapsed) until the prompt fits;
+every action is kept at every level. If even the barest trajectory does not fit, whole
+sections are dropped in a fixed order. The result records the level and what was dropped.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reasondraft.diff import Hunk, Patch, parse_diff
+from reasondraft.errors import InputError
+from reasondraft.instance import Instance
+from reasondraft.repo import RepoView, Rev
+from reasondraft.trajectory import Step, StepKind, Trajectory
+
+Counter = Callable[[str], int]
+
+MAX_CODE_LINES = 120
+WINDOW = 12
+
+
+@dataclass(frozen=True)
+class Level:
+    """How much of each trajectory step to keep."""
+
+    thought_chars: int
+    head: int
+    tail: int
+    action_chars: int = 400
+
+
+LEVELS = [Level(600, 24, 8), Level(300, 10, 4), Level(120, 3, 1), Level(0, 1, 0),
+          Level(0, 0, 0, 200), Level(0, 0, 0, 80)]
+DROP_ORDER = ["code_after", "code_before", "test_patch", "pass_to_pass", "problem_tail"]
+
+
+@dataclass
+class Packed:
+    """The packed sections (name -> text) and how they were made to fit."""
+
+    sections: dict[str, str]
+    tokens: int
+    budget: int
+    level: int | None
+    dropped: list[str] = field(default_factory=list)
+    section_tokens: dict[str, int] = field(default_factory=dict)
+
+    def provenance(self) -> dict[str, Any]:
+        return {"budget": self.budget, "tokens": self.tokens, "trajectory_level": self.level,
+                "dropped": self.dropped, "section_tokens": self.section_tokens}
+
+
+# -- diff and code -----------------------------------------------------------------------
+
+def number_hunk(hunk: Hunk) -> str:
+    """A hunk with old and new line numbers in two columns."""
+    lines = [f"{hunk.header} {hunk.section}".rstrip()]
+    for line in hunk.lines:
+        old = "" if line.old_no is None else str(line.old_no)
+        new = "" if line.new_no is None else str(line.new_no)
+        text = line.text.rstrip("\r\n")
+        lines.append(f"{old:>5} {new:>5} {line.kind} {text}")
+    return "\n".join(lines)
+
+
+def render_diff(patch: Patch) -> str:
+    """The diff, file by file, each hunk numbered on both sides (base | patched)."""
+    parts = []
+    for diff in patch:
+        name = diff.path if diff.status != "renamed" else f"{diff.old_path} -> {diff.new_path}"
+        parts.append(f"### {name} ({diff.status})\n  base patched")
+        parts.extend(number_hunk(h) for h in diff.hunks)
+        if diff.binary:
+            parts.append("(binary file)")
+    return "\n".join(parts)
+
+
+def numbered(lines: tuple[str, ...], start: int, end: int) -> str:
+    """Lines start..end (1-based, inclusive) with their numbers, capped in length."""
+    end = min(end, len(lines), start + MAX_CODE_LINES - 1)
+    return "\n".join(f"{n:>5}  {lines[n - 1]}" for n in range(max(1, start), end + 1))
+
+
+def enclosing(source: str, first: int, last: int) -> tuple[int, int, str] | None:
+    """The innermost def/class around lines first..last, decorators included."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    best: tuple[int, int, str] | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            end = node.end_lineno or node.lineno
+            if start <= first and last <= end and (best is None or end - start < best[1] - best[0]):
+                best = (start, end, node.name)
+    return best
+
+
+def code_block(view: RepoView, path: str, rev: Rev, first: int, last: int) -> str | None:
+    """The enclosing definition (Python) or a window of lines around first..last."""
+    found = view.read(path, rev)
+    if found is None or found.binary:
+        return None
+    span = enclosing(found.text, first, last) if path.endswith(".py") else None
+    start, end, name = span if span else (first - WINDOW, last + WINDOW, "")
+    label = f"{path} @{rev.value}" + (f" — {name}" if name else "") + f" (lines {max(1, start)}-"\
+        f"{min(end, len(found.lines))})"
+    return f"#### {label}\n{numbered(found.lines, start, end)}"
+
+
+def hunk_span(hunk: Hunk, side: str) -> tuple[int, int]:
+    """Lines a hunk changes on one side; for a pure insertion, the lines around it."""
+    changed = hunk.changed_range(side)  # type: ignore[arg-type]
+    if changed:
+        return changed
+    start = hunk.old_start if side == "old" else hunk.new_start
+    return max(1, start), max(1, start)
+
+
+def render_code(view: RepoView, patch: Patch, rev: Rev) -> str:
+    """Enclosing code of every hunk on one side of the diff, each block once."""
+    blocks: list[str] = []
+    for diff in patch:
+        path = diff.old_path if rev is Rev.BASE else diff.new_path
+        if path is None or diff.binary:
+            continue
+        for hunk in diff.hunks:
+            first, last = hunk_span(hunk, "old" if rev is Rev.BASE else "new")
+            block = code_block(view, path, rev, first, last)
+            if block and block not in blocks:
+                blocks.append(block)
+    return "\n\n".join(blocks)
+
+
+# -- tests -------------------------------------------------------------------------------
+
+def render_test_ids(instance: Instance, with_pass_to_pass: bool) -> str:
+    lines = ["FAIL_TO_PASS (fail before the fix, pass after):"]
+    lines += [f"- {t}" for t in instance.FAIL_TO_PASS] or ["- (none listed)"]
+    if instance.PASS_TO_PASS:
+        if with_pass_to_pass:
+            shown = instance.PASS_TO_PASS[:30]
+            lines.append(f"PASS_TO_PASS ({len(instance.PASS_TO_PASS)} tests, pass before and "
+                         "after):")
+            lines += [f"- {t}" for t in shown]
+            if len(instance.PASS_TO_PASS) > len(shown):
+                lines.append(f"- ... {len(instance.PASS_TO_PASS) - len(shown)} more")
+        else:
+            lines.append(f"PASS_TO_PASS: {len(instance.PASS_TO_PASS)} tests (list omitted)")
+    return "\n".join(lines)
+
+
+def render_test_patch(instance: Instance) -> str:
+    if not instance.test_patch.strip():
+        return ""
+    try:
+        patch = parse_diff(instance.test_patch, source=f"{instance.instance_id}: test_patch")
+    except InputError:
+        return instance.test_patch
+    return render_diff(patch)
+
+
+# -- trajectory --------------------------------------------------------------------------
+
+def cut(text: str, head: int, tail: int) -> str:
+    """Keep the first ``head`` and last ``tail`` lines, marking how many were omitted."""
+    lines = text.rstrip("\n").split("\n")
+    if len(lines) <= head + tail + 1:
+        return "\n".join(lines)
+    omitted = len(lines) - head - tail
+    kept = lines[:head] + [f"[... {omitted} lines omitted ...]"] + (lines[-tail:] if tail else [])
+    return "\n".join(kept)
+
+
+def shorten(text: str, chars: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[: max(0, chars - 1)] + "…"
+
+
+def repeated_views(steps: list[Step]) -> dict[int, int]:
+    """step number -> earlier step with the same view output (no edit to the file between)."""
+    seen: dict[tuple[str, tuple[str, ...]], int] = {}
+    same: dict[int, int] = {}
+    for step in steps:
+        if step.kind is StepKind.EDIT:
+            seen = {k: v for k, v in seen.items() if not set(k[1]) & set(step.paths)}
+        elif step.kind is StepKind.VIEW and step.observation:
+            key = (step.action.text, tuple(step.paths))
+            if key in seen:
+                same[step.number] = seen[key]
+            else:
+                seen[key] = step.number
+    return same
+
+
+def render_step(step: Step, level: Level, same_as: int | None) -> str:
+    head = f"[step {step.number}] {step.kind.value}"
+    if step.agent:
+        head += f" ({step.agent})"
+    if step.paths:
+        head += " — " + ", ".join(step.paths[:4])
+    lines = [head]
+    if level.thought_chars and step.thought.strip():
+        lines.append(f"  thought: {shorten(step.thought, level.thought_chars)}")
+    action = step.action.text or step.action.name
+    lines.append("  action: " + shorten(action, level.action_chars).replace("\n", "\n    "))
+    if step.observation and (level.head or level.tail):
+        code = f" (exit {step.observation.exit_code})" if step.observation.exit_code else ""
+        if same_as is not None:
+            body = f"(same output as step {same_as})"
+        else:
+            body = cut(step.observation.text, level.head, level.tail) or "(empty)"
+        lines.append(f"  observation{code}:\n" + "\n".join(f"    {ln}" for ln in body.split("\n")))
+    return "\n".join(lines)
+
+
+def render_trajectory(trajectory: Trajectory, level: Level) -> str:
+    same = repeated_views(trajectory.steps)
+    header = (f"{len(trajectory.steps)} steps, format {trajectory.format}"
+              + (f", model {trajectory.model}" if trajectory.model else ""))
+    steps = [render_step(s, level, same.get(s.number)) for s in trajectory.steps]
+    return "\n".join([header, *steps])
+
+
+# -- packing -----------------------------------------------------------------------------
+
+def cut_middle(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    half = max_chars // 2
+    omitted = text[half:-half].count("\n") + 1
+    return f"{text[:half]}\n[... about {omitted} lines omitted ...]\n{text[-half:]}"
+
+
+def build_sections(view: RepoView, patch: Patch, instance: Instance, dropped: list[str],
+                   problem_chars: int) -> dict[str, str]:
+    """Every section but the trajectory, leaving out those named in ``dropped``."""
+    return {
+        "problem": cut_middle(instance.problem_statement.strip(), problem_chars),
+        "diff": render_diff(patch),
+        "code_before": "" if "code_before" in dropped else render_code(view, patch, Rev.BASE),
+        "code_after": "" if "code_after" in dropped else render_code(view, patch, Rev.PATCHED),
+        "tests": render_test_ids(instance, "pass_to_pass" not in dropped),
+        "test_patch": "" if "test_patch" in dropped else render_test_patch(instance),
+    }
+
+
+def pack(view: RepoView, patch: Patch, instance: Instance, trajectory: Trajectory | None, *,
+         budget: int, measure: Callable[[dict[str, str]], int],
+         count: Counter) -> Packed:
+    """Fit the context under ``budget`` tokens as measured by ``measure`` (the whole prompt).
+
+    Trajectory levels are tried from the most detailed; when the barest does not fit,
+    sections are dropped in DROP_ORDER and the levels tried again.
+    """
+    dropped: list[str] = []
+    problem_chars = 24_000
+    for drop in [None, *DROP_ORDER]:
+        if drop == "problem_tail":
+            problem_chars = 4_000
+        if drop:
+            dropped.append(drop)
+        sections = build_sections(view, patch, instance, dropped, problem_chars)
+        levels: list[int | None] = list(range(len(LEVELS))) if trajectory else [None]
+        for level in levels:
+            sections["trajectory"] = render_trajectory(trajectory, LEVELS[level]) \
+                if trajectory and level is not None else ""
+            tokens = measure(sections)
+            if tokens <= budget:
+                return Packed(sections=sections, tokens=tokens, budget=budget, level=level,
+                              dropped=dropped,
+                              section_tokens={k: count(v) for k, v in sections.items() if v})
+    raise InputError(f"{instance.instance_id}: the prompt needs {tokens} tokens even with "
+                     f"every optional section dropped; raise --max-input-tokens (now {budget})")

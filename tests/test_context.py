@@ -1,0 +1,121 @@
+"""Context packing: line numbers on both sides, enclosing code, and a trajectory condensed
+under the token budget with every action kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from reasondraft.diff import parse_diff
+from reasondraft.draft.context import LEVELS, cut, pack, render_diff, render_trajectory
+from reasondraft.errors import InputError
+from reasondraft.instance import Instance
+from reasondraft.repo import RepoView
+from reasondraft.trajectory import Action, Observation, Step, StepKind, Trajectory
+
+SOURCE = '''"""Module."""
+
+
+class Box:
+    """A box."""
+
+    @property
+    def size(self) -> int:
+        return 1
+
+    def grow(self, by: int) -> int:
+        total = self.size
+        total += by
+        return total
+'''
+
+
+def count(text: str) -> int:
+    """A deterministic stand-in tokenizer: about four characters a token."""
+    return len(text) // 4 + 1
+
+
+@pytest.fixture
+def task(make_repo):
+    repo = make_repo()
+    base = repo.commit({"box.py": SOURCE})
+    head = repo.commit({"box.py": SOURCE.replace("total += by", "total += abs(by)")})
+    patch = parse_diff(repo.diff(base, head))
+    instance = Instance(instance_id="acme__box-1", problem_statement="Negative growth.",
+                        FAIL_TO_PASS=["tests/test_box.py::test_grow_negative"])
+    return RepoView(repo.path, base, patch), patch, instance
+
+
+def big_trajectory(steps: int = 500) -> Trajectory:
+    output = "\n".join(f"output line {i}" for i in range(200))
+    return Trajectory(format="swe-agent", steps=[
+        Step(number=n, kind=StepKind.VIEW if n % 3 else StepKind.EDIT,
+             thought="I think " + "carefully " * 80, paths=["box.py"],
+             action=Action(name="bash", text=f"open box.py  # action-{n}"),
+             observation=Observation(text=output, exit_code=0))
+        for n in range(1, steps + 1)])
+
+
+def test_diff_has_both_line_numbers(task) -> None:
+    _, patch, _ = task
+    text = render_diff(patch)
+    assert "   13       -         total += by" in text
+    assert "         13 +         total += abs(by)" in text
+    assert "### box.py (modified)" in text
+
+
+def test_enclosing_code_with_numbers_on_both_sides(task) -> None:
+    view, patch, instance = task
+    packed = pack(view, patch, instance, None, budget=10_000,
+                  measure=lambda s: sum(count(v) for v in s.values()), count=count)
+    before = packed.sections["code_before"]
+    assert "box.py @base — grow (lines 11-14)" in before
+    assert "   13          total += by" in before
+    assert "total += abs(by)" in packed.sections["code_after"]
+
+
+def test_500_steps_pack_under_budget_with_every_action(task) -> None:
+    view, patch, instance = task
+    trajectory = big_trajectory()
+    budget = 20_000
+    packed = pack(view, patch, instance, trajectory, budget=budget,
+                  measure=lambda s: sum(count(v) for v in s.values()), count=count)
+    assert packed.tokens <= budget
+    assert packed.level is not None and packed.level > 0
+    text = packed.sections["trajectory"]
+    for n in range(1, 501):
+        assert f"[step {n}]" in text and f"action-{n}" in text
+
+
+def test_repeated_views_collapse_and_observations_are_cut() -> None:
+    output = Observation(text="\n".join(f"line {i}" for i in range(100)))
+    steps = [Step(number=n, kind=kind, paths=["box.py"], observation=output,
+                  action=Action(name="bash", text=text))
+             for n, (kind, text) in enumerate([(StepKind.VIEW, "open box.py"),
+                                               (StepKind.VIEW, "open box.py"),
+                                               (StepKind.EDIT, "edit 3:4"),
+                                               (StepKind.VIEW, "open box.py")], start=1)]
+    text = render_trajectory(Trajectory(format="swe-agent", steps=steps), LEVELS[0])
+    assert text.count("(same output as step 1)") == 1  # step 4 follows an edit: shown again
+    assert "[... 68 lines omitted ...]" in text
+
+
+def test_cut_keeps_head_and_tail() -> None:
+    assert cut("a\nb\nc\nd\ne\nf", 1, 1) == "a\n[... 4 lines omitted ...]\nf"
+    assert cut("a\nb", 1, 1) == "a\nb"
+
+
+def test_sections_dropped_in_order_and_recorded(task) -> None:
+    view, patch, instance = task
+    instance = instance.model_copy(update={"problem_statement": "x" * 30_000})
+    packed = pack(view, patch, instance, big_trajectory(50), budget=3_000,
+                  measure=lambda s: sum(count(v) for v in s.values()), count=count)
+    assert packed.tokens <= 3_000
+    assert packed.dropped[:2] == ["code_after", "code_before"]
+    assert "problem_tail" in packed.dropped
+
+
+def test_impossible_budget_is_one_clear_error(task) -> None:
+    view, patch, instance = task
+    with pytest.raises(InputError, match="raise --max-input-tokens"):
+        pack(view, patch, instance, None, budget=10,
+             measure=lambda s: sum(count(v) for v in s.values()), count=count)
