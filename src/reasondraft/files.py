@@ -64,24 +64,32 @@ def read_json(path: Path) -> Any:
     return parse_json(text, str(path))
 
 
+def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """Yield (line number, raw bytes) for each line of a file, streaming, so a caller can
+    look at a large file one line at a time (and skip lines without decoding them)."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise InputError("file not found", where=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", where=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    with handle:
+        yield from enumerate(handle, start=1)
+
+
 def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     """Yield (line number, value) for each non-blank line of a JSONL file, streaming.
 
     A broken line raises InputError naming that line, so callers that only want one row
     can stop before reaching damage further down.
     """
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{number}"
-            yield number, parse_json(decode_utf8(raw, where), where)
+    for number, raw in iter_lines(path):
+        if not raw.strip():
+            continue
+        where = f"{path}:{number}"
+        yield number, parse_json(decode_utf8(raw, where), where)
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:

@@ -23,11 +23,17 @@ class StepKind(StrEnum):
 
 
 class Action(BaseModel):
-    """What the agent did: a tool name and its arguments, plus a one-line display form."""
+    """What the agent did: a tool name and its arguments, plus a one-line display form.
+
+    A turn that made several tool calls at once is one step (its number is what a person
+    sees in the transcript); ``calls`` then holds each call, and ``name``/``text`` join
+    them. Command-string formats use the name ``bash`` with ``{"command": ...}``.
+    """
 
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)
     text: str = ""
+    calls: list[Action] = Field(default_factory=list)
 
 
 class Observation(BaseModel):

@@ -1,0 +1,140 @@
+"""Find the format of a trajectory from its content and read it.
+
+First the container: a folder is an OpenHands event store; a file whose first line is a
+whole JSON value followed by more lines is JSONL, streamed; anything else is one JSON
+document. JSONL rows that carry an ``instance_id`` are records (an OpenHands
+``output.jsonl``, one trajectory per row): the row is picked by ``--id`` after a cheap test
+on its raw bytes, so other rows — even broken ones — are never parsed. Other JSONL rows
+(chat messages, events) together form one document.
+
+Then the format: each reader says why it refuses a document or reads it; the first that
+accepts wins (most specific first), and when none does, the error lists every reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from reasondraft.errors import InputError
+from reasondraft.files import decode_utf8, iter_lines, parse_json, read_json
+from reasondraft.trajectory import atif, chat, mini_swe_agent, openhands, swe_agent
+from reasondraft.trajectory.model import Trajectory
+
+_ROW_ID = re.compile(rb'"instance_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+class Reader(NamedTuple):
+    name: str
+    refusal: Callable[[Any], str | None]
+    read: Callable[[Any, str], Trajectory]
+
+
+READERS = tuple(Reader(m.NAME, m.refusal, m.read)
+                for m in (atif, mini_swe_agent, swe_agent, openhands, chat))
+
+
+def read_document(doc: Any, source: str) -> Trajectory:
+    """Read a parsed document with the first reader that accepts it."""
+    reasons = []
+    for reader in READERS:
+        reason = reader.refusal(doc)
+        if reason is None:
+            return reader.read(doc, source)
+        reasons.append(f"not {reader.name}: {reason}")
+    raise InputError("no trajectory format matched (" + "; ".join(reasons) + ")", where=source)
+
+
+def _nonblank(lines: Iterator[tuple[int, bytes]]) -> tuple[int, bytes] | None:
+    return next(((n, raw) for n, raw in lines if raw.strip()), None)
+
+
+def _parse_row(number: int, raw: bytes, path: Path) -> Any:
+    where = f"{path}:{number}"
+    return parse_json(decode_utf8(raw, where), where)
+
+
+def _row_ids(raw: bytes) -> str:
+    match = _ROW_ID.search(raw)
+    return match.group(1).decode("utf-8", "replace") if match else "?"
+
+
+def _pick_row(path: Path, first: tuple[int, Any], rest: Iterator[tuple[int, bytes]],
+              instance_id: str | None) -> Any:
+    """The record with ``instance_id`` (or the only record) of a JSONL file."""
+    number, row = first
+    if instance_id is not None and row.get("instance_id") == instance_id:
+        return row
+    needle = json.dumps(instance_id).encode() if instance_id is not None else None
+    seen = [str(row.get("instance_id"))]
+    for number, raw in rest:
+        if not raw.strip():
+            continue
+        if needle is not None and needle in raw:
+            candidate = _parse_row(number, raw, path)
+            if isinstance(candidate, dict) and candidate.get("instance_id") == instance_id:
+                return candidate
+        seen.append(_row_ids(raw))
+    if instance_id is None:
+        if len(seen) == 1:
+            return row
+        raise InputError(f"holds {len(seen)} rows: choose one with --id "
+                         f"(e.g. {', '.join(seen[:3])})", where=str(path))
+    near = difflib.get_close_matches(instance_id, seen, n=3, cutoff=0.5)
+    hint = f"; nearest: {', '.join(near)}" if near else ""
+    raise InputError(f"no row with instance_id '{instance_id}' among {len(seen)}{hint}",
+                     where=str(path))
+
+
+def _load_file(path: Path, instance_id: str | None) -> Any:
+    """The document a file holds: one JSON value, a JSONL record, or JSONL rows as a list."""
+    lines = iter_lines(path)
+    head = _nonblank(lines)
+    if head is None:
+        raise InputError("empty file, expected a trajectory", where=str(path))
+    number, raw = head
+    del head  # a one-line document can be large: keep only its parsed form
+    if b"\0" in raw[:8192]:
+        raise InputError("binary file, expected text", where=str(path))
+    try:
+        first = json.loads(raw)
+    except ValueError:  # not a whole value on one line: a multi-line JSON document
+        lines.close()
+        return read_json(path)
+    del raw
+    following = _nonblank(lines)
+    if following is None:
+        return first
+    if isinstance(first, dict) and "instance_id" in first:
+        return _pick_row(path, (number, first), _chain(following, lines), instance_id)
+    rows = [first, _parse_row(*following, path)]
+    rows.extend(_parse_row(n, raw, path) for n, raw in lines if raw.strip())
+    return rows
+
+
+def _chain(head: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]
+           ) -> Iterator[tuple[int, bytes]]:
+    yield head
+    yield from rest
+
+
+def load_trajectory(path: Path, instance_id: str | None = None) -> Trajectory:
+    """Read a trajectory in any supported format, detected from its content.
+
+    ``path`` is a file (JSON or JSONL) or an OpenHands session folder. ``instance_id``
+    picks the row of a JSONL file holding several; for a file about one instance it must
+    match the id the file states, if it states one. Bad input raises InputError with one
+    line naming the file, line or key.
+    """
+    if path.is_dir():
+        traj = openhands.read_folder(path)
+    else:
+        traj = read_document(_load_file(path, instance_id), str(path))
+    if instance_id is not None and traj.instance_id not in (None, instance_id):
+        raise InputError(f"holds instance '{traj.instance_id}', not '{instance_id}'",
+                         where=str(path))
+    return traj
