@@ -85,13 +85,16 @@ def task_command(
     patch: PatchOpt = None,
     repo: RepoOpt = None,
     repos: ReposOpt = None,
+    trajectory: Annotated[Path | None, typer.Option(
+        "--trajectory", help="The agent's trajectory (default: the folder's trajectory.*).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load a task and check its inputs: instance, repo at the base commit, diff applies."""
     from reasondraft.task import load_task, summarize
 
     task = load_task(folder, instance=instance, instance_id=instance_id, patch=patch,
-                     repo=repo, repos=repos)
+                     repo=repo, repos=repos, trajectory=trajectory)
     summary = summarize(task)
     if as_json:
         print_json(summary)
@@ -107,6 +110,74 @@ def task_command(
     console.print(f"diff from {summary['patch_source']} applies cleanly at the base commit; "
                   f"{len(task.instance.FAIL_TO_PASS)} FAIL_TO_PASS, "
                   f"{summary['pass_to_pass']} PASS_TO_PASS tests")
+    if task.trajectory is not None:
+        console.print(f"trajectory: {task.trajectory.format} "
+                      f"{task.trajectory.format_version or ''}, "
+                      f"{len(task.trajectory.steps)} steps ({task.trajectory.source})",
+                      highlight=False)
+
+
+@app.command("inspect")
+def inspect_command(
+    trajectory: Annotated[Path, typer.Argument(
+        help="A trajectory file (any supported format) or an OpenHands session folder.")],
+    instance_id: IdOpt = None,
+    steps: Annotated[bool, typer.Option(
+        "--steps", help="List every step, numbered as [[step:N]] cites them.")] = False,
+    as_json: JsonOpt = False,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Print the trajectory converted instead: 'atif' (Harbor ATIF).")] = None,
+) -> None:
+    """Show what a trajectory holds: format, steps by kind, files, tests, submission."""
+    from reasondraft.trajectory import load_trajectory, summarize, to_atif
+
+    if to not in (None, "atif"):
+        raise InputError(f"--to {to}: unknown target (supported: atif)")
+    traj = load_trajectory(trajectory, instance_id)
+    if to == "atif":
+        print_json(to_atif(traj))
+        return
+    summary = summarize(traj, with_steps=steps)
+    if as_json:
+        print_json(summary)
+        return
+    _print_trajectory(summary)
+
+
+def _print_trajectory(summary: dict[str, Any]) -> None:
+    """The human form of ``inspect``: a few summary lines, then the numbered steps."""
+    head = [f"{summary['format']} {summary['format_version'] or ''}".rstrip()]
+    head += [str(summary[k]) for k in ("instance_id", "model") if summary[k]]
+    if summary["cost"]:
+        head.append(f"${summary['cost']:.4g}")
+    if summary["input_tokens"] or summary["output_tokens"]:
+        head.append(f"{summary['input_tokens'] or 0:,} in / {summary['output_tokens'] or 0:,} "
+                    "out tokens")
+    console.print(" · ".join(head), markup=False, highlight=False)
+    kinds = ", ".join(f"{n} {k}" for k, n in summary["kinds"].items())
+    console.print(f"{summary['steps']} steps" + (f": {kinds}" if kinds else ""), highlight=False)
+    for label, key in (("agents", "agents"), ("viewed", "files_viewed"),
+                       ("edited", "files_edited")):
+        if summary[key] and (key != "agents" or len(summary[key]) > 1):
+            console.print(f"{label}: " + ", ".join(summary[key]), highlight=False,
+                          markup=False)
+    for command in summary["test_commands"]:
+        console.print(f"test: {command}", highlight=False, markup=False)
+    diff = summary["submission"]
+    console.print(f"submission: {len(diff.splitlines())}-line diff" if diff
+                  else "submission: none", highlight=False)
+    if "step_list" not in summary:
+        return
+    table = Table("#", "kind", "action", "observation", box=None)
+    room = max(console.width - 18, 20)  # what "#" and "kind" leave; one line per step
+    for column, width in zip(table.columns, (None, None, room * 3 // 5, room * 2 // 5),
+                             strict=True):
+        column.no_wrap, column.overflow, column.max_width = True, "ellipsis", width
+    for row in summary["step_list"]:
+        who = f"{row['agent']}: " if row["agent"] else ""
+        table.add_row(str(row["number"]), row["kind"], who + row["action"],
+                      row["observation"] or "")
+    console.print(table, markup=False, highlight=False)
 
 
 def main() -> None:

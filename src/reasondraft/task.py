@@ -15,9 +15,11 @@ from reasondraft.errors import InputError
 from reasondraft.files import read_text
 from reasondraft.instance import Instance, load_instance
 from reasondraft.repo import GitRepo, RepoView
+from reasondraft.trajectory import Trajectory, load_trajectory
 
 TASK_FILE = "task.json"
 PATCH_FILE = "patch.diff"
+TRAJECTORY_NAME = "trajectory"  # trajectory.<ext>, or trajectory/ (an OpenHands folder)
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Task:
     patch_source: str
     view: RepoView
     folder: Path | None = None
+    trajectory: Trajectory | None = None
 
     @property
     def instance_id(self) -> str:
@@ -74,10 +77,27 @@ def load_patch(instance: Instance, folder: Path | None, patch: Path | None) -> t
                      "the instance has no 'patch'")
 
 
+def find_trajectory(folder: Path) -> Path | None:
+    """The folder's ``trajectory.<ext>`` file or ``trajectory/`` events folder, if any."""
+    found = sorted(folder.glob(f"{TRAJECTORY_NAME}.*")) or \
+        [p for p in [folder / TRAJECTORY_NAME] if p.is_dir()]
+    if len(found) > 1:
+        raise InputError(f"several trajectories ({', '.join(p.name for p in found)}): keep one",
+                         where=str(folder))
+    return found[0] if found else None
+
+
+def load_task_trajectory(inst: Instance, folder: Path | None,
+                         trajectory: Path | None) -> Trajectory | None:
+    """The trajectory given explicitly, else the folder's, else None."""
+    path = trajectory or (find_trajectory(folder) if folder is not None else None)
+    return load_trajectory(path, inst.instance_id) if path is not None else None
+
+
 def load_task(folder: Path | None = None, *, instance: Path | None = None,
               instance_id: str | None = None, patch: Path | None = None,
               repo: Path | None = None, repos: Path | None = None,
-              repo_hint: str | None = None) -> Task:
+              repo_hint: str | None = None, trajectory: Path | None = None) -> Task:
     """Load a task from a folder and/or explicit paths; the diff must apply at the base."""
     if folder is not None and not folder.is_dir():
         raise InputError("not a task folder", where=str(folder))
@@ -93,7 +113,7 @@ def load_task(folder: Path | None = None, *, instance: Path | None = None,
                     the_patch)
     view.check_patch()
     return Task(instance=inst, patch=the_patch, patch_source=patch_source, view=view,
-                folder=folder)
+                folder=folder, trajectory=load_task_trajectory(inst, folder, trajectory))
 
 
 def summarize(task: Task) -> dict[str, object]:
@@ -112,4 +132,8 @@ def summarize(task: Task) -> dict[str, object]:
              "hunks": len(f.hunks), "added": f.added_lines, "removed": f.removed_lines}
             for f in task.patch
         ],
+        "trajectory": None if task.trajectory is None else {
+            "source": task.trajectory.source, "format": task.trajectory.format,
+            "format_version": task.trajectory.format_version,
+            "steps": len(task.trajectory.steps)},
     }
