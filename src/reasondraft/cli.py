@@ -180,6 +180,47 @@ def _print_trajectory(summary: dict[str, Any]) -> None:
     console.print(table, markup=False, highlight=False)
 
 
+@app.command("verify")
+def verify_command(
+    paths: Annotated[list[Path], typer.Argument(
+        help="draft.md files, task folders, or folders of task folders.")],
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    patch: PatchOpt = None,
+    instance: InstanceOpt = None,
+    trajectory: Annotated[Path | None, typer.Option(
+        "--trajectory", help="The agent's trajectory (default: the folder's trajectory.*).")
+    ] = None,
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Base revision (default: the instance's base_commit).")] = None,
+    as_json: JsonOpt = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Apply the safe fixes (quote-proven lines, path prefixes) in place.")
+    ] = False,
+) -> None:
+    """Check every reference of drafts against the repository, diff, instance and trajectory.
+
+    Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 unreadable input.
+    """
+    from reasondraft.verify import Sources, exit_status, verify_paths
+    from reasondraft.verify.report import render, to_json
+
+    if repo is not None and repos is not None:
+        raise InputError("give --repo or --repos, not both")
+    reports = verify_paths(paths, Sources(repo=repo, repos=repos, patch=patch,
+                                          instance=instance, trajectory=trajectory, base=base),
+                           fix=fix)
+    if as_json:
+        for report in reports:
+            if report.changes:
+                err_console.print(report.changes, markup=False, highlight=False, end="")
+        print_json(to_json(reports))
+    else:
+        render(reports, console)
+    raise typer.Exit(exit_status(reports, strict=strict))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

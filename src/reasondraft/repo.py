@@ -151,6 +151,16 @@ class GitRepo:
                 self._blobs.popitem(last=False)
             return data
 
+    def grep_files(self, commit: str, pattern: str, *pathspecs: str) -> list[str]:
+        """Paths at ``commit`` with a line matching the POSIX extended regex ``pattern``."""
+        try:
+            with self._lock:
+                out = self.repo.git.grep("-l", "-I", "-E", "-e", pattern, commit, "--",
+                                         *pathspecs)
+        except git.GitCommandError:  # status 1: no match
+            return []
+        return [line.split(":", 1)[1] for line in out.splitlines() if ":" in line]
+
     def close(self) -> None:
         self.repo.close()
 

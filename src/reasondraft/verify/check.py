@@ -1,0 +1,78 @@
+"""Run every check over a Markdown body: the entry points that need no file.
+
+The drafter calls :func:`verify_body` inside its validation loop on an in-memory body;
+review tools call :func:`check_body` for the references with what they resolved to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reasondraft.refs import FileRef, StepRef, TestRef, find_references
+from reasondraft.verify.citation import Citation
+from reasondraft.verify.context import VerifyContext
+from reasondraft.verify.coverage import check_coverage
+from reasondraft.verify.files import check_file, check_patched_untouched
+from reasondraft.verify.findings import Finding, summarize
+from reasondraft.verify.lines import check_lines
+from reasondraft.verify.quotes import check_quote
+from reasondraft.verify.steps import check_step, check_step_files
+from reasondraft.verify.symbols import check_symbol
+from reasondraft.verify.tests import check_fails_before, check_test
+
+
+@dataclass
+class BodyReport:
+    """The references of a body, each with its target and findings, plus draft-wide ones."""
+
+    citations: list[Citation]
+    general: list[Finding]
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every finding, ordered by draft line (draft-wide findings first)."""
+        found = [f for c in self.citations for f in c.findings]
+        return self.general + sorted(found, key=lambda f: f.line)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """{references, errors, warnings} — what approval records."""
+        return summarize(self.findings, len(self.citations))
+
+
+def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0) -> BodyReport:
+    """Verify every reference in ``body``; lines are reported as ``body line + offset``."""
+    citations = [Citation(o, o.line + line_offset) for o in find_references(body)]
+    steps_unchecked = True
+    for c in citations:
+        ref = c.ref
+        if ref is None:
+            error = c.occurrence.error
+            c.add("RD-R001", error.message if error else "malformed reference",
+                  error.suggestion if error else None)
+        elif isinstance(ref, FileRef):
+            _check_file_ref(c, ctx)
+        elif isinstance(ref, TestRef):
+            check_test(c, ctx)
+        elif isinstance(ref, StepRef):
+            check_step(c, ctx, first_unchecked=steps_unchecked)
+            steps_unchecked = False
+        if c.quote is not None and ref is not None and not isinstance(ref, FileRef):
+            c.add("RD-R001", "a quote block must cite a file's lines: ```quote path#L1-L3")
+    check_step_files(citations, ctx)
+    check_fails_before(citations, ctx)
+    return BodyReport(citations, check_coverage(citations, ctx, line_offset + 1))
+
+
+def _check_file_ref(c: Citation, ctx: VerifyContext) -> None:
+    """File, then lines or symbol, then quote: each runs only if the one before held."""
+    if not check_file(c, ctx):
+        return
+    check_patched_untouched(c, ctx)
+    if check_lines(c, ctx) and check_symbol(c, ctx):
+        check_quote(c, ctx)
+
+
+def verify_body(body: str, ctx: VerifyContext, *, line_offset: int = 0) -> list[Finding]:
+    """The findings for an in-memory Markdown body (no file needed)."""
+    return check_body(body, ctx, line_offset=line_offset).findings

@@ -1,0 +1,66 @@
+"""Coverage: every hunk of the diff is explained by at least one reference to its lines.
+
+A hunk is covered by a reference that resolved to lines (a line range, a symbol or a test
+definition) overlapping the lines it changes: at the base commit in the old file for
+removed lines, after the diff in the new file for added lines. A pure insertion also counts
+as covered from the base side by a reference to the lines around the insertion point.
+"""
+
+from __future__ import annotations
+
+from reasondraft.diff import FileDiff, Hunk
+from reasondraft.refs import FileRef
+from reasondraft.repo import Rev
+from reasondraft.verify.citation import Citation
+from reasondraft.verify.context import VerifyContext
+from reasondraft.verify.findings import Finding, finding
+from reasondraft.verify.quotes import with_lines
+
+Spans = dict[tuple[str, Rev], list[tuple[int, int]]]
+
+
+def check_coverage(citations: list[Citation], ctx: VerifyContext, line: int) -> list[Finding]:
+    """One warning per hunk no reference cites; ``line`` is where to report them."""
+    if ctx.patch is None:
+        return []
+    spans: Spans = {}
+    for c in citations:
+        target = c.target
+        if target is not None and target.start is not None and target.end is not None:
+            spans.setdefault((target.path, target.rev), []).append((target.start, target.end))
+    found = []
+    for diff in ctx.patch:
+        for hunk in diff.hunks:
+            if not _covered(diff, hunk, spans):
+                found.append(_uncovered(diff, hunk, line))
+    return found
+
+
+def _ranges(diff: FileDiff, hunk: Hunk) -> list[tuple[str, Rev, tuple[int, int]]]:
+    """The (path, side, lines) a reference may cite to explain the hunk."""
+    ranges = []
+    old, new = hunk.changed_range("old"), hunk.changed_range("new")
+    if diff.new_path and new:
+        ranges.append((diff.new_path, Rev.PATCHED, new))
+    if diff.old_path:
+        if old:
+            ranges.append((diff.old_path, Rev.BASE, old))
+        elif new:  # a pure insertion: the context around it at the base
+            ranges.append((diff.old_path, Rev.BASE,
+                           (hunk.old_start, hunk.old_start + max(hunk.old_len, 1) - 1)))
+    return ranges
+
+
+def _covered(diff: FileDiff, hunk: Hunk, spans: Spans) -> bool:
+    return any(first <= end and start <= last
+               for path, rev, (first, last) in _ranges(diff, hunk)
+               for start, end in spans.get((path, rev), ()))
+
+
+def _uncovered(diff: FileDiff, hunk: Hunk, line: int) -> Finding:
+    path, rev, (first, last) = _ranges(diff, hunk)[0]
+    side = "after the diff" if rev is Rev.PATCHED else "at the base commit"
+    suggestion = with_lines(FileRef(path, rev="patched" if rev is Rev.PATCHED else None),
+                            first, last)
+    return finding("RD-C001", line, f"hunk {hunk.index} of {diff.path} (lines {first}-{last} "
+                   f"{side}) is not cited by any reference", suggestion=suggestion)

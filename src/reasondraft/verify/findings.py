@@ -1,0 +1,60 @@
+"""The Finding model (the JSON contract) and the table of stable finding codes.
+
+A code never changes meaning once published: scripts and reviewers filter on it. The table
+below is the single source for each code's severity and title (the README repeats it).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+Severity = Literal["error", "warning", "info"]
+
+CODES: dict[str, tuple[Severity, str]] = {
+    "RD-R001": ("error", "malformed reference"),
+    "RD-F001": ("error", "file not found at the revision"),
+    "RD-F002": ("warning", "file exists only after the diff: the reference needs @patched"),
+    "RD-F003": ("error", "path leaves the repository tree"),
+    "RD-F004": ("warning", "@patched on a file the diff does not touch (@base is meant)"),
+    "RD-L001": ("error", "line range outside the file"),
+    "RD-L002": ("error", "line range inverted"),
+    "RD-L003": ("error", "line 0 (lines count from 1)"),
+    "RD-Q001": ("error", "quote does not match the referenced lines"),
+    "RD-Q002": ("warning", "quote cites no lines"),
+    "RD-S001": ("error", "symbol not defined in the file"),
+    "RD-T001": ("error", "test not found"),
+    "RD-T002": ("warning", "test said to fail before the fix is not in FAIL_TO_PASS"),
+    "RD-P001": ("error", "step out of range"),
+    "RD-P002": ("warning", "cited step mentions none of the paragraph's files"),
+    "RD-P003": ("info", "steps not checked: no trajectory"),
+    "RD-C001": ("warning", "diff hunk not cited by any reference"),
+    "RD-I001": ("error", "draft or task could not be read"),
+}
+
+
+class Finding(BaseModel):
+    """One problem with a draft, exactly the contract's fields (DESIGN.md)."""
+
+    code: str
+    severity: Severity
+    ref: str | None
+    line: int
+    message: str
+    suggestion: str | None = None
+    fixable: bool = False
+
+
+def finding(code: str, line: int, message: str, *, ref: str | None = None,
+            suggestion: str | None = None, fixable: bool = False) -> Finding:
+    """A finding with the severity its code is registered with."""
+    return Finding(code=code, severity=CODES[code][0], ref=ref, line=line, message=message,
+                   suggestion=suggestion, fixable=fixable and suggestion is not None)
+
+
+def summarize(findings: list[Finding], references: int) -> dict[str, int]:
+    """The per-draft summary the review commands record: references, errors, warnings."""
+    return {"references": references,
+            "errors": sum(f.severity == "error" for f in findings),
+            "warnings": sum(f.severity == "warning" for f in findings)}

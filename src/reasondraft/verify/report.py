@@ -1,0 +1,107 @@
+"""Showing verify results: rich terminal output grouped by draft, or the JSON contract.
+
+For line and quote findings the terminal shows the lines really in the repository at that
+place (syntax highlighted), so the reviewer can compare without opening the file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.text import Text
+
+from reasondraft.verify.citation import Citation
+from reasondraft.verify.findings import Finding
+from reasondraft.verify.run import DraftReport
+
+SHOW_LINES = frozenset({"RD-L001", "RD-L002", "RD-L003", "RD-Q001"})
+MAX_SHOWN = 12
+STYLES = {"error": "bold red", "warning": "yellow", "info": "blue"}
+
+
+def to_json(reports: list[DraftReport]) -> Any:
+    """One draft: its object; several: a list of them (DESIGN.md contract)."""
+    data = [r.to_json() for r in reports]
+    return data[0] if len(data) == 1 else data
+
+
+def render(reports: list[DraftReport], console: Console) -> None:
+    """Every draft's findings, then its one-line summary."""
+    for report in reports:
+        render_draft(report, console)
+    if len(reports) > 1:
+        totals = [r.summary for r in reports]
+        console.print(Text(
+            f"{len(reports)} drafts: {sum(t['references'] for t in totals)} references, "
+            f"{_count(sum(t['errors'] for t in totals), 'error')}, "
+            f"{_count(sum(t['warnings'] for t in totals), 'warning')}", style="bold"),
+            soft_wrap=True)
+
+
+def render_draft(report: DraftReport, console: Console) -> None:
+    console.print(Text(str(report.path), style="bold underline"))
+    if report.changes:
+        console.print(Text("--fix changed:", style="green"))
+        console.print(Syntax(report.changes, "diff", background_color="default"))
+    entries: list[tuple[Finding, Citation | None]] = [
+        (f, c) for c in report.citations for f in c.findings]
+    entries = [(f, None) for f in report.findings if not any(f is e for e, _ in entries)] + \
+        sorted(entries, key=lambda e: (e[0].line, e[1].occurrence.column if e[1] else 0))
+    for f, c in entries:
+        _render_finding(f, c, console)
+    console.print(summary_line(report), soft_wrap=True)
+    console.print()
+
+
+def summary_line(report: DraftReport) -> Text:
+    s = report.summary
+    if report.body is None:
+        return Text(f"{report.path}: could not be read", style="bold red")
+    style = "bold red" if s["errors"] else "yellow" if s["warnings"] else "green"
+    return Text(f"{report.path}: {_count(s['references'], 'reference')}, "
+                f"{_count(s['errors'], 'error')}, {_count(s['warnings'], 'warning')}",
+                style=style)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _render_finding(f: Finding, c: Citation | None, console: Console) -> None:
+    where = f"{f.line}:{c.occurrence.column}" if c else str(f.line)
+    head = Text.assemble((f"{where:>7} ", "dim"), (f"{f.severity:<7} ", STYLES[f.severity]),
+                         (f"{f.code}  ", "cyan"))
+    if f.ref is not None:
+        head.append(f"```quote {f.ref}" if c and c.quote is not None else f"[[{f.ref}]]",
+                    style="bold")
+    console.print(head, soft_wrap=True)
+    console.print(Text(f"        {f.message}"), soft_wrap=True)
+    if f.suggestion:
+        console.print(Text.assemble("        → ", (f.suggestion, "green"),
+                                    ("  (--fix applies it)" if f.fixable else "", "dim")),
+                      soft_wrap=True)
+    if c is not None and f.code in SHOW_LINES:
+        snippet = _snippet(c)
+        if snippet is not None:
+            console.print(snippet)
+
+
+def _snippet(c: Citation) -> Syntax | None:
+    """The lines really at the cited place (the end of the file for a range past it)."""
+    target, ref = c.target, c.ref
+    if target is None or target.file.binary or not target.file.lines:
+        return None
+    count = len(target.file.lines)
+    if target.start is not None and target.end is not None:
+        first, last = target.start, target.end
+    else:
+        numbers = [n for n in (getattr(ref, "start", None), getattr(ref, "last", None)) if n]
+        first = max(1, min(min(numbers, default=1), count - 2))
+        last = min(count, max(numbers, default=first))
+    last = min(last, first + MAX_SHOWN - 1)
+    code = "\n".join(target.file.lines[first - 1:last])
+    return Syntax(code, Syntax.guess_lexer(target.path, code), line_numbers=True,
+                  start_line=first, background_color="default", word_wrap=True,
+                  padding=(0, 0, 0, 8))

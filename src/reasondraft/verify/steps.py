@@ -1,0 +1,95 @@
+"""Step checks: ``[[step:N]]`` / ``[[step:N-M]]`` are steps of the trajectory, and a step
+cited next to files has something to do with them.
+
+A step "mentions" a file when it touched the file (or a directory holding it), or the file's
+name appears in the step's action, thought or observation. A paragraph (or list item) that
+cites files and steps, where no cited step mentions any of those files but one of them
+touched other files of the repository, gets a warning: the step number is likely wrong.
+Steps that touched no file of the repository (a scratch script, a thought, a submit) are not
+judged: a paragraph may well cite them for what they showed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from reasondraft.refs import FileRef, StepRef, TestRef
+from reasondraft.repo import Rev, UnsafePath
+from reasondraft.trajectory.model import Step
+from reasondraft.verify.citation import Citation
+from reasondraft.verify.context import VerifyContext
+from reasondraft.verify.tests import parse_test_id
+
+
+def check_step(c: Citation, ctx: VerifyContext, *, first_unchecked: bool) -> None:
+    """The steps are in range; without a trajectory, one info finding per draft says so."""
+    assert isinstance(c.ref, StepRef)
+    ref = c.ref
+    if ctx.trajectory is None:
+        if first_unchecked:
+            c.add("RD-P003", "step references are not checked: no trajectory was given "
+                  "(--trajectory FILE or trajectory.* in the task folder)")
+        return
+    count = len(ctx.trajectory.steps)
+    if ref.start == 0:
+        c.add("RD-P001", "steps count from 1; there is no step 0")
+    elif ref.last < ref.start:
+        c.add("RD-P001", f"the step range is inverted: {ref.start}-{ref.last}",
+              StepRef(ref.last, ref.start).format())
+    elif ref.last > count:
+        c.add("RD-P001", f"the trajectory has {count} steps; the reference cites step "
+              f"{ref.last}", StepRef(count).format() if ref.start <= count < ref.last
+              and ref.end is not None else None)
+
+
+def check_step_files(citations: list[Citation], ctx: VerifyContext) -> None:
+    """Warn when a paragraph's cited steps mention none of the files it cites."""
+    if ctx.trajectory is None:
+        return
+    by_block: dict[int, list[Citation]] = {}
+    for c in citations:
+        by_block.setdefault(c.block.index, []).append(c)
+    for group in by_block.values():
+        files = {path for c in group if (path := _path(c))}
+        if not files:
+            continue
+        for c in group:
+            if not isinstance(c.ref, StepRef) or c.findings:
+                continue
+            steps = [step for n in range(c.ref.start, c.ref.last + 1)
+                     if (step := ctx.trajectory.step(n)) is not None]
+            if not any(mentions(step, files) for step in steps) and any(
+                    _touches_repo(step, ctx) for step in steps):
+                c.add("RD-P002", f"step {c.ref.format().removeprefix('step:')} mentions none "
+                      f"of the files cited with it ({', '.join(sorted(files))})")
+
+
+def _path(c: Citation) -> str | None:
+    if isinstance(c.ref, FileRef):
+        return c.target.path if c.target else c.ref.path
+    if isinstance(c.ref, TestRef):
+        return c.target.path if c.target else parse_test_id(c.ref.node_id).path
+    return None
+
+
+def _touches_repo(step: Step, ctx: VerifyContext) -> bool:
+    """True if the step touched a file that exists at the base or after the diff."""
+    for path in step.paths:
+        try:
+            if any(ctx.read(path, rev) is not None for rev in Rev):
+                return True
+        except UnsafePath:
+            continue
+    return False
+
+
+def mentions(step: Step, files: set[str]) -> bool:
+    """True if the step touched (a directory of) or names one of the files."""
+    touched = {path.strip("/") for path in step.paths}
+    for path in files:
+        if any(path == t or path.startswith(t + "/") or t.endswith("/" + path)
+               for t in touched):
+            return True
+    text = "\n".join((step.action.text, str(step.action.arguments), step.thought,
+                      step.observation.text if step.observation else ""))
+    return any(posixpath.basename(path) in text for path in files)

@@ -1,0 +1,203 @@
+"""Drafts on disk: finding inputs, the JSON contract, exit codes, bad input, --fix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reasondraft.errors import InputError
+from reasondraft.verify import Sources, exit_status, verify_draft, verify_paths
+from reasondraft.verify.report import render, to_json
+
+GOOD = ("## Summary\n\nThe guard [[pkg/core.py#L42-L43@patched]] in "
+        "[[pkg/core.py::merge_setting]].\n")
+BAD = "## Summary\n\nSee [[pkg/missing.py]] and [[pkg/core.py#L99]].\n"
+CONTRACT = {"draft", "references", "errors", "warnings", "findings"}
+FINDING = {"code", "severity", "ref", "line", "message", "suggestion", "fixable"}
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "reasondraft", "verify", *args],
+                          capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def test_task_folder_json_contract_and_draft_lines(project, tmp_path) -> None:
+    folder = project.task_folder(tmp_path / "t1", BAD)
+    [report] = verify_paths([folder])
+    data = report.to_json()
+    assert set(data) == CONTRACT and all(set(f) == FINDING for f in data["findings"])
+    body_line = 1 + len(folder.joinpath("draft.md").read_text().split("---\n")[1].splitlines()) + 2
+    lines = {f["ref"]: f["line"] for f in data["findings"] if f["ref"]}
+    assert lines == {"pkg/missing.py": body_line + 2, "pkg/core.py#L99": body_line + 2}
+    assert (data["references"], data["errors"]) == (2, 2)
+    assert data["warnings"] == 5  # every hunk of the diff is uncited
+    assert exit_status([report]) == 1
+
+
+def test_hand_written_draft_with_flags_alone(project, tmp_path) -> None:
+    draft = tmp_path / "notes" / "draft.md"
+    draft.parent.mkdir()
+    draft.write_text("Nothing but prose and [[pkg/core.py#L4]].\n")
+    sources = Sources(repo=project.path, base=project.base)
+    report = verify_draft(draft, sources)
+    assert report.findings == [] and report.summary["references"] == 1
+    patched = Sources(repo=project.path, base=project.base[:10],
+                      patch=_write(tmp_path / "fix.diff", project.diff))
+    warnings = verify_draft(draft, patched).findings
+    assert {f.code for f in warnings} == {"RD-C001"}
+    assert exit_status([verify_draft(draft, patched)], strict=True) == 1
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_directory_with_a_broken_task_folder(project, tmp_path) -> None:
+    root = tmp_path / "out"
+    project.task_folder(root / "a", GOOD)
+    project.task_folder(root / "b", BAD)
+    broken = project.task_folder(root / "c", GOOD)
+    (broken / "draft.md").write_bytes(b"caf\xe9\n")
+    (root / "not-a-task").mkdir()
+    reports = verify_paths([root])
+    assert [r.path.parent.name for r in reports] == ["a", "b", "c"]
+    assert [r.summary["errors"] for r in reports] == [0, 2, 1]
+    assert reports[2].findings[0].code == "RD-I001"
+    assert "not UTF-8" in reports[2].findings[0].message
+    assert exit_status(reports) == 2
+    assert [d["draft"] for d in to_json(reports)] == [str(r.path) for r in reports]
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("front", "front matter is not valid YAML"),
+    ("utf8", "not UTF-8"),
+    ("repo", "repository path does not exist"),
+    ("commit", "is not in the repository"),
+    ("trajectory", "trajectory"),
+    ("nothing", "no draft.md"),
+])
+def test_bad_input_is_one_line_and_exit_2(project, tmp_path, damage, message) -> None:
+    folder = project.task_folder(tmp_path / "t", GOOD)
+    draft = folder / "draft.md"
+    if damage == "front":
+        draft.write_text("---\ninstance_id: [unclosed\n---\nbody\n")
+    elif damage == "utf8":
+        draft.write_bytes(b"---\nx: 1\n---\n\xff\n")
+    elif damage == "repo":
+        draft.write_text(draft.read_text().replace(str(project.path), str(tmp_path / "gone")))
+    elif damage == "commit":
+        task = json.loads((folder / "task.json").read_text())
+        (folder / "task.json").write_text(json.dumps(dict(task, base_commit="1" * 40)))
+    elif damage == "trajectory":
+        (folder / "trajectory.json").write_text("{not json")
+    else:
+        draft.unlink()
+    with pytest.raises(InputError, match=message):
+        verify_paths([folder])
+    result = cli(str(folder))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_cli_json_exit_codes_and_terminal_report(project, tmp_path) -> None:
+    good = project.task_folder(tmp_path / "good", GOOD)
+    bad = project.task_folder(tmp_path / "bad", BAD)
+    result = cli(str(bad), "--json")
+    assert result.returncode == 1, result.stderr
+    assert set(json.loads(result.stdout)) == CONTRACT
+    both = cli(str(good), str(bad), "--json")
+    assert [d["errors"] for d in json.loads(both.stdout)] == [0, 2]
+    assert cli(str(good)).returncode == 0
+    assert cli(str(good), "--strict").returncode == 1  # uncited hunks are warnings
+    text = cli(str(bad)).stdout
+    assert "RD-F001" in text and "[[pkg/missing.py]]" in text
+    assert "2 references, 2 errors, 5 warnings" in text
+    assert cli(str(good), "--repo", "x", "--repos", "y").returncode == 2
+
+
+def test_terminal_report_shows_the_real_lines(project, tmp_path) -> None:
+    from rich.console import Console
+
+    body = "```quote pkg/core.py#L8-L9\ndef helper(y):\n    return y\n```\n"
+    folder = project.task_folder(tmp_path / "t", body)
+    console = Console(record=True, width=120)
+    render(verify_paths([folder]), console)
+    out = console.export_text()
+    assert "RD-Q001" in out and "```quote pkg/core.py#L8-L9" in out
+    assert "def helper(x):" in out and "return x * 2" in out
+
+
+SHIFTED = '''See [[/testbed/pkg/core.py#L8-L9]] and the quote:
+
+```quote /testbed/pkg/core.py#L30-L31
+def helper(x):
+    return x * 2
+```
+
+Also [[pkg/core.py#L45]] (unfixable) and [[pkg/core.py#L4@patched]].
+'''
+
+
+def test_fix_repairs_prefixes_and_quote_lines_and_is_idempotent(project, tmp_path) -> None:
+    folder = project.task_folder(tmp_path / "t", SHIFTED.replace("\n", "\r\n"),
+                                 front={"note": "keep  me"})
+    draft = folder / "draft.md"
+    draft.write_bytes(b"\xef\xbb\xbf" + draft.read_bytes())
+    before = draft.read_bytes()
+    [report] = verify_paths([folder], fix=True)
+    after = draft.read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf---\n") and after.count(b"\r\n") == before.count(
+        b"\r\n")
+    assert after.split(b"---\n")[1] == before.split(b"---\n")[1]  # front matter untouched
+    text = after.decode("utf-8-sig")
+    assert "[[pkg/core.py#L8-L9]]" in text and "```quote pkg/core.py#L8-L9\r\n" in text
+    assert "[[pkg/core.py#L45]]" in text
+    assert "-See [[/testbed/pkg/core.py#L8-L9]]" in report.changes
+    assert [f.code for f in report.findings if f.severity == "error"] == ["RD-L001"]
+    [again] = verify_paths([folder], fix=True)
+    assert again.changes == "" and draft.read_bytes() == after
+
+
+def test_fix_writes_nothing_when_the_draft_changed_meanwhile(project, tmp_path,
+                                                           monkeypatch) -> None:
+    from reasondraft.verify import run
+
+    folder = project.task_folder(tmp_path / "t", SHIFTED)
+    draft = folder / "draft.md"
+    real = run.fix_document
+
+    def edit_meanwhile(text, ctx, where):
+        draft.write_text(text + "\nA human typed this.\n")
+        return real(text, ctx, where)
+
+    monkeypatch.setattr(run, "fix_document", edit_meanwhile)
+    with pytest.raises(InputError, match="changed on disk"):
+        verify_draft(folder, fix=True)
+    assert draft.read_text().endswith("A human typed this.\n")
+    assert "/testbed/" in draft.read_text()
+
+
+def test_cli_fix_prints_the_diff(project, tmp_path) -> None:
+    folder = project.task_folder(tmp_path / "t", SHIFTED)
+    result = cli(str(folder), "--fix")
+    assert "+See [[pkg/core.py#L8-L9]]" in result.stdout and result.returncode == 1
+    second = cli(str(folder), "--fix", "--json")
+    assert second.stderr == "" and json.loads(second.stdout)["errors"] == 1
+
+
+def test_verify_does_not_import_the_llm_stack(project, tmp_path) -> None:
+    folder = project.task_folder(tmp_path / "t", GOOD)
+    code = ("import sys\nfrom reasondraft.cli import main\nsys.argv = ['reasondraft', 'verify', "
+            f"{str(folder)!r}, '--json']\ntry:\n    main()\nexcept SystemExit as exc:\n"
+            "    assert exc.code == 0, exc.code\n"
+            "heavy = sorted(m for m in ('litellm', 'instructor', 'openai') if m in sys.modules)\n"
+            "print('HEAVY', heavy)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
