@@ -14,6 +14,7 @@ accepts wins (most specific first), and when none does, the error lists every re
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -49,8 +50,9 @@ def read_document(doc: Any, source: str) -> Trajectory:
     raise InputError("no trajectory format matched (" + "; ".join(reasons) + ")", where=source)
 
 
-def _nonblank(lines: Iterator[tuple[int, bytes]]) -> tuple[int, bytes] | None:
-    return next(((n, raw) for n, raw in lines if raw.strip()), None)
+def _rows(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines (``isspace`` does not copy a long line as ``strip`` would)."""
+    return filter(lambda line: line[1] and not line[1].isspace(), lines)
 
 
 def _parse_row(number: int, raw: bytes, path: Path) -> Any:
@@ -58,30 +60,25 @@ def _parse_row(number: int, raw: bytes, path: Path) -> Any:
     return parse_json(decode_utf8(raw, where), where)
 
 
-def _row_ids(raw: bytes) -> str:
+def _row_id(raw: bytes) -> str:
     match = _ROW_ID.search(raw)
     return match.group(1).decode("utf-8", "replace") if match else "?"
 
 
-def _pick_row(path: Path, first: tuple[int, Any], rest: Iterator[tuple[int, bytes]],
+def _pick_row(path: Path, first_id: str, rows: Iterator[tuple[int, bytes]],
               instance_id: str | None) -> Any:
-    """The record with ``instance_id`` (or the only record) of a JSONL file."""
-    number, row = first
-    if instance_id is not None and row.get("instance_id") == instance_id:
-        return row
+    """The record with ``instance_id`` among the rows after the first, which was not it.
+
+    Only rows whose raw bytes contain the quoted id are parsed."""
     needle = json.dumps(instance_id).encode() if instance_id is not None else None
-    seen = [str(row.get("instance_id"))]
-    for number, raw in rest:
-        if not raw.strip():
-            continue
+    seen = [first_id]
+    for number, raw in rows:
         if needle is not None and needle in raw:
-            candidate = _parse_row(number, raw, path)
-            if isinstance(candidate, dict) and candidate.get("instance_id") == instance_id:
-                return candidate
-        seen.append(_row_ids(raw))
+            row = _parse_row(number, raw, path)
+            if isinstance(row, dict) and row.get("instance_id") == instance_id:
+                return row
+        seen.append(_row_id(raw))
     if instance_id is None:
-        if len(seen) == 1:
-            return row
         raise InputError(f"holds {len(seen)} rows: choose one with --id "
                          f"(e.g. {', '.join(seen[:3])})", where=str(path))
     near = difflib.get_close_matches(instance_id, seen, n=3, cutoff=0.5)
@@ -93,10 +90,11 @@ def _pick_row(path: Path, first: tuple[int, Any], rest: Iterator[tuple[int, byte
 def _load_file(path: Path, instance_id: str | None) -> Any:
     """The document a file holds: one JSON value, a JSONL record, or JSONL rows as a list."""
     lines = iter_lines(path)
-    head = _nonblank(lines)
+    rows = _rows(lines)
+    head = next(rows, None)
     if head is None:
         raise InputError("empty file, expected a trajectory", where=str(path))
-    number, raw = head
+    raw = head[1]
     del head  # a one-line document can be large: keep only its parsed form
     if b"\0" in raw[:8192]:
         raise InputError("binary file, expected text", where=str(path))
@@ -106,20 +104,16 @@ def _load_file(path: Path, instance_id: str | None) -> Any:
         lines.close()
         return read_json(path)
     del raw
-    following = _nonblank(lines)
+    following = next(rows, None)
     if following is None:
         return first
     if isinstance(first, dict) and "instance_id" in first:
-        return _pick_row(path, (number, first), _chain(following, lines), instance_id)
-    rows = [first, _parse_row(*following, path)]
-    rows.extend(_parse_row(n, raw, path) for n, raw in lines if raw.strip())
-    return rows
-
-
-def _chain(head: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]
-           ) -> Iterator[tuple[int, bytes]]:
-    yield head
-    yield from rest
+        if first["instance_id"] == instance_id:
+            return first
+        first_id = str(first["instance_id"])
+        del first  # not the row asked for: do not hold it while scanning the others
+        return _pick_row(path, first_id, itertools.chain([following], rows), instance_id)
+    return [first, _parse_row(*following, path), *(_parse_row(n, raw, path) for n, raw in rows)]
 
 
 def load_trajectory(path: Path, instance_id: str | None = None) -> Trajectory:
