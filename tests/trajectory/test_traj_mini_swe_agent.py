@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from reasondraft.trajectory import StepKind, load_trajectory
@@ -39,3 +40,12 @@ def test_mini_swe_agent_1_1_tool_calls(fixtures: Path) -> None:
     assert submit.kind == StepKind.SUBMIT
     assert traj.submission is not None and "abs(" in traj.submission  # the exit message
     assert (traj.stats.input_tokens, traj.stats.output_tokens) == (600, 30)
+
+
+def test_files_from_before_trajectory_format(fixtures: Path, tmp_path: Path) -> None:
+    doc = json.loads((fixtures / "mini_swe_agent_1.traj.json").read_text())
+    del doc["trajectory_format"]  # older files: known by info.mini_version only
+    path = tmp_path / "old.traj.json"
+    path.write_text(json.dumps(doc))
+    traj = load_trajectory(path)
+    assert (traj.format, traj.format_version, len(traj.steps)) == ("mini-swe-agent", "1", 4)

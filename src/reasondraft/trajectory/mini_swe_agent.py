@@ -32,13 +32,22 @@ _RETURNCODE = re.compile(r"<returncode>\s*(-?\d+)\s*</returncode>")
 _OUTPUT = re.compile(r"<output>\n?(.*?)\n?</output>", re.DOTALL)
 
 
+def _version(doc: dict[str, Any]) -> str | None:
+    """The declared format version; files from before ``trajectory_format`` existed are
+    known by ``info.mini_version`` and have no tool calls."""
+    declared = doc.get("trajectory_format")
+    if isinstance(declared, str) and declared.startswith(PREFIX):
+        return declared[len(PREFIX):]
+    info = doc.get("info")
+    return "1" if isinstance(info, dict) and "mini_version" in info else None
+
+
 def refusal(doc: Any) -> str | None:
     """Why ``doc`` is not a mini-swe-agent trajectory, or None when it is."""
     if not isinstance(doc, dict):
         return "top level is not an object"
-    declared = doc.get("trajectory_format")
-    if not isinstance(declared, str) or not declared.startswith(PREFIX):
-        return f"no 'trajectory_format' starting with {PREFIX!r}"
+    if _version(doc) is None:
+        return f"no 'trajectory_format' starting with {PREFIX!r} nor 'info.mini_version'"
     if not isinstance(doc.get("messages"), list):
         return "no 'messages' list"
     return None
@@ -128,8 +137,7 @@ def read(doc: dict[str, Any], source: str) -> Trajectory:
         steps.append(make_step(number, action, workspace, thought=thought,
                                observation=observation, timestamp=stamp))
     model = (config.get("model") or {}).get("model_name")
-    return Trajectory(format="mini-swe-agent",
-                      format_version=doc["trajectory_format"][len(PREFIX):],
+    return Trajectory(format="mini-swe-agent", format_version=_version(doc),
                       instance_id=doc.get("instance_id"), model=model, stats=_stats(info, messages),
                       submission=_submission(info, messages), workspace_root=workspace.root,
                       source=source, steps=steps)

@@ -152,7 +152,8 @@ def _take_action(run: _Run, event: dict[str, Any]) -> None:
         kind = classify_command(str(args.get("command", "")))
     else:
         kind = KINDS.get(kind_name) or classify_tool(action.name, action.arguments)
-    thought = "" if kind_name == "think" else _EMPTY_THINK.sub("", str(args.get("thought", "")))
+    parts = [] if kind_name == "think" else [args.get("reasoning_content"), args.get("thought")]
+    thought = "\n\n".join(_EMPTY_THINK.sub("", p) for p in parts if isinstance(p, str) and p)
     command = args.get("command") if kind_name == "run" else None
     pending = _Pending(action, kind, thought, event.get("timestamp"), run.cwd,
                        command if isinstance(command, str) else None)

@@ -47,7 +47,7 @@ def describe(name: str, arguments: dict[str, Any]) -> str:
         return one_line(str(arguments.get("content", "")))
     path = next((arguments[k] for k in PATH_KEYS if isinstance(arguments.get(k), str)), None)
     if name.lower() in EDITORS and path:
-        return f"{name} {arguments.get('command', '')} {path}".replace("  ", " ")
+        return " ".join(str(part) for part in (name, arguments.get("command"), path) if part)
     if path:
         return f"{name} {path}"
     shown = {k: v for k, v in arguments.items() if isinstance(v, str | int | float | bool)}

@@ -11,6 +11,7 @@ each history message; the non-demo assistant messages pair with the trajectory e
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -78,20 +79,26 @@ def _assistant_messages(history: Any) -> list[dict[str, Any]]:
             and not m.get("is_demo") and "action" in m]
 
 
+def _action_text(entry: dict[str, Any]) -> str:
+    return str(entry.get("action", "")).strip()
+
+
 def _pair(steps: list[dict[str, Any]], messages: list[dict[str, Any]]
           ) -> Iterator[dict[str, Any] | None]:
-    """For each trajectory entry, its assistant history message (matched by action text,
-    in order), or None."""
+    """For each trajectory entry, its assistant history message — the next one, in order,
+    with the same action text — or None."""
+    positions: dict[str, list[int]] = {}
+    for index, message in enumerate(messages):
+        positions.setdefault(_action_text(message), []).append(index)
     position = 0
     for step in steps:
-        action = str(step.get("action", "")).strip()
-        match = next((i for i in range(position, len(messages))
-                      if str(messages[i].get("action", "")).strip() == action), None)
-        if match is None:
+        candidates = positions.get(_action_text(step), [])
+        found = bisect.bisect_left(candidates, position)
+        if found == len(candidates):
             yield None
             continue
-        position = match + 1
-        yield messages[match]
+        position = candidates[found] + 1
+        yield messages[candidates[found]]
 
 
 def _agents(history: Any) -> list[str]:
