@@ -117,6 +117,61 @@ def task_command(
                       highlight=False)
 
 
+TrajectoryOpt = Annotated[Path | None, typer.Option(
+    "--trajectory", help="The agent's trajectory (any supported format, auto-detected).")]
+
+
+@app.command("config")
+def config_command(as_json: JsonOpt = False) -> None:
+    """Show each drafting setting, its value and where it came from."""
+    from reasondraft.config import load_settings
+
+    settings = load_settings()
+    if as_json:
+        print_json({s.name: {"value": s.value, "source": s.source} for s in settings.values()})
+        return
+    table = Table("setting", "value", "source", box=None)
+    for s in settings.values():
+        table.add_row(s.name, "[dim](not set)[/]" if s.value is None else str(s.value), s.source)
+    console.print(table)
+
+
+@app.command("draft")
+def draft_command(
+    folder: Annotated[Path | None, typer.Argument(help="A task folder.")] = None,
+    instance: InstanceOpt = None,
+    instance_id: IdOpt = None,
+    trajectory: TrajectoryOpt = None,
+    patch: Annotated[str | None, typer.Option(
+        "--patch", help="The diff to explain: a FILE, or 'gold' for the instance's patch. "
+                        "Default: the trajectory's submission, else the instance's patch.")
+    ] = None,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    model: Annotated[str | None, typer.Option("--model", help="litellm model string.")] = None,
+    api_base: Annotated[str | None, typer.Option("--api-base")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Where task folders go.")] = None,
+    max_input_tokens: Annotated[int | None, typer.Option("--max-input-tokens")] = None,
+    max_repairs: Annotated[int | None, typer.Option("--max-repairs")] = None,
+    log: Annotated[Path | None, typer.Option("--log", help="Audit log of LLM calls.")] = None,
+    record: Annotated[Path | None, typer.Option(
+        "--record", help="Save the model's answers as a fixture recording.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing draft "
+                                                        "(a backup is kept).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what the model would "
+                                                            "receive; call nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draft the reasoning trace of a task with an LLM, verified in the loop."""
+    from reasondraft.draft.run import draft_from_cli
+
+    flags = {"model": model, "api_base": api_base, "out": out, "log": log,
+             "max_input_tokens": max_input_tokens, "max_repairs": max_repairs}
+    draft_from_cli(folder, flags, instance=instance, instance_id=instance_id,
+                   trajectory=trajectory, patch=patch, repo=repo, repos=repos, record=record,
+                   force=force, dry_run=dry_run, as_json=as_json, console=console)
+
+
 @app.command("inspect")
 def inspect_command(
     trajectory: Annotated[Path, typer.Argument(
@@ -219,6 +274,31 @@ def verify_command(
     else:
         render(reports, console)
     raise typer.Exit(exit_status(reports, strict=strict))
+
+
+@app.command("demo")
+def demo_command(
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Work folder (default: a new temporary folder).")] = None,
+) -> None:
+    """Draft the bundled example task offline with the fixture model, verify it, show it."""
+    from rich.markdown import Markdown
+
+    from reasondraft.document import read_draft
+    from reasondraft.draft.demo import DEMO_MODEL, run_demo
+    from reasondraft.verify import verify_draft
+    from reasondraft.verify.report import render
+
+    with console.status(f"drafting the example task with {DEMO_MODEL} ..."):
+        task, result = run_demo(out)
+    draft = result.folder / "draft.md"
+    console.rule(f"[bold]{task.instance_id}: {draft}")
+    console.print(Markdown(read_draft(draft).body))
+    console.rule("[bold]verify")
+    render([verify_draft(draft)], console)
+    console.print(f"model {DEMO_MODEL}: {result.usage.calls} calls, {result.repairs} repair(s) "
+                  f"after the verifier's findings; folder {result.folder}")
+    console.print(f"next: [bold]reasondraft verify {draft}[/]")
 
 
 def main() -> None:

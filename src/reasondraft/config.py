@@ -29,6 +29,8 @@ def _positive_int(value: Any) -> int:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     if not isinstance(value, str):
         raise ValueError("must be a string")
     return value

@@ -1,8 +1,10 @@
 """Task: one instance with its diff, repository view and (optionally) trajectory.
 
 Loaded from a task folder (``task.json``, ``patch.diff``, ``trajectory.*``; see DESIGN.md)
-or from explicit paths. Which diff the task explains, in order: an explicit ``--patch FILE``,
-the folder's ``patch.diff``, the instance's ``patch`` field.
+or from explicit paths. Which diff the task explains, in order: an explicit ``--patch FILE``
+(or ``--patch gold``: the instance's ``patch``), the folder's ``patch.diff``, the
+trajectory's own submission (the model's solution is what annotators explain), the
+instance's ``patch``. ``Task.patch_source`` records the choice.
 """
 
 from __future__ import annotations
@@ -64,17 +66,33 @@ def resolve_repo_path(instance: Instance, repo: Path | None, repos: Path | None,
     raise InputError(f"no repository for {instance.instance_id}: pass --repo DIR or --repos DIR")
 
 
-def load_patch(instance: Instance, folder: Path | None, patch: Path | None) -> tuple[Patch, str]:
-    """The diff the task explains and where it came from."""
+GOLD = "gold"
+
+
+def _gold(instance: Instance) -> tuple[Patch, str]:
+    return parse_diff(instance.patch, source=f"{instance.instance_id}: key 'patch'"), GOLD
+
+
+def load_patch(instance: Instance, folder: Path | None, patch: Path | str | None,
+               trajectory: Trajectory | None = None) -> tuple[Patch, str]:
+    """The diff the task explains and where it came from (see the module docstring)."""
+    if patch == GOLD:
+        if not instance.patch.strip():
+            raise InputError(f"--patch gold: instance {instance.instance_id} has no 'patch'")
+        return _gold(instance)
     if patch is not None:
-        return parse_diff(read_text(patch), source=str(patch)), f"file:{patch}"
+        path = Path(patch)
+        return parse_diff(read_text(path), source=str(path)), f"file:{path}"
     if folder is not None and (folder / PATCH_FILE).is_file():
         path = folder / PATCH_FILE
         return parse_diff(read_text(path), source=str(path)), "folder"
+    if trajectory is not None and trajectory.submission and trajectory.submission.strip():
+        return parse_diff(trajectory.submission, source=f"{trajectory.source}: submission"), \
+            "trajectory"
     if instance.patch.strip():
-        return parse_diff(instance.patch, source=f"{instance.instance_id}: key 'patch'"), "gold"
-    raise InputError(f"no diff for {instance.instance_id}: no --patch, no {PATCH_FILE} and "
-                     "the instance has no 'patch'")
+        return _gold(instance)
+    raise InputError(f"no diff for {instance.instance_id}: no --patch, no {PATCH_FILE}, no "
+                     "submission in the trajectory and the instance has no 'patch'")
 
 
 def find_trajectory(folder: Path) -> Path | None:
@@ -95,7 +113,7 @@ def load_task_trajectory(inst: Instance, folder: Path | None,
 
 
 def load_task(folder: Path | None = None, *, instance: Path | None = None,
-              instance_id: str | None = None, patch: Path | None = None,
+              instance_id: str | None = None, patch: Path | str | None = None,
               repo: Path | None = None, repos: Path | None = None,
               repo_hint: str | None = None, trajectory: Path | None = None) -> Task:
     """Load a task from a folder and/or explicit paths; the diff must apply at the base."""
@@ -108,12 +126,21 @@ def load_task(folder: Path | None = None, *, instance: Path | None = None,
     if not inst.base_commit:
         raise InputError(f"key 'base_commit' is missing or empty for {inst.instance_id}",
                          where=str(source))
-    the_patch, patch_source = load_patch(inst, folder, patch)
+    traj = load_task_trajectory(inst, folder, trajectory)
+    the_patch, patch_source = load_patch(inst, folder, patch, traj)
     view = RepoView(GitRepo(resolve_repo_path(inst, repo, repos, repo_hint)), inst.base_commit,
                     the_patch)
-    view.check_patch()
+    try:
+        view.check_patch()
+    except InputError:
+        # Some agents write their submission with CRLF line endings; it applies as LF.
+        if patch_source != "trajectory" or "\r\n" not in the_patch.text:
+            raise
+        the_patch = parse_diff(the_patch.text.replace("\r\n", "\n"), source=the_patch.source)
+        view = view.with_patch(the_patch)
+        view.check_patch()
     return Task(instance=inst, patch=the_patch, patch_source=patch_source, view=view,
-                folder=folder, trajectory=load_task_trajectory(inst, folder, trajectory))
+                folder=folder, trajectory=traj)
 
 
 def summarize(task: Task) -> dict[str, object]:

@@ -1,0 +1,240 @@
+"""The drafter: one task in, one verified task folder out.
+
+Pack the context, ask the model for a :class:`ReasoningTrace`, verify it inside the
+validation loop (a reference that does not check out goes back to the model with the
+finding), then write the task folder. Nothing is written unless a trace came back; draft.md
+is written last, so its presence marks a complete folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import ValidationInfo, model_validator
+
+from reasondraft import __version__
+from reasondraft.body import render_body
+from reasondraft.document import (
+    DRAFT_FILE,
+    FORMAT_VERSION,
+    GENERATED_FILE,
+    join_document,
+)
+from reasondraft.draft.context import Packed, pack
+from reasondraft.draft.llm import LLMClient, NoValidAnswer, RetryPolicy, Usage
+from reasondraft.draft.prompts import Templates, load_templates, render_messages
+from reasondraft.draft.setup import litellm_module
+from reasondraft.errors import InputError
+from reasondraft.files import atomic_write, read_bytes
+from reasondraft.task import PATCH_FILE, TASK_FILE, Task
+from reasondraft.trace import Trace
+from reasondraft.verify import Finding, VerifyContext, verify_body
+
+
+class ReasoningTrace(Trace):
+    """A reconstructed, step-by-step technical reasoning trace leading to the diff, with
+    every claim cited by [[references]] that are checked against the repository."""
+
+    @model_validator(mode="after")
+    def _verified(self, info: ValidationInfo) -> Self:
+        gate = (info.context or {}).get("gate")
+        if isinstance(gate, Gate):
+            gate.check(self)
+        return self
+
+
+@dataclass
+class Gate:
+    """The verifier inside instructor's validation loop; remembers the last answer."""
+
+    ctx: VerifyContext
+    attempts: int = 0
+    last: Trace | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    def check(self, trace: Trace) -> None:
+        self.attempts += 1
+        self.last = Trace.model_validate(trace.model_dump())
+        self.findings = verify_body(render_body(self.last), self.ctx)
+        if not trace.steps:
+            raise ValueError("the trace has no steps: give at least one reasoning step")
+        errors = [f for f in self.findings if f.severity == "error"]
+        if errors:
+            raise ValueError(repair_message(errors))
+
+
+def repair_message(errors: list[Finding]) -> str:
+    """The findings as the model needs them to correct its references."""
+    lines = [f"{len(errors)} reference(s) do not check out against the repository:"]
+    for f in errors:
+        hint = f" Suggested: [[{f.suggestion}]]." if f.suggestion else ""
+        message = f.message.rstrip(".?!") + "."
+        lines.append(f"- [[{f.ref}]]: {message}{hint}" if f.ref else f"- {message}{hint}")
+    lines.append("Correct these references using the numbered listings in the context and "
+                 "keep everything else unchanged.")
+    return "\n".join(lines)
+
+
+@dataclass
+class DraftRequest:
+    """How to draft: the model and the limits (settings already resolved)."""
+
+    model: str
+    api_base: str | None = None
+    max_input_tokens: int = 32_000
+    max_repairs: int = 2
+    log: Path | None = None
+    retry: RetryPolicy | None = None
+
+
+@dataclass
+class Prepared:
+    """What the model would receive: messages, packing report, schema, templates."""
+
+    messages: list[dict[str, Any]]
+    packed: Packed
+    schema: dict[str, Any]
+    templates: Templates
+    overhead_tokens: int
+
+
+@dataclass
+class DraftResult:
+    folder: Path
+    trace: Trace
+    findings: list[Finding]
+    repairs: int
+    usage: Usage
+    packed: Packed
+    seconds: float
+
+
+def token_counter(model: str) -> Any:
+    """Count tokens with the model's tokenizer (litellm falls back to an estimate)."""
+    litellm = litellm_module()
+    return lambda text: litellm.token_counter(model=model, text=text)
+
+
+def prepare(task: Task, request: DraftRequest) -> Prepared:
+    """Pack the task's context under the budget and render the messages."""
+    templates = load_templates()
+    schema = ReasoningTrace.model_json_schema()
+    count = token_counter(request.model)
+    fields = {"instance_id": task.instance_id, "repo": task.instance.repo or "(unknown)",
+              "base_commit": task.view.base_commit}
+    overhead = count(json.dumps(schema)) + 16  # tool definition and message framing
+
+    def measure(sections: dict[str, str]) -> int:
+        messages = render_messages(templates, fields, sections, [])
+        return overhead + sum(count(m["content"]) for m in messages)
+
+    packed = pack(task.view, task.patch, task.instance, task.trajectory,
+                  budget=request.max_input_tokens, measure=measure, count=count)
+    messages = render_messages(templates, fields, packed.sections, packed.dropped)
+    return Prepared(messages=messages, packed=packed, schema=schema, templates=templates,
+                    overhead_tokens=overhead)
+
+
+def sha256(data: str | bytes) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def refuse_overwrite(folder: Path, force: bool) -> None:
+    """A draft that exists is a person's work: refuse unless --force (then back it up)."""
+    existing = folder / DRAFT_FILE
+    if existing.exists():
+        if not force:
+            raise InputError("draft exists; pass --force to replace it (a backup is kept)",
+                             where=str(existing))
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        atomic_write(folder / f"{DRAFT_FILE}.bak-{stamp}", read_bytes(existing))
+
+
+def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = False,
+               client: LLMClient | None = None) -> DraftResult:
+    """Draft one task into ``out/<instance_id>/`` and return what happened."""
+    folder = out / task.instance_id
+    refuse_overwrite(folder, force)
+    started = time.monotonic()
+    prepared = prepare(task, request)
+    client = client or LLMClient(request.model, api_base=request.api_base, log=request.log,
+                                 retry=request.retry)
+    gate = Gate(VerifyContext.from_task(task))
+    try:
+        answer = client.structured(prepared.messages, ReasoningTrace,
+                                   max_repairs=request.max_repairs, context={"gate": gate})
+        trace = Trace.model_validate(answer.model_dump())
+    except NoValidAnswer:
+        if gate.last is None:
+            raise
+        trace = gate.last  # kept with its findings: verify will show what still fails
+    body = render_body(trace)
+    findings = verify_body(body, VerifyContext.from_task(task))
+    seconds = time.monotonic() - started
+    front = front_matter(task, request, prepared, client.usage, findings, seconds)
+    write_folder(folder, task, join_document(front, body))
+    return DraftResult(folder=folder, trace=trace, findings=findings,
+                       repairs=max(0, client.usage.calls - 1), usage=client.usage,
+                       packed=prepared.packed, seconds=seconds)
+
+
+def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: Usage,
+                 findings: list[Finding], seconds: float) -> dict[str, Any]:
+    trajectory = task.trajectory
+    return {
+        "format": FORMAT_VERSION,
+        "instance_id": task.instance_id,
+        "repo": task.instance.repo,
+        "base_commit": task.view.base_commit,
+        "repo_path": str(Path(task.view.git.path).resolve()),
+        "status": "draft",
+        "provenance": {
+            "tool": f"reasondraft {__version__}",
+            "model": request.model,
+            "prompt": prepared.templates.hash,
+            "patch_source": task.patch_source,
+            "inputs": {
+                "instance": sha256(task.instance.to_json()),
+                "patch": sha256(task.patch.text),
+                "trajectory": sha256(read_bytes(Path(trajectory.source)))
+                if trajectory and Path(trajectory.source).is_file() else None,
+            },
+            "usage": usage.as_dict(),
+            "cost_usd": usage.cost,
+            "repairs": max(0, usage.calls - 1),
+            "seconds": round(seconds, 3),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "packing": prepared.packed.provenance(),
+            "unresolved": {"errors": sum(f.severity == "error" for f in findings),
+                           "warnings": sum(f.severity == "warning" for f in findings)},
+        },
+    }
+
+
+def write_folder(folder: Path, task: Task, document: str) -> None:
+    """task.json, patch.diff, trajectory copy, draft.generated.md, then draft.md."""
+    atomic_write(folder / TASK_FILE, task.instance.to_json())
+    atomic_write(folder / PATCH_FILE, task.patch.text)
+    if task.trajectory and task.trajectory.source:
+        copy_trajectory(Path(task.trajectory.source), folder)
+    atomic_write(folder / GENERATED_FILE, document)
+    atomic_write(folder / DRAFT_FILE, document)
+
+
+def copy_trajectory(source: Path, folder: Path) -> None:
+    """The source trajectory byte for byte: ``trajectory.<ext>``, or ``trajectory/`` for an
+    event-store folder."""
+    if source.is_dir():
+        for item in sorted(source.rglob("*")):
+            if item.is_file():
+                atomic_write(folder / "trajectory" / item.relative_to(source), read_bytes(item))
+    elif source.resolve() != (folder / f"trajectory{source.suffix}").resolve():
+        atomic_write(folder / f"trajectory{source.suffix or '.json'}", read_bytes(source))
+

@@ -1,0 +1,192 @@
+"""Drafting end to end through litellm -> instructor -> pydantic, offline: the fixture
+provider and a local OpenAI-compatible server; real git repos; real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reasondraft.document import read_draft
+from reasondraft.draft.demo import example_task, run_demo
+from reasondraft.draft.drafter import DraftRequest, draft_task
+from reasondraft.draft.llm import RetryPolicy
+from reasondraft.draft.local_server import LocalServer, Reply
+from reasondraft.errors import InputError, ModelError
+from reasondraft.task import load_task
+from reasondraft.verify import verify_draft
+
+FAST = RetryPolicy(attempts=2, initial=0.01, max_wait=0.02)
+SOURCE = "def area(w, h):\n    return w * w\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
+
+
+def trace(line_ref: str) -> dict:
+    """A minimal valid trace whose one quote cites ``line_ref``."""
+    return {
+        "summary": "area() squares the width [[geo.py#L2]]; the fix uses the height "
+                   "[[geo.py#L2@patched]].",
+        "steps": [{"title": "Find the formula", "phase": "localize", "trajectory_steps": [],
+                   "reasoning": "The bug is in [[geo.py::area]].",
+                   "quotes": [{"ref": line_ref, "code": "return w * w"}],
+                   "decision": None}],
+        "solution": "Multiply by h [[geo.py#L2@patched]].",
+        "trade_offs": [], "edge_cases": ["zero height"],
+        "tests": [{"test": "test_geo.py::test_area", "fails_before": True,
+                   "passes_after": True, "why": "it checks a non-square"}],
+    }
+
+
+@pytest.fixture
+def task_folder(make_repo, tmp_path):
+    repo = make_repo()
+    base = repo.commit({"geo.py": SOURCE, "test_geo.py": "def test_area():\n    pass\n"})
+    head = repo.commit({"geo.py": SOURCE.replace("w * w", "w * h")})
+    folder = tmp_path / "task"
+    folder.mkdir()
+    (folder / "task.json").write_text(json.dumps({
+        "instance_id": "acme__geo-1", "repo": "acme/geo", "base_commit": base,
+        "problem_statement": "area(2, 3) returns 4", "FAIL_TO_PASS": ["test_geo.py::test_area"],
+    }))
+    (folder / "patch.diff").write_text(repo.diff(base, head))
+    return folder, repo.path
+
+
+def recording(tmp_path: Path, *answers) -> str:
+    path = tmp_path / "rec.json"
+    path.write_text(json.dumps({"recordings": [{"match": "acme__geo-1", "answers": answers}]}))
+    return f"fixture/{path}"
+
+
+def test_repair_loop_wrong_lines_then_right(task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    model = recording(tmp_path, trace("geo.py#L5"), trace("geo.py#L2"))
+    task = load_task(folder, repo=repo)
+    result = draft_task(task, DraftRequest(model=model, retry=FAST), tmp_path / "out")
+    assert result.repairs == 1 and not result.findings
+    draft = read_draft(tmp_path / "out" / "acme__geo-1" / "draft.md")
+    assert draft.front["provenance"]["repairs"] == 1
+    assert draft.front["provenance"]["unresolved"] == {"errors": 0, "warnings": 0}
+    assert "```quote geo.py#L2\nreturn w * w\n```" in draft.body
+    report = verify_draft(draft.path)
+    assert report.summary["errors"] == 0
+    generated = tmp_path / "out" / "acme__geo-1" / "draft.generated.md"
+    assert generated.read_text() == draft.path.read_text()
+    assert (tmp_path / "out" / "acme__geo-1" / "patch.diff").read_text() == \
+        (folder / "patch.diff").read_text()
+
+
+def test_answer_that_never_verifies_is_kept_with_its_findings(task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    model = recording(tmp_path, trace("geo.py#L5"), trace("geo.py#L5"))
+    result = draft_task(load_task(folder, repo=repo),
+                        DraftRequest(model=model, max_repairs=1, retry=FAST), tmp_path / "out")
+    assert [f.code for f in result.findings if f.severity == "error"] == ["RD-Q001"]
+    front = read_draft(result.folder / "draft.md").front
+    assert front["provenance"]["unresolved"]["errors"] == 1
+
+
+def test_failed_run_writes_nothing(task_folder, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    folder, repo = task_folder
+    with LocalServer([Reply(status=500)]) as server:
+        request = DraftRequest(model="openai/test", api_base=server.url, retry=FAST)
+        with pytest.raises(ModelError, match="gave up after 2 attempts"):
+            draft_task(load_task(folder, repo=repo), request, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_local_http_server_draft(task_folder, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    folder, repo = task_folder
+    replies = [Reply(status=429, headers={"retry-after": "0"}), Reply(answer=trace("geo.py#L2"))]
+    with LocalServer(replies) as server:
+        request = DraftRequest(model="openai/gpt-4o-mini", api_base=server.url, retry=FAST,
+                               log=tmp_path / "calls.jsonl")
+        result = draft_task(load_task(folder, repo=repo), request, tmp_path / "out")
+    assert result.usage.cost and result.usage.cost > 0  # litellm's price for gpt-4o-mini
+    assert len((tmp_path / "calls.jsonl").read_text().splitlines()) == 2
+    assert "sk-test" not in (tmp_path / "calls.jsonl").read_text()
+
+
+def test_existing_draft_is_not_overwritten_without_force(task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    model = recording(tmp_path, trace("geo.py#L2"))
+    task = load_task(folder, repo=repo)
+    out = tmp_path / "out"
+    draft_task(task, DraftRequest(model=model, retry=FAST), out)
+    draft = out / "acme__geo-1" / "draft.md"
+    draft.write_text(draft.read_text() + "\nA human note.\n")
+    edited = draft.read_text()
+    with pytest.raises(InputError, match="draft exists; pass --force"):
+        draft_task(task, DraftRequest(model=model, retry=FAST), out)
+    assert draft.read_text() == edited
+    draft_task(task, DraftRequest(model=model, retry=FAST), out, force=True)
+    [backup] = list((out / "acme__geo-1").glob("draft.md.bak-*"))
+    assert backup.read_text() == edited
+
+
+def test_demo_drafts_the_example_with_one_repair(tmp_path) -> None:
+    task, result = run_demo(tmp_path)
+    assert task.trajectory is not None and len(task.trajectory.steps) >= 12
+    assert result.repairs == 1
+    report = verify_draft(result.folder / "draft.md")
+    assert report.summary["errors"] == 0 and report.summary["warnings"] == 0
+    assert report.summary["references"] > 40
+    assert (result.folder / "trajectory.traj").read_bytes() == \
+        Path(task.trajectory.source).read_bytes()
+
+
+def test_example_task_loads_with_its_trajectory_submission(tmp_path) -> None:
+    task = example_task(tmp_path)
+    assert task.patch_source == "folder"
+    assert task.trajectory.submission.strip() == task.patch.text.strip()
+
+
+def run_cli(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("REASONDRAFT_")}
+    full_env.pop("OPENAI_API_KEY", None)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "reasondraft", *args], capture_output=True,
+                          text=True, cwd=cwd, env=full_env, check=False)
+
+
+def test_cli_dry_run_needs_no_key_and_writes_nothing(task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    result = run_cli("draft", str(folder), "--repo", str(repo), "--model", "openai/gpt-4o",
+                     "--dry-run", "--json", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["messages"][0]["role"] == "system"
+    assert "    2       -     return w * w" in shown["messages"][1]["content"]
+    assert shown["packing"]["tokens"] <= shown["packing"]["budget"]
+    assert "steps" in shown["schema"]["properties"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_without_model_says_how_to_set_one(task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    result = run_cli("draft", str(folder), "--repo", str(repo), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "REASONDRAFT_MODEL" in result.stderr
+
+
+def test_cli_record_then_replay(task_folder, tmp_path, monkeypatch) -> None:
+    folder, repo = task_folder
+    with LocalServer([Reply(answer=trace("geo.py#L2"))]) as server:
+        result = run_cli("draft", str(folder), "--repo", str(repo), "--model",
+                         "openai/local", "--api-base", server.url, "--out",
+                         str(tmp_path / "a"), "--record", str(tmp_path / "rec.json"),
+                         "--log", str(tmp_path / "log.jsonl"), cwd=tmp_path,
+                         env={"OPENAI_API_KEY": "sk-test"})
+    assert result.returncode == 0, result.stderr
+    replay = run_cli("draft", str(folder), "--repo", str(repo), "--model",
+                     f"fixture/{tmp_path / 'rec.json'}", "--out", str(tmp_path / "b"),
+                     "--log", str(tmp_path / "log.jsonl"), cwd=tmp_path)
+    assert replay.returncode == 0, replay.stderr
+    assert read_draft(tmp_path / "a/acme__geo-1/draft.md").body == \
+        read_draft(tmp_path / "b/acme__geo-1/draft.md").body
