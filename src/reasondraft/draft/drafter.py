@@ -8,9 +8,12 @@ is written last, so its presence marks a complete folder.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +30,7 @@ from reasondraft.document import (
     join_document,
 )
 from reasondraft.draft.context import Packed, pack
-from reasondraft.draft.llm import LLMClient, NoValidAnswer, RetryPolicy, Usage
+from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, RetryPolicy, Usage
 from reasondraft.draft.prompts import Templates, load_templates, render_messages
 from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import InputError
@@ -157,6 +160,11 @@ def refuse_overwrite(folder: Path, force: bool) -> None:
         atomic_write(folder / f"{DRAFT_FILE}.bak-{stamp}", read_bytes(existing))
 
 
+def new_client(request: DraftRequest, gate: RateGate | None = None) -> LLMClient:
+    return LLMClient(request.model, api_base=request.api_base, log=request.log,
+                     retry=request.retry, gate=gate)
+
+
 def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = False,
                client: LLMClient | None = None) -> DraftResult:
     """Draft one task into ``out/<instance_id>/`` and return what happened."""
@@ -164,23 +172,44 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
     refuse_overwrite(folder, force)
     started = time.monotonic()
     prepared = prepare(task, request)
-    client = client or LLMClient(request.model, api_base=request.api_base, log=request.log,
-                                 retry=request.retry)
+    client = client or new_client(request)
     gate = Gate(VerifyContext.from_task(task))
     try:
-        answer = client.structured(prepared.messages, ReasoningTrace,
-                                   max_repairs=request.max_repairs, context={"gate": gate})
-        trace = Trace.model_validate(answer.model_dump())
+        client.structured(prepared.messages, ReasoningTrace, max_repairs=request.max_repairs,
+                          context={"gate": gate})
     except NoValidAnswer:
         if gate.last is None:
             raise
-        trace = gate.last  # kept with its findings: verify will show what still fails
-    body = render_body(trace)
-    findings = verify_body(body, VerifyContext.from_task(task))
+    return finish(task, request, prepared, client, gate, folder, started)
+
+
+async def adraft_task(task: Task, request: DraftRequest, out: Path, *, client: LLMClient,
+                      force: bool = False) -> DraftResult:
+    """The async twin of draft_task: git reads and packing run off the event loop."""
+    folder = out / task.instance_id
+    refuse_overwrite(folder, force)
+    started = time.monotonic()
+    prepared = await asyncio.to_thread(prepare, task, request)
+    gate = Gate(VerifyContext.from_task(task))
+    try:
+        await client.astructured(prepared.messages, ReasoningTrace,
+                                 max_repairs=request.max_repairs, context={"gate": gate})
+    except NoValidAnswer:
+        if gate.last is None:
+            raise
+    return await asyncio.to_thread(finish, task, request, prepared, client, gate, folder,
+                                   started)
+
+
+def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMClient,
+           gate: Gate, folder: Path, started: float) -> DraftResult:
+    """Write the folder for the last answer the gate saw (the accepted one, or the last
+    one that still failed verification: it is kept, and verify shows what fails)."""
+    assert gate.last is not None  # structured() returned, so the gate checked an answer
     seconds = time.monotonic() - started
-    front = front_matter(task, request, prepared, client.usage, findings, seconds)
-    write_folder(folder, task, join_document(front, body))
-    return DraftResult(folder=folder, trace=trace, findings=findings,
+    front = front_matter(task, request, prepared, client.usage, gate.findings, seconds)
+    write_folder(folder, task, join_document(front, render_body(gate.last)))
+    return DraftResult(folder=folder, trace=gate.last, findings=gate.findings,
                        repairs=max(0, client.usage.calls - 1), usage=client.usage,
                        packed=prepared.packed, seconds=seconds)
 
@@ -218,23 +247,34 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
     }
 
 
-def write_folder(folder: Path, task: Task, document: str) -> None:
-    """task.json, patch.diff, trajectory copy, draft.generated.md, then draft.md."""
-    atomic_write(folder / TASK_FILE, task.instance.to_json())
-    atomic_write(folder / PATCH_FILE, task.patch.text)
-    if task.trajectory and task.trajectory.source:
-        copy_trajectory(Path(task.trajectory.source), folder)
-    atomic_write(folder / GENERATED_FILE, document)
-    atomic_write(folder / DRAFT_FILE, document)
-
-
-def copy_trajectory(source: Path, folder: Path) -> None:
-    """The source trajectory byte for byte: ``trajectory.<ext>``, or ``trajectory/`` for an
-    event-store folder."""
-    if source.is_dir():
+def folder_files(task: Task, document: str) -> dict[str, bytes]:
+    """Relative path -> content of every file of a task folder; draft.md comes last."""
+    files = {TASK_FILE: task.instance.to_json().encode(), PATCH_FILE: task.patch.text.encode()}
+    source = Path(task.trajectory.source) if task.trajectory and task.trajectory.source else None
+    if source is not None and source.is_dir():
         for item in sorted(source.rglob("*")):
             if item.is_file():
-                atomic_write(folder / "trajectory" / item.relative_to(source), read_bytes(item))
-    elif source.resolve() != (folder / f"trajectory{source.suffix}").resolve():
-        atomic_write(folder / f"trajectory{source.suffix or '.json'}", read_bytes(source))
+                files[f"trajectory/{item.relative_to(source).as_posix()}"] = read_bytes(item)
+    elif source is not None:
+        files[f"trajectory{source.suffix or '.json'}"] = read_bytes(source)
+    files[GENERATED_FILE] = files[DRAFT_FILE] = document.encode()
+    return files
 
+
+def write_folder(folder: Path, task: Task, document: str) -> None:
+    """Write the task folder so that a crash never leaves half of one: a new folder is
+    built beside its place and renamed into it; an existing one (--force) gets atomic
+    per-file writes with draft.md last."""
+    files = folder_files(task, document)
+    if folder.exists():
+        for name, data in files.items():
+            atomic_write(folder / name, data)
+        return
+    staging = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        for name, data in files.items():
+            atomic_write(staging / name, data)
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -13,10 +13,12 @@ duration; never API keys).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +27,7 @@ from typing import Any, TypeVar
 import instructor
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
 
 from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import ModelError
@@ -123,16 +125,37 @@ def describe(exc: BaseException) -> str:
     return f"{name}{f' ({status})' if status else ''}: {text[:300]}"
 
 
+class RateGate:
+    """Shared by concurrent calls: a 429 on one pauses every caller until it may resume,
+    so a rate limit slows a whole batch down instead of failing its tasks one by one."""
+
+    def __init__(self) -> None:
+        self.resume_at = 0.0
+
+    def pause(self, seconds: float) -> None:
+        self.resume_at = max(self.resume_at, time.monotonic() + seconds)
+
+    async def wait(self) -> None:
+        delay = self.resume_at - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
 class LLMClient:
-    """Structured calls to one litellm model string (``openai/...``, ``fixture/...`` ...)."""
+    """Structured calls to one litellm model string (``openai/...``, ``fixture/...`` ...).
+
+    One client serves one task (``usage`` adds up its calls); concurrent clients may share
+    a :class:`RateGate`.
+    """
 
     def __init__(self, model: str, *, api_base: str | None = None, log: Path | None = None,
-                 retry: RetryPolicy | None = None,
+                 retry: RetryPolicy | None = None, gate: RateGate | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.model = model
         self.api_base = api_base
         self.log = log
         self.retry = retry or RetryPolicy()
+        self.gate = gate
         self.sleep = sleep
         self.usage = Usage()
 
@@ -144,15 +167,32 @@ class LLMClient:
         backoff = self.retry.initial * 2 ** (state.attempt_number - 1)
         return min(self.retry.max_wait, backoff + random.uniform(0, self.retry.initial))
 
-    def _complete(self, **kwargs: Any) -> Any:
-        """One completion as instructor asks for it, with transport retries and logging."""
+    def _before_sleep(self, state: Any) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if self.gate is not None and isinstance(exc, litellm.RateLimitError):
+            self.gate.pause(state.next_action.sleep if state.next_action else 0.0)
+
+    def _retrying(self, kind: type[Any], **extra: Any) -> Any:
+        return kind(retry=retry_if_exception_type(TRANSIENT),
+                    stop=stop_after_attempt(self.retry.attempts), wait=self._wait,
+                    before_sleep=self._before_sleep, reraise=True, **extra)
+
+    def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.update(num_retries=0, max_retries=0)
         if self.api_base:
             kwargs["api_base"] = self.api_base
-        retrying = Retrying(retry=retry_if_exception_type(TRANSIENT),
-                            stop=stop_after_attempt(self.retry.attempts), wait=self._wait,
-                            sleep=self.sleep, reraise=True)
-        for attempt in retrying:
+        return kwargs
+
+    def _done(self, kwargs: dict[str, Any], response: Any, started: float) -> Any:
+        seconds = time.monotonic() - started
+        self.usage.add(response, seconds)
+        self._log(kwargs, response, seconds, None)
+        return response
+
+    def _complete(self, **kwargs: Any) -> Any:
+        """One completion as instructor asks for it, with transport retries and logging."""
+        kwargs = self._request(kwargs)
+        for attempt in self._retrying(Retrying, sleep=self.sleep):
             with attempt:
                 started = time.monotonic()
                 try:
@@ -160,10 +200,22 @@ class LLMClient:
                 except Exception as exc:
                     self._log(kwargs, None, time.monotonic() - started, describe(exc))
                     raise
-                seconds = time.monotonic() - started
-                self.usage.add(response, seconds)
-                self._log(kwargs, response, seconds, None)
-        return response
+                return self._done(kwargs, response, started)
+
+    async def _acomplete(self, **kwargs: Any) -> Any:
+        """The async twin of _complete, waiting on the shared rate gate before each try."""
+        kwargs = self._request(kwargs)
+        async for attempt in self._retrying(AsyncRetrying):
+            with attempt:
+                if self.gate is not None:
+                    await self.gate.wait()
+                started = time.monotonic()
+                try:
+                    response = await litellm.acompletion(**kwargs)
+                except Exception as exc:
+                    self._log(kwargs, None, time.monotonic() - started, describe(exc))
+                    raise
+                return self._done(kwargs, response, started)
 
     def _log(self, kwargs: dict[str, Any], response: Any, seconds: float,
              error: str | None) -> None:
@@ -182,15 +234,28 @@ class LLMClient:
         })
 
     def structured(self, messages: list[dict[str, Any]], response_model: type[T], *,
-                   max_repairs: int, context: dict[str, Any] | None = None,
-                   max_tokens: int | None = None) -> T:
+                   max_repairs: int, context: dict[str, Any] | None = None) -> T:
         """Ask for ``response_model``; validation failures are re-asked up to max_repairs."""
         client = instructor.from_litellm(self._complete)
-        extra = {"max_tokens": max_tokens} if max_tokens else {}
-        try:
+        with self._errors(max_repairs):
             return client.chat.completions.create(
                 model=self.model, messages=messages, response_model=response_model,
-                max_retries=max_repairs, context=context or {}, **extra)
+                max_retries=max_repairs, context=context or {})
+
+    async def astructured(self, messages: list[dict[str, Any]], response_model: type[T], *,
+                          max_repairs: int, context: dict[str, Any] | None = None) -> T:
+        """The async twin of structured (litellm's async API)."""
+        client = instructor.from_litellm(self._acomplete)
+        with self._errors(max_repairs):
+            return await client.chat.completions.create(
+                model=self.model, messages=messages, response_model=response_model,
+                max_retries=max_repairs, context=context or {})
+
+    @contextmanager
+    def _errors(self, max_repairs: int) -> Iterator[None]:
+        """Turn what litellm and instructor raise into one-line ModelErrors."""
+        try:
+            yield
         except IncompleteOutputException:
             raise ModelError(f"{self.model}: the answer was cut off at the token limit "
                              "(finish_reason=length); raise the model's max tokens") from None
@@ -199,8 +264,6 @@ class LLMClient:
         except TRANSIENT as exc:
             raise ModelError(f"{self.model}: gave up after {self.retry.attempts} attempts: "
                              f"{describe(exc)}") from None
-        except litellm.APIError as exc:
-            raise ModelError(f"{self.model}: {describe(exc)}") from None
         except Exception as exc:
             if type(exc).__module__.startswith(("litellm", "openai")):
                 raise ModelError(f"{self.model}: {describe(exc)}") from None
