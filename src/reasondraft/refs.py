@@ -37,8 +37,11 @@ _SYMBOL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!:)")
 _REV_RE = re.compile(r"@([A-Za-z]+)$")
 _LOOSE_LINES_RE = re.compile(r"#L?([0-9]+)(?:-L?([0-9]+))?$")
+# The well-formed file reference in one match; anything else takes the slow, explaining path.
+_FILE_RE = re.compile(rf"([^\s#@:][^#@:]*?)(?:#L{_INT}(?:-L{_INT})?|::({_SYMBOL_RE.pattern}))?"
+                      r"(?:@(base|patched))?")
 _SPECIAL_RE = re.compile(r"\\[!-/:-@\[-`{-~]|`+|\[\[")
-_MD = MarkdownIt("commonmark").enable("table")
+_MD = MarkdownIt("commonmark").enable("table").disable("reference")  # link definitions: prose
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,11 @@ def _parse_steps(rest: str) -> StepRef:
 
 
 def _parse_file(text: str) -> FileRef:
+    fast = _FILE_RE.fullmatch(text)
+    if fast is not None and not fast.group(1).endswith((" ", "\t")):
+        path, start, end, symbol, rev_name = fast.groups()
+        return FileRef(path, int(start) if start else None, int(end) if end else None, symbol,
+                       "patched" if rev_name == "patched" else "base" if rev_name else None)
     rev: RevName | None = None
     match = _REV_RE.search(text)
     if match:
@@ -273,6 +281,9 @@ def _inline(text: str, block: Block) -> Iterator[Occurrence]:
 
 def _close(text: str, pos: int) -> int | None:
     """Index of the ``]]`` closing a reference whose text starts at ``pos``; None if unclosed."""
+    end = text.find("]]", pos)
+    if end >= 0 and "[" not in text[pos:end] and "\n" not in text[pos:end]:
+        return end
     depth, i, n = 0, pos, len(text)
     while i < n:
         char = text[i]

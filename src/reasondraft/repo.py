@@ -10,6 +10,7 @@ refused before any read.
 from __future__ import annotations
 
 import posixpath
+import subprocess
 import threading
 from collections import OrderedDict
 from enum import StrEnum
@@ -81,6 +82,8 @@ def text_lines(text: str) -> tuple[str, ...]:
     parts = text.split("\n")
     if parts[-1] == "":
         parts.pop()
+    if "\r" not in text:
+        return tuple(parts)
     return tuple(p[:-1] if p.endswith("\r") else p for p in parts)
 
 
@@ -110,6 +113,7 @@ class GitRepo:
         self._lock = threading.Lock()
         self._trees: dict[str, dict[str, Entry]] = {}
         self._blobs: OrderedDict[bytes, bytes] = OrderedDict()
+        self._batch: subprocess.Popen[bytes] | None = None
 
     def resolve(self, rev: str) -> str:
         """Full commit sha for a sha (full or abbreviated), tag or branch."""
@@ -151,6 +155,33 @@ class GitRepo:
                 self._blobs.popitem(last=False)
             return data
 
+    def prefetch(self, binshas: list[bytes]) -> None:
+        """Read many blobs into the cache in one pipelined round trip.
+
+        All requests are written before any answer is read (the way the cost floor is
+        measured), on a ``git cat-file --batch`` process of our own that stays open.
+        """
+        with self._lock:
+            wanted = list(dict.fromkeys(b for b in binshas if b not in self._blobs))
+            wanted = wanted[:BLOB_CACHE_SIZE]  # a batch's requests fit in a pipe buffer
+            if not wanted:
+                return
+            if self._batch is None:
+                self._batch = subprocess.Popen(
+                    ["git", f"--git-dir={self.repo.git_dir}", "cat-file", "--batch"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            stdin, stdout = self._batch.stdin, self._batch.stdout
+            assert stdin is not None and stdout is not None
+            stdin.write(b"".join(b.hex().encode() + b"\n" for b in wanted))
+            stdin.flush()
+            for binsha in wanted:
+                header = stdout.readline().split()
+                if len(header) != 3:  # '<sha> missing'
+                    continue
+                self._blobs[binsha] = stdout.read(int(header[2]) + 1)[:-1]
+            while len(self._blobs) > BLOB_CACHE_SIZE:
+                self._blobs.popitem(last=False)
+
     def grep_files(self, commit: str, pattern: str, *pathspecs: str) -> list[str]:
         """Paths at ``commit`` with a line matching the POSIX extended regex ``pattern``."""
         try:
@@ -162,6 +193,9 @@ class GitRepo:
         return [line.split(":", 1)[1] for line in out.splitlines() if ":" in line]
 
     def close(self) -> None:
+        if self._batch is not None:
+            self._batch.communicate()
+            self._batch = None
         self.repo.close()
 
     def __enter__(self) -> GitRepo:

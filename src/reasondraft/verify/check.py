@@ -43,6 +43,7 @@ class BodyReport:
 def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0) -> BodyReport:
     """Verify every reference in ``body``; lines are reported as ``body line + offset``."""
     citations = [Citation(o, o.line + line_offset) for o in find_references(body)]
+    ctx.prefetch(c.ref.path for c in citations if isinstance(c.ref, FileRef))
     steps_unchecked = True
     for c in citations:
         ref = c.ref

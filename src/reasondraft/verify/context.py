@@ -8,14 +8,14 @@ blob cache.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reasondraft.diff import Patch, parse_diff
 from reasondraft.errors import InputError
 from reasondraft.instance import Instance
-from reasondraft.repo import FileText, GitRepo, RepoView, Rev
+from reasondraft.repo import SYMLINK_MODE, FileText, GitRepo, RepoView, Rev
 
 if TYPE_CHECKING:
     from reasondraft.task import Task
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _UNSET: Any = object()
+PREFETCH_MIN = 4  # below that, one pipelined batch saves nothing
 
 
 class VerifyContext:
@@ -121,6 +122,15 @@ class VerifyContext:
             if text is not None and id(text) not in seen:
                 seen.add(id(text))
                 yield rev, text
+
+    def prefetch(self, paths: Iterable[str]) -> None:
+        """Read the base blobs of many files in one git round trip, ahead of the checks."""
+        tree = self.view.git.tree(self.view.base_commit)
+        wanted = [entry.binsha for path in paths
+                  if (entry := tree.get(path)) is not None and entry.mode != SYMLINK_MODE
+                  and (path, Rev.BASE, False) not in self._texts]
+        if len(wanted) >= PREFETCH_MIN:
+            self.view.git.prefetch(wanted)
 
     def files(self, rev: Rev = Rev.BASE) -> list[str]:
         """Every path at ``rev`` (after the diff: plus files the test patch adds)."""

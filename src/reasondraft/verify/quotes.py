@@ -82,9 +82,10 @@ def rows_of(ctx: VerifyContext, target: Target) -> tuple[str, ...]:
                     lambda: tuple(line.rstrip() for line in target.file.lines))
 
 
-def matches_at(pattern: Pattern, rows: tuple[str, ...], start: int, end: int) -> bool:
+def matches_at(pattern: Pattern, lines: tuple[str, ...], start: int, end: int) -> bool:
     """True if the pattern covers lines ``start``..``end`` (1-based, blank edges ignored)."""
-    lo, hi = start - 1, min(end, len(rows))
+    rows = tuple(line.rstrip() for line in lines[start - 1:end])
+    lo, hi = 0, len(rows)
     while lo < hi and not rows[lo]:
         lo += 1
     while hi > lo and not rows[hi - 1]:
@@ -155,7 +156,7 @@ def check_quote(c: Citation, ctx: VerifyContext) -> None:
         _unlined(c, ctx, pattern)
         return
     assert target.start is not None and target.end is not None
-    if matches_at(pattern, rows_of(ctx, target), target.start, target.end):
+    if matches_at(pattern, target.file.lines, target.start, target.end):
         return
     where = f"lines {target.start}-{target.end} of {target.path} {side_name(target.rev)}"
     found = find_quote(ctx, pattern, target)

@@ -1,10 +1,11 @@
 """Symbol checks: ``path::Name.attr`` is defined in that file.
 
 Python definitions (classes, functions, async functions, methods, nested classes, module- and
-class-level assignments and annotations, ``self.x`` set in methods) come first from a line
-scan that follows indentation, which costs a fraction of a parse. Any name the scan does not
-find is looked up with ``ast`` before it is reported, so a miss is always the parser's
-verdict. Other languages use definition patterns (keywords such as class/def/func/fn,
+class-level assignments and annotations, ``self.x`` set in methods) are first searched for
+directly: a regular expression finds the lines that could define the last name, and the
+indentation above each says what encloses it. That costs a fraction of a parse. A name this
+search does not find is looked up with ``ast`` before it is reported, so a miss is always the
+parser's verdict. Other languages use definition patterns (keywords such as class/def/func/fn,
 JavaScript assignments and methods, C-like function heads, #define).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import functools
 import posixpath
 import re
 
@@ -26,104 +28,109 @@ PYTHON_SUFFIXES = (".py", ".pyi")
 MAX_CANDIDATES = 30
 
 _PY_DEF = re.compile(r"([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)")
-_PY_NAME = re.compile(r"[ \t]*([A-Za-z_]\w*)[ \t]*(?:(?::[^=\n]+)?=(?!=)|:[ \t]*[^\s=])")
-_PY_SELF = re.compile(r"[ \t]+self\.([A-Za-z_]\w*)[ \t]*(?::[^=]*)?=(?!=)")
-_TRIPLE = re.compile(r"\"\"\"|'''")
 _STRINGS = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'")
-_KEYWORDS = frozenset({"else", "try", "finally", "pass", "return", "break", "continue",
-                       "raise", "global", "nonlocal", "import", "from", "del", "assert",
-                       "yield", "await", "print", "lambda", "with", "if", "elif", "while",
-                       "for", "except", "match", "case"})
 
 
 def is_python(path: str) -> bool:
     return path.endswith(PYTHON_SUFFIXES)
 
 
-# -- Python: the line scan ----------------------------------------------------------------------
+# -- Python: the targeted search ----------------------------------------------------------------
 
 
-def scan_python(lines: tuple[str, ...]) -> dict[str, Span]:
-    """Qualified names defined in Python source, from indentation alone (no parse)."""
-    defs: dict[str, Span] = {}
-    stack: list[tuple[int, str, int, bool]] = []  # indent, qualname, first line, is class
-    in_string, depth, decorated, previous = "", 0, 0, 0
-    pending = ""  # an assignment whose brackets are still open: its span grows
-
-    def close(indent: int) -> None:
-        while stack and stack[-1][0] >= indent:
-            _, name, first, _ = stack.pop()
-            defs.setdefault(name, (first, previous))
-
-    for number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        if not stripped or (stripped[0] == "#" and not in_string and not depth):
-            continue
-        if not (in_string or depth):
-            close(len(line) - len(line.lstrip()))
-            if stripped[0] == "@":
-                decorated = decorated or number
-            elif (match := _PY_DEF.match(line)) is not None:
-                name = f"{stack[-1][1]}.{match.group(3)}" if stack else match.group(3)
-                stack.append((len(match.group(1)), name, decorated or number,
-                              match.group(2) == "class"))
-                decorated = 0
-            else:
-                decorated = 0
-                pending = _assignment(line, stack, defs, number)
-        if in_string or _TRIPLE.search(line):
-            in_string = _string_state(line, in_string)
-        if not in_string:
-            depth = max(0, depth + _bracket_change(line))
-        if pending:
-            defs[pending] = (defs[pending][0], number)
-            pending = pending if depth or in_string else ""
-        previous = number
-    close(0)
-    return defs
+@functools.lru_cache(maxsize=1024)
+def _candidates(leaf: str) -> re.Pattern[str]:
+    """Lines that could define ``leaf``: def/class, an assignment or annotation, self.leaf =."""
+    n = re.escape(leaf)
+    return re.compile(
+        rf"(?P<indent>[ \t]*)(?:(?P<block>(?:async[ \t]+)?(?:def|class)[ \t]+{n}\b)"
+        rf"|(?P<self>self\.{n}[ \t]*(?:(?::[^=\n]+)?=(?!=)|:[ \t]*[^\s=]))"
+        rf"|{n}[ \t]*(?:(?::[^=\n]+)?=(?!=)|:[ \t]*[^\s=]))")
 
 
-def _assignment(line: str, stack: list[tuple[int, str, int, bool]], defs: dict[str, Span],
-                number: int) -> str:
-    """Module and class attributes; ``self.x = ...`` in a method names ``Class.x``.
+def find_python(file: FileText, symbol: str) -> Span | None:
+    """Where a dotted name is defined, found from its candidate lines and their indentation.
 
-    Returns the name when this line defines it first (its span may go on), else ''.
+    Each candidate's enclosing classes and functions are read by walking up to lines of
+    smaller indent; the chain must equal the dotted prefix (a ``self.x`` candidate must sit
+    in a method of that class, an assignment directly in that class or module, and neither
+    inside the brackets of a call or literal).
     """
-    name = ""
-    if not stack or stack[-1][3]:
-        match = _PY_NAME.match(line)
-        if match and match.group(1) not in _KEYWORDS:
-            name = f"{stack[-1][1]}.{match.group(1)}" if stack else match.group(1)
-    elif len(stack) >= 2 and stack[-2][3]:
-        match = _PY_SELF.match(line)
-        if match:
-            name = f"{stack[-2][1]}.{match.group(1)}"
-    if not name or name in defs:
-        return ""
-    defs[name] = (number, number)
-    return name
-
-
-def _string_state(line: str, state: str) -> str:
-    """The triple-quote delimiter still open after ``line`` ('' when none)."""
-    pos = 0
-    while True:
-        if state:
-            end = line.find(state, pos)
-            if end < 0:
-                return state
-            state, pos = "", end + 3
+    *parents, leaf = symbol.split(".")
+    text, lines, pattern = file.text, file.lines, _candidates(leaf)
+    index, counted, at = 0, 0, text.find(leaf)
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        at = text.find(leaf, at + len(leaf))
+        match = pattern.match(text, start)
+        if match is None or (at >= 0 and text.rfind("\n", 0, at) + 1 == start):
+            continue  # not a definition, or the line's later occurrence will be tried
+        index += text.count("\n", counted, start)
+        counted = start
+        chain, bracketed = _enclosing(lines, index, len(match.group("indent")))
+        names = [name for _, name in chain]
+        if match.group("block"):
+            ok = names == parents
+        elif match.group("self"):
+            ok = (not bracketed and len(chain) >= 2 and names[:-1] == parents
+                  and chain[-1][0] == "def" and chain[-2][0] == "class")
         else:
-            match = _TRIPLE.search(line, pos)
-            if match is None:
-                return ""
-            state, pos = match.group(), match.end()
+            ok = not bracketed and names == parents and (not chain or chain[-1][0] == "class")
+        if ok:
+            return _span(lines, index, bool(match.group("block")))
+    return None
+
+
+def _enclosing(lines: tuple[str, ...], index: int,
+               indent: int) -> tuple[list[tuple[str, str]], bool]:
+    """(kind, name) of the classes and functions around line ``index``, outermost first,
+    and whether the nearest less-indented line leaves a bracket open (a continuation)."""
+    chain: list[tuple[str, str]] = []
+    bracketed: bool | None = None
+    for row in range(index - 1, -1, -1):
+        if not indent:
+            break
+        line = lines[row]
+        stripped = line.lstrip()
+        if not stripped or stripped[0] in "#)]}" or len(line) - len(stripped) >= indent:
+            continue
+        indent = len(line) - len(stripped)
+        block = _PY_DEF.match(line)
+        if bracketed is None:
+            bracketed = not block and _bracket_change(line) > 0
+        if block:
+            chain.append((block.group(2), block.group(3)))
+    return chain[::-1], bool(bracketed)
+
+
+def _span(lines: tuple[str, ...], index: int, block: bool) -> Span:
+    """1-based first and last line: a block with its decorators, or a (bracketed) statement."""
+    head = lines[index]
+    indent = len(head) - len(head.lstrip())
+    first = index
+    while first > 0 and lines[first - 1].startswith(head[:indent] + "@"):
+        first -= 1
+    last = index
+    if block:
+        for row in range(index + 1, len(lines)):
+            stripped = lines[row].lstrip()
+            if not stripped or stripped[0] in "#)]}":
+                continue
+            if len(lines[row]) - len(stripped) <= indent:
+                break
+            last = row
+    else:
+        depth = _bracket_change(head)
+        while depth > 0 and last + 1 < len(lines):
+            last += 1
+            depth += _bracket_change(lines[last])
+    return first + 1, last + 1
 
 
 def _bracket_change(line: str) -> int:
     """Brackets opened minus closed on a line, outside strings and comments."""
-    code = _STRINGS.sub("", line).split("#", 1)[0] if "'" in line or '"' in line else (
-        line.split("#", 1)[0])
+    code = _STRINGS.sub("", line) if "'" in line or '"' in line else line
+    code = code.split("#", 1)[0]
     return (code.count("(") + code.count("[") + code.count("{")
             - code.count(")") - code.count("]") - code.count("}"))
 
@@ -236,10 +243,9 @@ def definition(ctx: VerifyContext, target: Target, symbol: str) -> Span | None:
     if target.file.binary:
         return None
     if is_python(target.path):
-        scanned = ctx.memo("pyscan", target.path, target.rev,
-                           lambda: scan_python(target.file.lines))
-        if symbol in scanned:
-            return scanned[symbol]
+        span = find_python(target.file, symbol)
+        if span is not None:
+            return span
         parsed = ctx.memo("pyast", target.path, target.rev,
                           lambda: parse_python(target.file.text))
         if parsed is not None:
@@ -252,8 +258,7 @@ def names(ctx: VerifyContext, target: Target) -> list[str]:
     if not is_python(target.path):
         return []
     found = ctx.memo("pyast", target.path, target.rev, lambda: parse_python(target.file.text))
-    return list(found or ctx.memo("pyscan", target.path, target.rev,
-                                  lambda: scan_python(target.file.lines)))
+    return list(found or ())
 
 
 def check_symbol(c: Citation, ctx: VerifyContext) -> bool:
