@@ -114,7 +114,7 @@ def load_task_trajectory(inst: Instance, folder: Path | None,
 
 def load_task(folder: Path | None = None, *, instance: Path | None = None,
               instance_id: str | None = None, patch: Path | str | None = None,
-              repo: Path | None = None, repos: Path | None = None,
+              repo: Path | GitRepo | None = None, repos: Path | None = None,
               repo_hint: str | None = None, trajectory: Path | None = None) -> Task:
     """Load a task from a folder and/or explicit paths; the diff must apply at the base."""
     if folder is not None and not folder.is_dir():
@@ -126,10 +126,20 @@ def load_task(folder: Path | None = None, *, instance: Path | None = None,
     if not inst.base_commit:
         raise InputError(f"key 'base_commit' is missing or empty for {inst.instance_id}",
                          where=str(source))
+    return task_from_instance(inst, folder=folder, patch=patch, repo=repo, repos=repos,
+                              repo_hint=repo_hint, trajectory=trajectory)
+
+
+def task_from_instance(inst: Instance, *, folder: Path | None = None,
+                       patch: Path | str | None = None, repo: Path | GitRepo | None = None,
+                       repos: Path | None = None, repo_hint: str | None = None,
+                       trajectory: Path | None = None) -> Task:
+    """A task for an instance already loaded; pass a shared GitRepo to reuse its caches."""
     traj = load_task_trajectory(inst, folder, trajectory)
     the_patch, patch_source = load_patch(inst, folder, patch, traj)
-    view = RepoView(GitRepo(resolve_repo_path(inst, repo, repos, repo_hint)), inst.base_commit,
-                    the_patch)
+    git = repo if isinstance(repo, GitRepo) else \
+        GitRepo(resolve_repo_path(inst, repo, repos, repo_hint))
+    view = RepoView(git, inst.base_commit, the_patch)
     try:
         view.check_patch()
     except InputError:

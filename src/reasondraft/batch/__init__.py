@@ -1,0 +1,1 @@
+"""Batch drafting: many tasks at once, resumable, within a budget."""

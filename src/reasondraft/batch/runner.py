@@ -1,0 +1,194 @@
+"""Run a planned batch: N tasks at a time on one event loop, within a cost budget.
+
+Git reads, packing and writing run in worker threads; model calls use litellm's async API
+and share one RateGate, so a 429 slows every task instead of failing them. Each finished
+task is recorded in the state file at once. A task whose draft.md exists is skipped and
+never overwritten; one that failed before is skipped unless ``retry_failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reasondraft.batch.plan import Planned
+from reasondraft.batch.state import BatchState, TaskRecord
+from reasondraft.document import DRAFT_FILE
+from reasondraft.draft.drafter import DraftRequest, adraft_task, new_client
+from reasondraft.draft.llm import LLMClient, RateGate
+from reasondraft.errors import InputError, ModelError
+from reasondraft.repo import GitRepo
+from reasondraft.task import task_from_instance
+
+EXISTS = "draft exists (never overwritten)"
+
+
+@dataclass
+class BatchOptions:
+    request: DraftRequest
+    out: Path
+    jobs: int = 4
+    max_cost: float | None = None
+    retry_failed: bool = False
+    patch: str | None = None
+
+
+class Budget:
+    """Starts a task only while the spent cost plus the expected cost of the tasks running
+    and of the next one (the mean so far) stays within ``limit``."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.spent = 0.0
+        self.finished = 0
+        self.running = 0
+
+    def allows_next(self) -> bool:
+        if self.limit is None:
+            return True
+        mean = self.spent / self.finished if self.finished else 0.0
+        return self.spent + (self.running + 1) * mean <= self.limit and self.spent < self.limit
+
+    def add(self, cost: float | None) -> None:
+        self.finished += 1
+        self.spent += cost or 0.0
+
+
+class Batch:
+    """One run over a plan. ``on_record`` is called for every task's outcome (progress)."""
+
+    def __init__(self, plan: list[Planned], options: BatchOptions,
+                 on_record: Callable[[TaskRecord], None] = lambda record: None) -> None:
+        self.plan = plan
+        self.options = options
+        self.on_record = on_record
+        self.state = BatchState.load(options.out)
+        self.records: dict[str, TaskRecord] = {}
+        self.budget = Budget(options.max_cost)
+        self.gate = RateGate()
+        self.repos: dict[Path, GitRepo] = {}
+
+    def report_records(self) -> list[TaskRecord]:
+        """Every planned task's latest outcome: this run's, or an earlier run's record for a
+        task this run skipped because its draft already exists."""
+        latest = []
+        for item in self.plan:
+            record = self.records.get(item.instance_id)
+            before = self.state.tasks.get(item.instance_id)
+            if record is None or (record.status == "skipped" and before is not None
+                                  and before.status == "done"):
+                record = before
+            if record is not None:
+                latest.append(record)
+        return latest
+
+    def _record(self, record: TaskRecord) -> None:
+        self.records[record.instance_id] = record
+        if record.status != "skipped" or record.instance_id not in self.state.tasks:
+            self.state.record(self.options.out, record)
+        self.on_record(record)
+
+    def _settled(self, item: Planned) -> TaskRecord | None:
+        """The outcome of a task that needs no run: a problem, a draft on disk, an earlier
+        failure (unless retry_failed)."""
+        before = self.state.tasks.get(item.instance_id)
+        reason = self._skip_reason(item, before)
+        if reason is None:
+            return None
+        if reason == EXISTS and (before is None or before.status != "done"):
+            # Killed after writing the draft but before recording it: it is complete.
+            return TaskRecord(instance_id=item.instance_id, status="done",
+                              reason="draft found on disk (its run was interrupted)")
+        return TaskRecord(instance_id=item.instance_id, status="skipped", reason=reason)
+
+    def _skip_reason(self, item: Planned, before: TaskRecord | None) -> str | None:
+        if item.problem is not None:
+            return item.problem
+        if (self.options.out / item.instance_id / DRAFT_FILE).exists():
+            return EXISTS
+        if before is not None and before.status == "failed" and not self.options.retry_failed:
+            return f"failed before: {before.reason} (rerun with --retry-failed)"
+        return None
+
+    async def run(self) -> None:
+        """Run every planned task (outcomes in ``records`` and the state file)."""
+        self.options.out.mkdir(parents=True, exist_ok=True)
+        for stale in self.options.out.glob(".*.tmp-*"):  # a staging folder a kill left
+            shutil.rmtree(stale, ignore_errors=True)
+        slots = asyncio.Semaphore(self.options.jobs)
+        running: set[asyncio.Task[None]] = set()
+        try:
+            for item in self.plan:
+                settled = self._settled(item)
+                if settled is not None:
+                    self._record(settled)
+                    continue
+                await slots.acquire()
+                if not self.budget.allows_next():
+                    slots.release()
+                    self._record(TaskRecord(
+                        instance_id=item.instance_id, status="skipped",
+                        reason=f"budget: ${self.budget.spent:.4f} spent of "
+                               f"${self.options.max_cost:.4f}"))
+                    continue
+                self.budget.running += 1
+                job = asyncio.create_task(self._run_one(item, slots))
+                running.add(job)
+                job.add_done_callback(running.discard)
+            if running:
+                await asyncio.gather(*running)
+        finally:
+            for repo in self.repos.values():
+                repo.close()
+
+    async def _run_one(self, item: Planned, slots: asyncio.Semaphore) -> None:
+        started = time.monotonic()
+        client = new_client(self.options.request, self.gate)
+        try:
+            record = await self._draft(item, client, started)
+        except (InputError, ModelError) as exc:
+            record = self._failed(item, client, started, str(exc))
+        except Exception as exc:  # one task's bug must not stop the batch
+            record = self._failed(item, client, started, f"{type(exc).__name__}: {exc}")
+        finally:
+            self.budget.running -= 1
+            slots.release()
+        self.budget.add(record.cost_usd)
+        self._record(record)
+
+    def _git(self, path: Path) -> GitRepo:
+        if path not in self.repos:
+            self.repos[path] = GitRepo(path)
+        return self.repos[path]
+
+    async def _draft(self, item: Planned, client: LLMClient, started: float) -> TaskRecord:
+        assert item.instance is not None and item.repo is not None
+        git = self._git(item.repo)
+        task = await asyncio.to_thread(task_from_instance, item.instance, repo=git,
+                                       trajectory=item.trajectory, patch=self.options.patch)
+        result = await adraft_task(task, self.options.request, self.options.out,
+                                   client=client)
+        errors = sum(f.severity == "error" for f in result.findings)
+        warnings = sum(f.severity == "warning" for f in result.findings)
+        usage = result.usage
+        return TaskRecord(
+            instance_id=item.instance_id, status="done",
+            reason=f"{errors} verify error(s) remain after {result.repairs} repair(s)"
+            if errors else None,
+            seconds=round(time.monotonic() - started, 3), prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens, cost_usd=usage.cost,
+            repairs=result.repairs, errors=errors, warnings=warnings)
+
+    @staticmethod
+    def _failed(item: Planned, client: LLMClient, started: float, reason: str) -> TaskRecord:
+        usage = client.usage
+        return TaskRecord(instance_id=item.instance_id, status="failed", reason=reason,
+                          seconds=round(time.monotonic() - started, 3),
+                          prompt_tokens=usage.prompt_tokens,
+                          completion_tokens=usage.completion_tokens,
+                          cost_usd=usage.cost if usage.calls else None,
+                          repairs=max(0, usage.calls - 1))

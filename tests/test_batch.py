@@ -1,0 +1,216 @@
+"""Batch drafting over a local OpenAI-compatible server and real git repos in tmp dirs."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from reasondraft.batch.plan import in_shard, plan_batch
+from reasondraft.batch.run import batch_from_cli
+from reasondraft.draft.local_server import LocalServer, Reply
+
+SOURCE = "def area(w, h):\n    return w * w\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
+
+
+def trace(line: int) -> dict:
+    return {
+        "summary": f"area() squares the width [[geo.py#L{line}]].",
+        "steps": [{"title": "Find the formula", "phase": "localize", "trajectory_steps": [1],
+                   "reasoning": f"The bug is in [[geo.py::area]], seen at [[step:1]] "
+                                f"([[geo.py#L{line}]]).",
+                   "quotes": [], "decision": None}],
+        "solution": "Multiply by h [[geo.py#L2@patched]].",
+        "trade_offs": [], "edge_cases": [], "tests": [],
+    }
+
+
+def answer_for(bad_ids: set[str]):
+    """A server reply per request: a wrong line for the ids in ``bad_ids``."""
+    def reply(body: dict) -> Reply:
+        prompt = json.dumps(body["messages"][:2])
+        bad = any(i in prompt for i in bad_ids)
+        return Reply(answer=trace(9 if bad else 2), delay=0.05)
+    return reply
+
+
+def traj(diff: str) -> str:
+    return json.dumps({
+        "environment": "swe_main", "history": [],
+        "trajectory": [{"action": "open geo.py", "observation": "1:def area(w, h):",
+                        "response": "", "thought": "Look at area.",
+                        "state": json.dumps({"open_file": "/testbed/geo.py",
+                                             "working_dir": "/testbed"})},
+                       {"action": "submit", "observation": diff, "response": "",
+                        "thought": "Done.", "state": "{}"}],
+        "info": {"exit_status": "submitted", "submission": diff}})
+
+
+@pytest.fixture
+def workspace(make_repo, tmp_path):
+    """repos/acme__geo, trajectories/<id>.traj.json and instances.jsonl for ``ids``."""
+    (tmp_path / "repos").mkdir()
+    repo = make_repo("repos/acme__geo")
+    base = repo.commit({"geo.py": SOURCE})
+    head = repo.commit({"geo.py": SOURCE.replace("w * w", "w * h")})
+    diff = repo.diff(base, head)
+    (tmp_path / "trajectories").mkdir()
+
+    def make(ids: list[str], repo_of=lambda i: "acme/geo") -> Path:
+        rows = []
+        for instance_id in ids:
+            rows.append({"instance_id": instance_id, "repo": repo_of(instance_id),
+                         "base_commit": base, "problem_statement": f"{instance_id}: area"})
+            (tmp_path / "trajectories" / f"{instance_id}.traj.json").write_text(traj(diff))
+        path = tmp_path / "instances.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        return path
+
+    return tmp_path, make
+
+
+def run_batch(tmp: Path, instances: Path, server: LocalServer, **options):
+    console = Console(file=io.StringIO(), width=200)
+    flags = {"model": "openai/gpt-4o-mini", "api_base": server.url, "out": tmp / "out",
+             "log": tmp / "calls.jsonl", "max_input_tokens": None, "max_repairs": 1}
+    defaults = {"jobs": 3, "max_cost": None, "shard": None, "only": None,
+                "retry_failed": False, "patch": None}
+    batch = batch_from_cli(flags, instances=instances, trajectories=tmp / "trajectories",
+                           repos=tmp / "repos", console=console, **(defaults | options))
+    return batch, console.file.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+
+
+def test_broken_inputs_are_reported_precisely_and_the_rest_finishes(workspace) -> None:
+    tmp, make = workspace
+    ids = ["acme__geo-1", "acme__geo-2", "acme__geo-broken", "acme__geo-norepo",
+           "acme__geo-unverifiable"]
+    instances = make(ids, repo_of=lambda i: "acme/missing" if i.endswith("norepo")
+                     else "acme/geo")
+    (tmp / "trajectories" / "acme__geo-broken.traj.json").write_text('{"trajectory": [')
+    with LocalServer(answer_for({"acme__geo-unverifiable"})) as server:
+        _, shown = run_batch(tmp, instances, server)
+    report = json.loads((tmp / "out" / "batch-report.json").read_text())
+    by_id = {t["instance_id"]: t for t in report["tasks"]}
+    assert by_id["acme__geo-1"]["status"] == by_id["acme__geo-2"]["status"] == "done"
+    assert by_id["acme__geo-1"]["errors"] == 0 and by_id["acme__geo-1"]["cost_usd"] > 0
+    broken = by_id["acme__geo-broken"]
+    assert broken["status"] == "failed"
+    assert "acme__geo-broken.traj.json" in broken["reason"] and "JSON" in broken["reason"]
+    missing = by_id["acme__geo-norepo"]
+    assert missing["status"] == "skipped" and "no clone of acme/missing" in missing["reason"]
+    unverifiable = by_id["acme__geo-unverifiable"]
+    assert unverifiable["status"] == "done" and unverifiable["errors"] >= 1
+    assert unverifiable["repairs"] == 1
+    assert "verify error(s) remain after 1 repair(s)" in unverifiable["reason"]
+    assert report["totals"]["done"] == 3 and report["totals"]["failed"] == 1
+    assert (tmp / "out" / "acme__geo-1" / "draft.md").exists()
+    assert not (tmp / "out" / "acme__geo-broken").exists()
+    assert "batch summary" in shown
+
+
+def test_rerun_skips_finished_and_failed_unless_retry(workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1", "acme__geo-2"])
+    with LocalServer(answer_for(set())) as server:
+        run_batch(tmp, instances, server)
+        draft = tmp / "out" / "acme__geo-1" / "draft.md"
+        draft.write_text(draft.read_text() + "\nA reviewer's edit.\n")
+        requests_before = len(server.requests)
+        batch, _ = run_batch(tmp, instances, server)
+        assert len(server.requests) == requests_before
+    assert draft.read_text().endswith("A reviewer's edit.\n")
+    assert {r.reason for r in batch.records.values()} == {"draft exists (never overwritten)"}
+    report = json.loads((tmp / "out" / "batch-report.json").read_text())
+    assert [t["status"] for t in report["tasks"]] == ["done", "done"]
+
+
+def test_shards_cover_the_batch_without_overlap(workspace) -> None:
+    tmp, make = workspace
+    ids = [f"acme__geo-{n}" for n in range(40)]
+    instances = make(ids)
+    shards = [{p.instance_id for p in plan_batch(instances, tmp / "trajectories",
+                                                 tmp / "repos", shard=(k, 3))}
+              for k in (1, 2, 3)]
+    assert set().union(*shards) == set(ids)
+    assert sum(len(s) for s in shards) == len(ids)
+    assert all(len(s) >= 5 for s in shards)
+    assert in_shard("acme__geo-7", (1, 1))
+
+
+def test_max_cost_stops_starting_tasks(workspace) -> None:
+    tmp, make = workspace
+    instances = make([f"acme__geo-{n}" for n in range(8)])
+    with LocalServer(answer_for(set())) as server:
+        batch, _ = run_batch(tmp, instances, server, jobs=1, max_cost=0.001)
+    done = [r for r in batch.records.values() if r.status == "done"]
+    skipped = [r for r in batch.records.values() if r.status == "skipped"]
+    per_task = done[0].cost_usd
+    assert len(done) == int(0.001 // per_task)
+    assert sum(r.cost_usd for r in done) <= 0.001
+    assert skipped and all(r.reason.startswith("budget: $") for r in skipped)
+
+
+def test_rate_limit_on_one_task_does_not_fail_the_batch(workspace) -> None:
+    tmp, make = workspace
+    instances = make([f"acme__geo-{n}" for n in range(4)])
+    first = [True]
+
+    def reply(body: dict) -> Reply:
+        if first[0]:
+            first[0] = False
+            return Reply(status=429, headers={"retry-after": "0.1"})
+        return answer_for(set())(body)
+
+    with LocalServer(reply) as server:
+        batch, _ = run_batch(tmp, instances, server, jobs=4)
+    assert all(r.status == "done" for r in batch.records.values())
+
+
+def test_killed_batch_rerun_writes_every_draft_exactly_once(workspace) -> None:
+    tmp, make = workspace
+    ids = [f"acme__geo-{n}" for n in range(8)]
+    instances = make(ids)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REASONDRAFT_")}
+    env["OPENAI_API_KEY"] = "sk-test"
+
+    def slow(body: dict) -> Reply:
+        reply = answer_for(set())(body)
+        reply.delay = 0.4
+        return reply
+
+    with LocalServer(slow) as server:
+        args = [sys.executable, "-m", "reasondraft", "batch", "--instances", str(instances),
+                "--trajectories", str(tmp / "trajectories"), "--repos", str(tmp / "repos"),
+                "--out", str(tmp / "out"), "--model", "openai/gpt-4o-mini", "--api-base",
+                server.url, "-j", "2", "--log", str(tmp / "calls.jsonl")]
+        first = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while len(list((tmp / "out").glob("*/draft.md"))) < 3:
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        survivors = {p.parent.name: p.read_bytes() for p in (tmp / "out").glob("*/draft.md")}
+        assert 3 <= len(survivors) < len(ids)
+        second = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+        assert second.returncode == 0, second.stderr
+    drafts = {p.parent.name: p.read_bytes() for p in (tmp / "out").glob("*/draft.md")}
+    assert set(drafts) == set(ids)
+    assert all(drafts[i] == body for i, body in survivors.items())  # not redone
+    assert not list((tmp / "out").glob(".*.tmp-*"))
+    report = json.loads((tmp / "out" / "batch-report.json").read_text())
+    assert [t["status"] for t in report["tasks"]] == ["done"] * len(ids)
