@@ -301,6 +301,42 @@ def demo_command(
     console.print(f"next: [bold]reasondraft verify {draft}[/]")
 
 
+@app.command("batch")
+def batch_command(
+    instances: Annotated[Path, typer.Option("--instances", help="Instances: .jsonl or .json.")],
+    trajectories: Annotated[Path, typer.Option(
+        "--trajectories", help="Folder of trajectories named after the instance ids.")],
+    repos: Annotated[Path, typer.Option(
+        "--repos", help="Folder of clones named owner__name or owner/name.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Where task folders go.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="litellm model string.")] = None,
+    api_base: Annotated[str | None, typer.Option("--api-base")] = None,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Tasks at once.")] = 4,
+    max_cost: Annotated[float | None, typer.Option(
+        "--max-cost", help="Stop starting tasks once this many USD would be spent.")] = None,
+    shard: Annotated[str | None, typer.Option(
+        "--shard", help="K/N: take a stable 1/N of the instances.")] = None,
+    only: Annotated[str | None, typer.Option("--only", help="Comma-separated ids.")] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Run tasks that failed in an earlier run again.")] = False,
+    patch: Annotated[str | None, typer.Option(
+        "--patch", help="'gold' to explain the instances' patches instead of the "
+                        "trajectories' submissions.")] = None,
+    max_input_tokens: Annotated[int | None, typer.Option("--max-input-tokens")] = None,
+    max_repairs: Annotated[int | None, typer.Option("--max-repairs")] = None,
+    log: Annotated[Path | None, typer.Option("--log", help="Audit log of LLM calls.")] = None,
+) -> None:
+    """Draft many tasks concurrently; resumable, within a budget, sharded across machines."""
+    from reasondraft.batch.run import batch_from_cli
+
+    flags = {"model": model, "api_base": api_base, "out": out, "log": log,
+             "max_input_tokens": max_input_tokens, "max_repairs": max_repairs}
+    batch = batch_from_cli(flags, instances=instances, trajectories=trajectories,
+                           repos=repos, jobs=jobs, max_cost=max_cost, shard=shard, only=only,
+                           retry_failed=retry_failed, patch=patch, console=console)
+    raise typer.Exit(1 if any(r.status == "failed" for r in batch.records.values()) else 0)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
