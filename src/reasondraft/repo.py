@@ -112,19 +112,24 @@ class GitRepo:
         self.path = path
         self._lock = threading.Lock()
         self._trees: dict[str, dict[str, Entry]] = {}
+        self._resolved: dict[str, str] = {}
         self._blobs: OrderedDict[bytes, bytes] = OrderedDict()
         self._batch: subprocess.Popen[bytes] | None = None
 
     def resolve(self, rev: str) -> str:
-        """Full commit sha for a sha (full or abbreviated), tag or branch."""
+        """Full commit sha for a sha (full or abbreviated), tag or branch (remembered: a
+        batch resolves the same base commit for every task of a repository)."""
         if not rev or rev.startswith("-"):
             raise InputError(f"invalid revision {rev!r}", where=str(self.path))
-        try:
-            with self._lock:
-                return self.repo.git.rev_parse("--verify", "--quiet", f"{rev}^{{commit}}")
-        except git.GitCommandError:
-            raise InputError(f"commit {rev!r} is not in the repository",
-                             where=str(self.path)) from None
+        if rev not in self._resolved:
+            try:
+                with self._lock:
+                    self._resolved[rev] = self.repo.git.rev_parse(
+                        "--verify", "--quiet", f"{rev}^{{commit}}")
+            except git.GitCommandError:
+                raise InputError(f"commit {rev!r} is not in the repository",
+                                 where=str(self.path)) from None
+        return self._resolved[rev]
 
     def tree(self, commit: str) -> dict[str, Entry]:
         """Every file at a commit: path -> (mode, blob id). Listed once per commit."""

@@ -9,6 +9,7 @@ is written last, so its presence marks a complete folder.
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import json
 import shutil
@@ -39,10 +40,21 @@ from reasondraft.task import PATCH_FILE, TASK_FILE, Task
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 
+_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
 
 class ReasoningTrace(Trace):
     """A reconstructed, step-by-step technical reasoning trace leading to the diff, with
     every claim cited by [[references]] that are checked against the repository."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The schema, built once: instructor asks for it on every call, and building it
+        costs more than the rest of a request's preparation."""
+        key = (cls, args, tuple(sorted(kwargs.items())))
+        if key not in _SCHEMAS:
+            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
+        return copy.deepcopy(_SCHEMAS[key])
 
     @model_validator(mode="after")
     def _verified(self, info: ValidationInfo) -> Self:
