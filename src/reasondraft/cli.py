@@ -276,6 +276,200 @@ def verify_command(
     raise typer.Exit(exit_status(reports, strict=strict))
 
 
+DraftArg = Annotated[Path, typer.Argument(help="A draft.md or its task folder.")]
+ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="Who decides (name or handle).")]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A note kept in the record.")]
+ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Replace a decision already made about this exact content (a backup of "
+                    "draft.md is kept).")]
+
+
+def _sources(repo: Path | None, repos: Path | None) -> Any:
+    from reasondraft.verify import Sources
+
+    if repo is not None and repos is not None:
+        raise InputError("give --repo or --repos, not both")
+    return Sources(repo=repo, repos=repos)
+
+
+@app.command("show")
+def show_command(
+    draft: DraftArg,
+    no_expand: Annotated[bool, typer.Option(
+        "--no-expand", help="Plain text: the draft as written, nothing resolved.")] = False,
+    pager: Annotated[bool | None, typer.Option(
+        "--pager/--no-pager", help="Page the output (default: when longer than the screen).")
+    ] = None,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+) -> None:
+    """Show a draft with each reference expanded in place and a verify badge per reference."""
+    import os
+
+    from rich.console import Group as Renderables
+
+    from reasondraft.review.show import show
+
+    items = Renderables(*show(draft, sources=_sources(repo, repos), expand=not no_expand))
+    if pager is None:
+        pager = console.is_terminal and len(console.render_lines(items, pad=False)) \
+            > console.height
+    if pager:
+        os.environ.setdefault("LESS", "FRX")  # as git does: colors, quit if one screen
+        with console.pager(styles=True):
+            console.print(items, soft_wrap=no_expand)
+    else:
+        console.print(items, soft_wrap=no_expand)
+
+
+@app.command("edit")
+def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) -> None:
+    """Open a draft in $VISUAL / $EDITOR, then verify it and print the findings.
+
+    Exit status as for verify: 0 no errors, 1 errors, 2 the draft could not be verified.
+    """
+    from rich.text import Text
+
+    from reasondraft.document import draft_path, read_draft
+    from reasondraft.review.edit import check_edited, open_in_editor
+    from reasondraft.review.report import render_modified
+    from reasondraft.verify import exit_status
+    from reasondraft.verify.report import render
+
+    path = draft_path(draft)
+    before = read_draft(path, strict=False)
+    if before.front_error:
+        err_console.print(Text(f"warning: {before.front_error}; opening it anyway",
+                               style="bold yellow"), soft_wrap=True)
+    open_in_editor(path)
+    edited = check_edited(path, _sources(repo, repos))
+    if edited.report is None:
+        err_console.print(Text(f"warning: {edited.problem}; saved as is, not verified",
+                               style="bold yellow"), soft_wrap=True)
+        raise typer.Exit(2)
+    render([edited.report], console)
+    render_modified(edited.standing, console)
+    raise typer.Exit(exit_status([edited.report]))
+
+
+@app.command("approve")
+def approve_command(
+    draft: DraftArg,
+    reviewer: ReviewerOpt,
+    note: NoteOpt = None,
+    override: Annotated[str | None, typer.Option(
+        "--override", help="Approve despite verify errors; the reason is recorded.")] = None,
+    force: ForceOpt = False,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verify, then record the approval (bound to the body's sha256) and set status approved.
+
+    Refused (exit 1) while verify finds errors, unless --override "reason".
+    """
+    from reasondraft.review.decide import approve
+    from reasondraft.review.report import render_outcome
+    from reasondraft.verify import DraftReport
+    from reasondraft.verify.report import render_draft
+
+    outcome = approve(draft, reviewer, note=note, override=override, force=force,
+                      sources=_sources(repo, repos))
+    if as_json:
+        print_json(outcome.to_json())
+    else:
+        if not outcome.written:
+            render_draft(DraftReport(outcome.path, outcome.report), console)
+        render_outcome(outcome, console)
+    raise typer.Exit(0 if outcome.written else 1)
+
+
+@app.command("reject")
+def reject_command(
+    draft: DraftArg,
+    reviewer: ReviewerOpt,
+    reason: Annotated[str, typer.Option("--reason", help="Why; kept in the record.")],
+    note: NoteOpt = None,
+    force: ForceOpt = False,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a rejection (with the verify summary) and set status rejected."""
+    from reasondraft.review.decide import reject
+    from reasondraft.review.report import render_outcome
+
+    outcome = reject(draft, reviewer, reason, note=note, force=force,
+                     sources=_sources(repo, repos))
+    if as_json:
+        print_json(outcome.to_json())
+    else:
+        render_outcome(outcome, console)
+
+
+@app.command("status")
+def status_command(
+    directory: Annotated[Path, typer.Argument(
+        help="A folder of task folders (or one task folder or draft.md).")],
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Also verify every draft (errors and warnings columns).")] = False,
+    by: Annotated[str | None, typer.Option(
+        "--by", help="'model': summarize per provenance model and prompt hash.")] = None,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Where every draft stands: status, errors, steps, reviewer, age, edit rate, totals."""
+    from reasondraft.review.report import render_by_model, render_status
+    from reasondraft.review.status import by_model, scan
+
+    if by not in (None, "model"):
+        raise InputError(f"--by {by}: unknown grouping (supported: model)")
+    rows = scan(directory, verify=verify, sources=_sources(repo, repos))
+    if by:
+        summaries = by_model(rows)
+        print_json(summaries) if as_json else render_by_model(summaries, console)
+    elif as_json:
+        print_json([row.to_json() for row in rows])
+    else:
+        render_status(rows, console)
+
+
+@app.command("export")
+def export_command(
+    directory: Annotated[Path | None, typer.Argument(
+        help="A folder of task folders (or one task folder or draft.md).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="The JSONL file to write.")] = None,
+    include_all: Annotated[bool, typer.Option(
+        "--all", help="Every draft, not only approved ones (each line has its status).")
+    ] = False,
+    schema: Annotated[bool, typer.Option(
+        "--schema", help="Print the JSON Schema of one line and exit.")] = False,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write approved traces as JSON Lines: trace, resolved references, review, provenance.
+
+    Exit status 1 when a draft that should be exported could not be (listed with why).
+    """
+    from reasondraft.review import export as exporting
+    from reasondraft.review.report import render_export
+
+    if schema:
+        print_json(exporting.schema())
+        return
+    if directory is None or out is None:
+        raise InputError("give a DIR and --out FILE.jsonl (or --schema)")
+    result = exporting.export(directory, out, include_all=include_all,
+                              sources=_sources(repo, repos))
+    if as_json:
+        print_json(result.to_json())
+    else:
+        render_export(result, console)
+    raise typer.Exit(1 if result.failed else 0)
+
+
 @app.command("demo")
 def demo_command(
     out: Annotated[Path | None, typer.Option(

@@ -23,6 +23,9 @@ FORMAT_VERSION = 1
 FENCE = "---"
 DRAFT_FILE = "draft.md"
 GENERATED_FILE = "draft.generated.md"
+# libyaml's safe loader when PyYAML has it: the same documents, ~6x faster (status scans
+# front matter of thousands of drafts).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -80,7 +83,7 @@ def split_document(text: str, where: str = "draft", *, strict: bool = True) -> D
         return DraftFile(front={}, body=text, body_line=1)
     front_text, body, body_line = bounds
     try:
-        front = yaml.safe_load(front_text) if front_text.strip() else {}
+        front = yaml.load(front_text, Loader=SAFE_LOADER) if front_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -99,6 +102,12 @@ def _broken(body: str, where: str, message: str, line: int, strict: bool,
         raise InputError(message, where=f"{where}:{line}")
     return DraftFile(front={}, body=body, body_line=body_line,
                      front_error=f"{where}:{line}: {message}")
+
+
+def body_of(text: str) -> str:
+    """A document's body without parsing its front matter (cheap: for comparing bodies)."""
+    bounds = _front_bounds(text)
+    return bounds[1] if bounds else text
 
 
 def join_document(front: dict[str, Any], body: str) -> str:

@@ -1,0 +1,25 @@
+"""Human review: show, edit, approve, reject, status, export.
+
+Library API (what the commands call; none of it imports litellm or instructor)::
+
+    show(path, sources=None, expand=True) -> list[renderable]    # review.show
+    open_in_editor(path); check_edited(path, sources) -> Edited  # review.edit
+    approve(path, reviewer, note=, override=, force=, sources=) -> ReviewOutcome
+    reject(path, reviewer, reason, note=, force=, sources=) -> ReviewOutcome
+    scan(dir, verify=False) -> list[DraftStatus]; totals(rows); by_model(rows)
+    export(dir, out, include_all=False, sources=None) -> ExportResult; schema()
+    standing(draft) -> Standing        # the effective status, bound to the body hash
+    edit_rate(generated_body, body) -> float
+
+The review record's shape and what "modified since approval" means are documented in
+:mod:`reasondraft.review.record`; the edit rate in :mod:`reasondraft.review.editrate`; the
+export line in :mod:`reasondraft.review.export`.
+"""
+
+from reasondraft.review.decide import ReviewOutcome, approve, reject
+from reasondraft.review.editrate import edit_rate
+from reasondraft.review.record import ReviewRecord, Standing, standing
+from reasondraft.review.status import DraftStatus, by_model, scan, totals
+
+__all__ = ["DraftStatus", "ReviewOutcome", "ReviewRecord", "Standing", "approve", "by_model",
+           "edit_rate", "reject", "scan", "standing", "totals"]

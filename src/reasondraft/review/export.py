@@ -1,0 +1,202 @@
+"""``export``: approved traces as JSON Lines, one :class:`ExportLine` per draft.
+
+Each line carries the trace parsed from draft.md as the humans left it: ``trace`` is the
+structured part (every step, including steps a person added), ``extras`` holds, verbatim,
+every section the trace model cannot hold -- a heading a person renamed or added, or a
+known section reshaped beyond the model -- each with the heading it followed, and ``body``
+is the Markdown exactly as approved (its sha256 is ``content_hash``), so no word is lost.
+``references`` are the resolved citations with the code they cite, ``review`` the record
+(see :mod:`reasondraft.review.record`), ``provenance`` the drafter's front-matter block.
+
+By default only drafts whose approval still holds are exported; a draft modified since
+approval, not yet approved or rejected is skipped and counted with its reason. ``--all``
+exports every draft, each with its ``status``. A draft that cannot be exported (broken
+front matter, a repository that cannot be opened) is listed in ``failed`` with the error.
+The file is written atomically once every draft was processed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from reasondraft.body import parse_body
+from reasondraft.errors import InputError
+from reasondraft.files import atomic_write
+from reasondraft.review.checked import CheckedDraft, open_draft, resolve
+from reasondraft.review.editrate import draft_edit_rate
+from reasondraft.review.record import (
+    ReviewRecord,
+    Status,
+    VerifySummary,
+    read_history,
+)
+from reasondraft.review.references import action_text, cited_code, cited_steps, kind
+from reasondraft.trace import Trace
+from reasondraft.verify import Citation, Repos, Sources, VerifyContext
+from reasondraft.verify.inputs import draft_paths
+
+FORMAT = "reasondraft-export/1"
+
+
+class ExportStep(BaseModel):
+    number: int
+    kind: str
+    action: str
+
+
+class ExportReference(BaseModel):
+    """One reference as written, where it resolved, and what it cites."""
+
+    ref: str = Field(description="The reference exactly as written between the brackets.")
+    kind: Literal["file", "test", "step"] | None = Field(
+        description="None for a malformed reference.")
+    line: int = Field(description="1-based line in draft.md.")
+    quote: bool = Field(description="True for a ```quote block.")
+    path: str | None = Field(description="The repository file it resolved to.")
+    rev: Literal["base", "patched"] | None
+    start: int | None
+    end: int | None
+    code: str | None = Field(description=(
+        "The cited lines (a line range, a symbol's or a test's definition), as in the "
+        "repository at rev; None for whole files and steps."))
+    steps: list[ExportStep] = Field(default_factory=list,
+                                    description="The trajectory steps a step reference cites.")
+    findings: list[str] = Field(description="Codes of verify findings about this reference.")
+
+
+class ExportExtra(BaseModel):
+    """A section kept verbatim because the trace model cannot hold it."""
+
+    heading: str = Field(description="As written, without '## ' ('' for text before any).")
+    text: str
+    after: str | None = Field(description="The heading of the section it followed.")
+    reshaped: bool = Field(description=(
+        "True for a known section whose text no longer has the tool's shape (the trace "
+        "holds what could be read of it), False for a section the tool does not know."))
+
+
+class ExportLine(BaseModel):
+    """One exported trace (one line of the JSONL file)."""
+
+    format: Literal["reasondraft-export/1"] = FORMAT
+    instance_id: str
+    repo: str | None
+    base_commit: str | None
+    status: Status
+    content_hash: str
+    trace: Trace
+    extras: list[ExportExtra]
+    body: str = Field(description="The Markdown body of draft.md, byte for byte.")
+    references: list[ExportReference]
+    verify: VerifySummary
+    review: ReviewRecord | None
+    review_history: list[ReviewRecord]
+    edit_rate: float | None = Field(description=(
+        "1 - difflib ratio of body lines against draft.generated.md; None without it."))
+    provenance: dict[str, Any] | None
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of one line (``reasondraft export --schema``)."""
+    return ExportLine.model_json_schema()
+
+
+@dataclass
+class ExportResult:
+    out: Path
+    exported: int = 0
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+
+    def reasons(self) -> dict[str, int]:
+        """How many drafts were skipped for each reason."""
+        return dict(Counter(reason for _, reason in self.skipped))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"out": str(self.out), "exported": self.exported,
+                "skipped": len(self.skipped), "skipped_by_reason": self.reasons(),
+                "failed": [{"draft": str(p), "error": e} for p, e in self.failed]}
+
+
+SKIP_REASONS: dict[str, str] = {
+    "modified": "modified since approval", "draft": "not approved", "rejected": "rejected"}
+
+
+def export(path: Path, out: Path, *, include_all: bool = False,
+           sources: Sources | None = None) -> ExportResult:
+    """Write the drafts PATH names to ``out`` (atomically, all lines or none)."""
+    result = ExportResult(out)
+    lines: list[str] = []
+    with Repos() as repos:
+        for draft in draft_paths(path):
+            line = _export_one(draft, include_all, sources or Sources(), repos, result)
+            if line is not None:
+                lines.append(line.model_dump_json() + "\n")
+    atomic_write(out, "".join(lines))
+    result.exported = len(lines)
+    return result
+
+
+def _export_one(path: Path, include_all: bool, sources: Sources, repos: Repos,
+                result: ExportResult) -> ExportLine | None:
+    """The line for one draft, or None (recorded in ``result`` with why) if not exported."""
+    try:
+        checked = open_draft(path)
+        status = checked.standing.status
+        if status == "broken":
+            raise InputError(checked.standing.problem or "front matter is broken")
+        if status != "approved" and not include_all:
+            result.skipped.append((path, SKIP_REASONS[status]))
+            return None
+        resolve(checked, sources, repos)
+        if checked.unresolved:
+            raise InputError(checked.unresolved)
+        return export_line(checked)
+    except InputError as exc:
+        result.failed.append((path, str(exc)))
+        return None
+
+
+def export_line(checked: CheckedDraft) -> ExportLine:
+    """The export line of a draft read from disk whose references resolved."""
+    draft, report = checked.draft, checked.report
+    assert report is not None and draft.path is not None
+    front, path = draft.front, draft.path
+    parsed = parse_body(draft.body)
+    provenance = front.get("provenance")
+    return ExportLine(
+        instance_id=str(front.get("instance_id") or path.parent.name),
+        repo=_text(front.get("repo")), base_commit=_text(front.get("base_commit")),
+        status=checked.standing.status, content_hash=draft.content_hash,
+        trace=parsed.trace,
+        extras=[ExportExtra(heading=e.heading, text=e.text, after=e.after, reshaped=e.reshaped)
+                for e in parsed.extras],
+        body=draft.body,
+        references=[export_reference(c, checked.ctx) for c in report.citations],
+        verify=VerifySummary(**report.summary), review=checked.standing.record,
+        review_history=read_history(front, str(path)),
+        edit_rate=draft_edit_rate(path, draft.body),
+        provenance=provenance if isinstance(provenance, dict) else None)
+
+
+def export_reference(c: Citation, ctx: VerifyContext | None) -> ExportReference:
+    code = cited_code(c)
+    target = c.target
+    return ExportReference(
+        ref=c.raw, kind=kind(c), line=c.line, quote=c.quote is not None,
+        path=target.path if target else None, rev=target.rev.value if target else None,
+        start=target.start if target else None, end=target.end if target else None,
+        code="\n".join(code[1]) if code else None,
+        steps=[ExportStep(number=s.number, kind=s.kind.value, action=action_text(s))
+               for s in cited_steps(c, ctx)],
+        findings=[f.code for f in c.findings])
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+

@@ -1,0 +1,128 @@
+"""Terminal output of the review commands (``--json`` output is each result's to_json).
+
+Every value that comes from a draft (ids, reviewer names, notes, messages) is put in a
+:class:`Text`, so rich never reads it as markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from reasondraft.review.decide import ReviewOutcome
+from reasondraft.review.export import ExportResult
+from reasondraft.review.record import STATUS_STYLES, Standing
+from reasondraft.review.status import STATUSES, DraftStatus, totals
+
+DASH = "-"
+
+
+def render_outcome(outcome: ReviewOutcome, console: Console) -> None:
+    """One line saying what was recorded, or why approval was refused."""
+    s = outcome.report.summary
+    found = (f"{count(s['references'], 'reference')}, {count(s['errors'], 'error')}, "
+             f"{count(s['warnings'], 'warning')}")
+    record = outcome.record
+    if record is None:
+        console.print(Text(f"{outcome.path}: not approved: verify found {found}; fix them "
+                           "(reasondraft verify) or pass --override 'reason'",
+                           style="bold red"), soft_wrap=True)
+        return
+    line = Text.assemble((f"{outcome.path}: ", "bold"),
+                         (record.decision, STATUS_STYLES[record.decision]),
+                         f" by {record.reviewer} at {record.time.isoformat()} ({found})")
+    if record.override:
+        line.append(f"; errors overridden: {record.override}", style="yellow")
+    console.print(line, soft_wrap=True)
+    if outcome.backup:
+        console.print(Text(f"the previous file is kept in {outcome.backup}", style="dim"),
+                      soft_wrap=True)
+
+
+def render_modified(where: Standing, console: Console) -> None:
+    """A warning when the body changed after it was approved."""
+    if where.modified_since_approval and where.record:
+        console.print(Text(f"modified since approval by {where.record.reviewer}: it no longer "
+                           "counts as approved (approve it again when done)", style="yellow"),
+                      soft_wrap=True)
+
+
+def count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def age(seconds: int | None) -> str:
+    if seconds is None:
+        return DASH
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{max(seconds, 0)}s"
+
+
+def percent(rate: float | None) -> str:
+    return DASH if rate is None else f"{rate:.1%}"
+
+
+def _number(value: int | None) -> str:
+    return DASH if value is None else str(value)
+
+
+def render_status(rows: list[DraftStatus], console: Console) -> None:
+    """The table of drafts, then the totals (``modified`` never counts as approved).
+
+    ``modified`` is "yes" for a draft modified since approval; ``edit`` is the edit rate."""
+    table = Table("task", "status", "errors", "warns", "steps", "reviewer", "age", "modified",
+                  "edit", box=None, collapse_padding=True)
+    table.columns[0].overflow = "fold"
+    for row in rows:
+        table.add_row(Text(row.instance_id), Text(row.status, STATUS_STYLES[row.status]),
+                      _number(row.errors), _number(row.warnings), str(row.steps),
+                      Text(row.reviewer or DASH), age(row.age_seconds),
+                      Text("yes", "bold yellow") if row.modified_since_approval else "",
+                      percent(row.edit_rate))
+    console.print(table)
+    for row in rows:
+        if row.problem:
+            console.print(Text(f"{row.instance_id}: {row.problem}", style="red"),
+                          soft_wrap=True)
+    console.print(totals_line(totals(rows)), soft_wrap=True)
+
+
+def totals_line(total: dict[str, Any]) -> Text:
+    counts = ", ".join(f"{total[s]} {s}" for s in STATUSES if total[s])
+    line = Text(f"{count(total['drafts'], 'draft')}: {counts or 'none'}", style="bold")
+    if total["errors"] is not None:
+        line.append(f"; {count(total['errors'], 'error')}, "
+                    f"{count(total['warnings'], 'warning')}")
+    line.append(f"; mean edit rate {percent(total['mean_edit_rate'])}")
+    return line
+
+
+BY_MODEL_COLUMNS = ("approved", "modified", "rejected")
+
+
+def render_by_model(summaries: list[dict[str, Any]], console: Console) -> None:
+    """Per model and prompt hash: drafts, how they stand, edit rate."""
+    table = Table("model", "prompt", "drafts", *BY_MODEL_COLUMNS, "edited", "mean edit",
+                  "median", box=None, collapse_padding=True)
+    for column in table.columns[:2]:
+        column.overflow = "fold"
+    for s in summaries:
+        table.add_row(Text(s["model"] or DASH), Text(s["prompt"] or DASH), str(s["drafts"]),
+                      *(str(s[status]) for status in BY_MODEL_COLUMNS), str(s["edited"]),
+                      percent(s["mean_edit_rate"]), percent(s["median_edit_rate"]))
+    console.print(table)
+
+
+def render_export(result: ExportResult, console: Console) -> None:
+    """How many lines were written, how many drafts skipped and why, and what failed."""
+    reasons = ", ".join(f"{n} {reason}" for reason, n in result.reasons().items())
+    console.print(Text(f"exported {count(result.exported, 'trace')} to {result.out}; skipped "
+                       f"{len(result.skipped)}" + (f" ({reasons})" if reasons else ""),
+                       style="bold"), soft_wrap=True)
+    for path, error in result.failed:
+        console.print(Text(f"not exported: {path}: {error}", style="red"), soft_wrap=True)

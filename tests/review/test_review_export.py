@@ -1,0 +1,106 @@
+"""export: approved traces as JSONL, the human's edits included; skips and schema."""
+
+from __future__ import annotations
+
+import json
+
+from reasondraft.body import render_body
+from reasondraft.review import approve, reject
+from reasondraft.review.export import ExportLine, export, schema
+
+NEW_STEP = """## Step 3: Check mul for the same slip
+
+Phase: verify
+
+[[pkg/calc.py::mul]] multiplies correctly, so only `add` needed the fix.
+
+"""
+
+
+def hand_edit(body: str) -> str:
+    """A person adds a step and renames a section."""
+    return body.replace("## Solution", NEW_STEP + "## Solution").replace(
+        "## Trade-offs", "## Alternatives we weighed")
+
+
+def read_lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_hand_edited_trace_round_trips(task, tmp_path, cli) -> None:
+    task.write_body(hand_edit(task.body()))
+    approve(task.folder, "alice", note="added step 3")
+    out = tmp_path / "out.jsonl"
+    result = cli("export", task.folder.parent, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "exported 1 trace" in result.stdout
+    [line] = read_lines(out)
+    body = task.body()
+    assert line["body"] == body and line["content_hash"] == line["review"]["content_hash"]
+    assert line["status"] == "approved" and line["review"]["note"] == "added step 3"
+    assert line["instance_id"] == "calc__calc-1" and line["base_commit"]
+    assert [s["title"] for s in line["trace"]["steps"]] == [
+        "Reproduce the bug", "Fix add", "Check mul for the same slip"]
+    assert "[[pkg/calc.py::mul]]" in line["trace"]["steps"][2]["reasoning"]
+    [extra] = [e for e in line["extras"] if e["heading"] == "Alternatives we weighed"]
+    assert extra["text"] == "- None worth noting." and extra["after"] == "Solution"
+    assert not extra["reshaped"] and line["trace"]["trade_offs"] == []
+    parsed = ExportLine.model_validate(line)  # the line matches its own model
+    kept = render_body(parsed.trace) + "\n".join(f"## {e.heading}\n{e.text}"
+                                                 for e in parsed.extras)
+    assert all(text in kept for text in body.splitlines() if text.strip())
+    assert line["edit_rate"] > 0 and line["provenance"]["model"] == "fixture/example"
+
+
+def test_references_carry_the_code_of_both_revisions(task, tmp_path) -> None:
+    approve(task.folder, "alice")
+    export(task.folder, tmp_path / "out.jsonl")
+    [line] = read_lines(tmp_path / "out.jsonl")
+    refs = {(r["ref"], r["quote"]): r for r in line["references"]}
+    assert refs[("pkg/calc.py#L4-L5", False)]["code"] == "def add(a, b):\n    return a - b"
+    patched = refs[("pkg/calc.py#L5@patched", False)]
+    assert patched["code"] == "    return a + b" and patched["rev"] == "patched"
+    assert refs[("pkg/calc.py::add", False)]["start"] == 4
+    assert "def test_add():" in refs[("test:tests/test_calc.py::test_add", False)]["code"]
+    assert refs[("step:2", False)]["steps"] == [
+        {"number": 2, "kind": "test", "action": "pytest tests/test_calc.py"}]
+    assert refs[("pkg/calc.py#L5", True)]["kind"] == "file"
+    assert line["verify"] == {"references": 11, "errors": 0, "warnings": 0}
+
+
+def test_only_standing_approvals_are_exported(project, tmp_path, cli) -> None:
+    root = tmp_path / "drafts"
+    tasks = {name: project.task(root / name, instance_id=name) for name in "abcde"}
+    approve(tasks["a"].folder, "alice")
+    approve(tasks["b"].folder, "alice")
+    tasks["b"].write_body(tasks["b"].body() + "\nLater edit.\n")
+    reject(tasks["c"].folder, "carol", "no")
+    tasks["e"].draft.write_text("---\nstatus: [\n---\n## Summary\n")
+    out = tmp_path / "out.jsonl"
+    result = cli("export", root, "--out", out, "--json")
+    assert result.exit_code == 1  # e could not be exported
+    summary = json.loads(result.stdout)
+    assert summary["exported"] == 1 and summary["skipped"] == 3
+    assert summary["skipped_by_reason"] == {"modified since approval": 1, "rejected": 1,
+                                            "not approved": 1}
+    assert [f["draft"].split("/")[-2] for f in summary["failed"]] == ["e"]
+    assert [line["instance_id"] for line in read_lines(out)] == ["a"]
+
+    text = cli("export", root, "--out", out).stdout
+    assert "skipped 3 (1 modified since approval, 1 rejected, 1 not approved)" in text
+    assert "not exported" in text
+
+    every = export(root, out, include_all=True)
+    assert every.exported == 4 and not every.skipped
+    assert {line["instance_id"]: line["status"] for line in read_lines(out)} == {
+        "a": "approved", "b": "modified", "c": "rejected", "d": "draft"}
+
+
+def test_schema(cli) -> None:
+    result = cli("export", "--schema")
+    assert result.exit_code == 0
+    printed = json.loads(result.stdout)
+    assert printed == schema()
+    assert {"instance_id", "trace", "extras", "body", "references", "review",
+            "provenance", "edit_rate"} <= set(printed["properties"])
+    assert cli("export").exit_code == 2

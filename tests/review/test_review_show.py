@@ -1,0 +1,99 @@
+"""show: references expanded in place from both revisions, badges, safety, broken drafts."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+from rich.console import Console
+
+from reasondraft.review import approve
+from reasondraft.review.show import show
+
+
+def render(path, **options) -> str:
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    for item in show(path, **options):
+        console.print(item)
+    return console.file.getvalue()
+
+
+def test_references_from_both_revisions_are_expanded(task) -> None:
+    out = render(task.folder)
+    assert "calc__calc-1  draft  11 references, 0 errors, 0 warnings" in out
+    base = out.index("✓ [[pkg/calc.py#L4-L5]]  pkg/calc.py @base L4-L5")
+    assert out.index("return a - b", base) < out.index("[[pkg/calc.py#L5@patched]]", base)
+    patched = out.index("✓ [[pkg/calc.py#L5@patched]]  pkg/calc.py @patched L5")
+    assert "5     return a + b" in out[patched:patched + 200]
+    test = out.index("✓ [[test:tests/test_calc.py::test_add]]")
+    assert "def test_add():" in out[test:test + 400]
+    step = out.index("✓ [[step:2]]")
+    assert "step 2 test: pytest tests/test_calc.py" in out[step:step + 400]
+    assert "FAILED tests/test_calc.py::test_add" in out[step:step + 600]
+    assert "✓ [[pkg/calc.py::add]]  pkg/calc.py @base L4-L5" in out
+    assert "(expanded above)" in out  # [[pkg/calc.py#L5@patched]] is cited three times
+    assert "✓ ```quote pkg/calc.py#L5" in out
+
+
+def test_body_lines_keep_their_draft_line_numbers(task) -> None:
+    out = render(task.folder)
+    number = task.draft.read_text().splitlines().index("## Step 2: Fix add") + 1
+    assert f"{number} │ ## Step 2: Fix add" in out
+
+
+def test_failed_references_get_an_error_badge(task) -> None:
+    task.write_body(task.body().replace("[[pkg/calc.py#L4-L5]]", "[[pkg/calc.py#L40]]"))
+    out = render(task.folder)
+    assert "1 errors" in out
+    assert "✗ [[pkg/calc.py#L40]]" in out and "RD-L001" in out
+
+
+def test_markup_in_the_draft_is_printed_as_typed(task) -> None:
+    task.write_body(task.body().replace("subtracts;", "subtracts [bold red]x[/] [link=a]b[/link];"))
+    out = render(task.folder)
+    assert "[bold red]x[/] [link=a]b[/link]" in out
+    assert "[bold red]x[/]" in render(task.folder, expand=False)
+
+
+def test_modified_since_approval_is_shown(task) -> None:
+    approve(task.folder, "alice")
+    assert "approved by alice" in render(task.folder)
+    task.write_body(task.body() + "\nMore.\n")
+    out = render(task.folder)
+    assert "calc__calc-1  modified" in out and "modified since approval" in out
+
+
+def test_broken_front_matter_still_shows_with_a_warning(task, project) -> None:
+    task.draft.write_text(task.draft.read_text().replace("status: draft", "status: [draft"))
+    out = " ".join(render(task.folder).split())  # long paths wrap
+    assert "broken" in out and "front matter is not valid YAML" in out
+    assert "references not expanded" in out and "## Step 2: Fix add" in out
+    from reasondraft.verify import Sources
+
+    expanded = render(task.folder, sources=Sources(repo=project.repo))
+    assert "return a + b" in expanded
+
+
+def test_no_expand_is_the_plain_draft(task, cli) -> None:
+    result = cli("show", task.folder, "--no-expand")
+    assert result.exit_code == 0, result.output
+    assert task.body().strip() in result.stdout and "│" not in result.stdout
+    expanded = cli("show", task.folder, "--no-pager")
+    assert expanded.exit_code == 0 and "return a + b" in expanded.stdout
+
+
+def test_review_commands_do_not_import_the_llm_stack(task) -> None:
+    code = ("import sys\nfrom reasondraft.cli import main\n"
+            f"for args in (['show', {str(task.folder)!r}], ['status', {str(task.folder)!r}],"
+            f" ['approve', {str(task.folder)!r}, '--reviewer', 'a'],"
+            f" ['export', {str(task.folder)!r}, '--out', {str(task.folder / 'x.jsonl')!r}]):\n"
+            "    sys.argv = ['reasondraft', *args]\n"
+            "    try:\n        main()\n    except SystemExit as exc:\n"
+            "        assert not exc.code, (args, exc.code)\n"
+            "heavy = sorted(m for m in ('litellm', 'instructor', 'openai') if m in sys.modules)\n"
+            "print('HEAVY', heavy)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY []" in result.stdout
