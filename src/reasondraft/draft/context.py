@@ -40,7 +40,7 @@ class Level:
 
 
 LEVELS = [Level(600, 24, 8), Level(300, 10, 4), Level(120, 3, 1), Level(0, 1, 0),
-          Level(0, 0, 0, 200), Level(0, 0, 0, 80)]
+          Level(0, 0, 0, 200), Level(0, 0, 0, 80), Level(0, 0, 0, 40)]
 DROP_ORDER = ["code_after", "code_before", "test_patch", "pass_to_pass", "problem_tail"]
 
 
@@ -205,6 +205,10 @@ def repeated_views(steps: list[Step]) -> dict[int, int]:
 
 
 def render_step(step: Step, level: Level, same_as: int | None) -> str:
+    action = step.action.text or step.action.name
+    if not (level.thought_chars or level.head or level.tail):
+        # The barest levels: one line per step, so thousands of steps still fit.
+        return f"[step {step.number}] {step.kind.value}: {shorten(action, level.action_chars)}"
     head = f"[step {step.number}] {step.kind.value}"
     if step.agent:
         head += f" ({step.agent})"
@@ -213,7 +217,6 @@ def render_step(step: Step, level: Level, same_as: int | None) -> str:
     lines = [head]
     if level.thought_chars and step.thought.strip():
         lines.append(f"  thought: {shorten(step.thought, level.thought_chars)}")
-    action = step.action.text or step.action.name
     lines.append("  action: " + shorten(action, level.action_chars).replace("\n", "\n    "))
     if step.observation and (level.head or level.tail):
         code = f" (exit {step.observation.exit_code})" if step.observation.exit_code else ""
