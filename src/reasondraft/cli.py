@@ -243,6 +243,7 @@ def verify_command(
     repos: ReposOpt = None,
     patch: PatchOpt = None,
     instance: InstanceOpt = None,
+    instance_id: IdOpt = None,
     trajectory: Annotated[Path | None, typer.Option(
         "--trajectory", help="The agent's trajectory (default: the folder's trajectory.*).")
     ] = None,
@@ -264,8 +265,8 @@ def verify_command(
     if repo is not None and repos is not None:
         raise InputError("give --repo or --repos, not both")
     reports = verify_paths(paths, Sources(repo=repo, repos=repos, patch=patch,
-                                          instance=instance, trajectory=trajectory, base=base),
-                           fix=fix)
+                                          instance=instance, instance_id=instance_id,
+                                          trajectory=trajectory, base=base), fix=fix)
     if as_json:
         for report in reports:
             if report.changes:

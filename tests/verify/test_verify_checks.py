@@ -106,6 +106,7 @@ def test_citations_carry_what_they_point_at(ctx) -> None:
     ("pkg/added.py#L1@base", "RD-F001", "pkg/added.py#L1@patched", False),
     ("pkg/old_name.py#L1@patched", "RD-F001", "pkg/new_name.py#L1@patched", False),
     ("docs/guide.md@patched", "RD-F004", "docs/guide.md", False),
+    ("pkg/", "RD-F001", None, False),
     ("pkg/core.py#L45", "RD-L001", None, False),
     ("pkg/core.py#L47@patched", "RD-L001", None, False),
     ("pkg/core.py#L9-L8", "RD-L002", "pkg/core.py#L8-L9", False),

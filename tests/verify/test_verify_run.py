@@ -201,3 +201,15 @@ def test_verify_does_not_import_the_llm_stack(project, tmp_path) -> None:
                             check=False)
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stdout
+
+
+def test_instance_row_picked_by_id(project, tmp_path) -> None:
+    rows = tmp_path / "instances.jsonl"
+    other = project.instance.model_copy(update={"instance_id": "other-1"})
+    rows.write_text(project.instance.model_dump_json() + "\n" + other.model_dump_json() + "\n")
+    draft = _write(tmp_path / "draft.md", "[[pkg/core.py#L42-L43@patched]]\n")
+    result = cli(str(draft), "--instance", str(rows), "--repo", str(project.path), "--json")
+    assert result.returncode == 2 and "--id" in result.stderr
+    result = cli(str(draft), "--instance", str(rows), "--id", "demo__demo-1", "--repo",
+                 str(project.path), "--json")
+    assert json.loads(result.stdout)["errors"] == 0, result.stderr

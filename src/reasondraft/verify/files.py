@@ -98,6 +98,8 @@ def _missing(c: Citation, ctx: VerifyContext, rev: Rev) -> None:
     elif ctx.read(ref.path, other) is not None:
         c.add("RD-F001", f"{message}, only {side_name(other)}", dataclasses.replace(
             ref, rev=None if other is Rev.BASE else "patched").format())
+    elif any(path.startswith(ref.path.rstrip("/") + "/") for path in ctx.files(rev)):
+        c.add("RD-F001", f"{ref.path} is a directory {side_name(rev)}; references name files")
     else:
         nearest = nearest_path(ref.path, ctx.files(rev))
         c.add("RD-F001", message + (f"; nearest real path: {nearest}" if nearest else ""),

@@ -2,8 +2,9 @@
 
 Order for each input (the first that exists wins):
 
-- instance: ``--instance FILE`` (picked by the front matter's instance_id), the folder's
-  ``task.json``, else one made from the front matter (instance_id, repo, base_commit);
+- instance: ``--instance FILE`` (its row ``--id``, else the front matter's instance_id), the
+  folder's ``task.json``, else one made from the front matter (instance_id, repo,
+  base_commit);
 - base commit: ``--base REV``, the instance's base_commit, the front matter's base_commit;
 - diff: ``--patch FILE``, the folder's ``patch.diff``, the instance's ``patch``; none is fine
   (a hand-written draft may only cite the base);
@@ -44,6 +45,7 @@ class Sources:
     repos: Path | None = None
     patch: Path | None = None
     instance: Path | None = None
+    instance_id: str | None = None
     trajectory: Path | None = None
     base: str | None = None
 
@@ -106,7 +108,7 @@ def _text(front: dict[str, Any], key: str) -> str:
 
 
 def _instance(front: dict[str, Any], folder: Path | None, sources: Sources) -> Instance:
-    wanted = _text(front, "instance_id") or None
+    wanted = sources.instance_id or _text(front, "instance_id") or None
     if sources.instance is not None:
         return load_instance(sources.instance, wanted)
     if folder is not None and (folder / TASK_FILE).is_file():
