@@ -1,7 +1,9 @@
 """Run a planned batch: N tasks at a time on one event loop, within a cost budget.
 
 Git reads, packing and writing run in worker threads; model calls use litellm's async API
-and share one RateGate, so a 429 slows every task instead of failing them. Each finished
+and share one RateGate, so a 429 slows every task instead of failing them. ``jobs`` bounds
+the model calls in flight; as many more tasks may be preparing or writing meanwhile, so the
+model never waits for our CPU work between calls. Each finished
 task is recorded in the state file at once. A task whose draft.md exists is skipped and
 never overwritten; one that failed before is skipped unless ``retry_failed``.
 """
@@ -70,6 +72,7 @@ class Batch:
         self.records: dict[str, TaskRecord] = {}
         self.budget = Budget(options.max_cost)
         self.gate = RateGate()
+        self.calls = asyncio.Semaphore(options.jobs)  # model calls in flight
         self.repos: dict[Path, GitRepo] = {}
 
     def report_records(self) -> list[TaskRecord]:
@@ -119,7 +122,7 @@ class Batch:
         self.options.out.mkdir(parents=True, exist_ok=True)
         for stale in self.options.out.glob(".*.tmp-*"):  # a staging folder a kill left
             shutil.rmtree(stale, ignore_errors=True)
-        slots = asyncio.Semaphore(self.options.jobs)
+        slots = asyncio.Semaphore(2 * self.options.jobs)  # tasks alive: calling or not
         running: set[asyncio.Task[None]] = set()
         try:
             for item in self.plan:
@@ -171,7 +174,7 @@ class Batch:
         task = await asyncio.to_thread(task_from_instance, item.instance, repo=git,
                                        trajectory=item.trajectory, patch=self.options.patch)
         result = await adraft_task(task, self.options.request, self.options.out,
-                                   client=client)
+                                   client=client, calls=self.calls)
         errors = sum(f.severity == "error" for f in result.findings)
         warnings = sum(f.severity == "warning" for f in result.findings)
         usage = result.usage

@@ -9,6 +9,7 @@ is written last, so its presence marks a complete folder.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import json
@@ -196,16 +197,20 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
 
 
 async def adraft_task(task: Task, request: DraftRequest, out: Path, *, client: LLMClient,
+                      calls: asyncio.Semaphore | None = None,
                       force: bool = False) -> DraftResult:
-    """The async twin of draft_task: git reads and packing run off the event loop."""
+    """The async twin of draft_task: git reads, packing and writing run off the event loop,
+    and only the model call holds one of ``calls`` (a batch prepares the next tasks while
+    the model answers others)."""
     folder = out / task.instance_id
     refuse_overwrite(folder, force)
     started = time.monotonic()
     prepared = await asyncio.to_thread(prepare, task, request)
     gate = Gate(VerifyContext.from_task(task))
     try:
-        await client.astructured(prepared.messages, ReasoningTrace,
-                                 max_repairs=request.max_repairs, context={"gate": gate})
+        async with calls or contextlib.nullcontext():
+            await client.astructured(prepared.messages, ReasoningTrace,
+                                     max_repairs=request.max_repairs, context={"gate": gate})
     except NoValidAnswer:
         if gate.last is None:
             raise

@@ -34,8 +34,9 @@ class LocalServer:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         handler = type("Handler", (_Handler,), {"server_state": self,
-                                               "disable_nagle_algorithm": True})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+                                               "disable_nagle_algorithm": True,
+                                               "protocol_version": "HTTP/1.1"})
+        self.httpd = _Server(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -70,6 +71,12 @@ def completion_body(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
             "choices": [{"index": 0, "message": message,
                          "finish_reason": reply.finish_reason or finish}],
             "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "total_tokens": 1200}}
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops a burst of connections (a batch opens 16 at once)
+    # and the client retries them a second later.
+    request_queue_size = 256
 
 
 class _Handler(BaseHTTPRequestHandler):
