@@ -32,8 +32,10 @@ class Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except (InputError, ModelError) as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False,
-                              soft_wrap=True)
+            from rich.markup import escape  # messages quote file content: never markup
+
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
+                              highlight=False, soft_wrap=True)
             raise SystemExit(2 if isinstance(exc, InputError) else 1) from None
 
 

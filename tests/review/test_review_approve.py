@@ -190,3 +190,9 @@ def test_concurrent_approvals_leave_one_valid_record(task) -> None:
     assert yaml.safe_load(text.split("---\n")[1])["status"] == "approved"
     assert lock_path(task.draft).exists()
     assert not list(task.folder.glob(".draft.md.*.tmp"))
+
+
+def test_names_that_look_like_markup_are_printed_as_typed(task, cli) -> None:
+    assert cli("approve", task.folder, "--reviewer", "[/x]").exit_code == 0
+    result = cli("approve", task.folder, "--reviewer", "bob")
+    assert result.exit_code == 2 and "already approved by [/x]" in result.output

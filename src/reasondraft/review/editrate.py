@@ -25,7 +25,7 @@ from reasondraft.files import read_text
 def edit_rate(generated: str, current: str) -> float:
     """The line-level edit rate in [0, 1], rounded to 4 places."""
     before, after = generated.splitlines(), current.splitlines()
-    if not before and not after:
+    if before == after:  # most drafts: no diff to compute
         return 0.0
     matcher = SequenceMatcher(None, before, after, autojunk=False)
     return round(1.0 - matcher.ratio(), 4)

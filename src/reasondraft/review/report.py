@@ -71,20 +71,42 @@ def _number(value: int | None) -> str:
     return DASH if value is None else str(value)
 
 
+STATUS_COLUMNS = ("task", "status", "errors", "warns", "steps", "reviewer", "age",
+                  "modified", "edit")
+NUMERIC = frozenset({"errors", "warns", "steps", "age", "edit"})
+
+
+def status_cells(row: DraftStatus) -> list[tuple[str, str]]:
+    """(text, style) per column of one row."""
+    return [(row.instance_id, ""), (row.status, STATUS_STYLES[row.status]),
+            (_number(row.errors), ""), (_number(row.warnings), ""), (str(row.steps), ""),
+            (row.reviewer or DASH, ""), (age(row.age_seconds), ""),
+            ("yes", "bold yellow") if row.modified_since_approval else ("", ""),
+            (percent(row.edit_rate), "")]
+
+
 def render_status(rows: list[DraftStatus], console: Console) -> None:
     """The table of drafts, then the totals (``modified`` never counts as approved).
 
-    ``modified`` is "yes" for a draft modified since approval; ``edit`` is the edit rate."""
-    table = Table("task", "status", "errors", "warns", "steps", "reviewer", "age", "modified",
-                  "edit", box=None, collapse_padding=True)
-    table.columns[0].overflow = "fold"
-    for row in rows:
-        table.add_row(Text(row.instance_id), Text(row.status, STATUS_STYLES[row.status]),
-                      _number(row.errors), _number(row.warnings), str(row.steps),
-                      Text(row.reviewer or DASH), age(row.age_seconds),
-                      Text("yes", "bold yellow") if row.modified_since_approval else "",
-                      percent(row.edit_rate))
-    console.print(table)
+    ``modified`` is "yes" for a draft modified since approval; ``edit`` is the edit rate.
+    Rows are laid out by hand as one Text: a rich Table measures every cell and takes about
+    a second for 1,000 drafts."""
+    cells = [status_cells(row) for row in rows]
+    widths = [max([len(name), *(len(row[i][0]) for row in cells)])
+              for i, name in enumerate(STATUS_COLUMNS)]
+    table = Text()
+    header = [(name, "bold") for name in STATUS_COLUMNS]
+    for row in [header, *cells]:
+        for i, (text, style) in enumerate(row):
+            pad = " " * (widths[i] - len(text))
+            table.append("  " if i else "")
+            if STATUS_COLUMNS[i] in NUMERIC:
+                table.append(pad)
+            table.append(text, style=style)
+            if STATUS_COLUMNS[i] not in NUMERIC and i < len(row) - 1:
+                table.append(pad)
+        table.append("\n")
+    console.print(table, soft_wrap=True, end="")
     for row in rows:
         if row.problem:
             console.print(Text(f"{row.instance_id}: {row.problem}", style="red"),
