@@ -121,6 +121,9 @@ def test_citations_carry_what_they_point_at(ctx) -> None:
     ("test:tests/test_cor.py::test_helper", "RD-T001", "test:tests/test_core.py::test_helper",
      False),
     ("test:test_never_defined", "RD-T001", None, False),
+    ("test:/testbed/tests/test_core.py::test_helper", "RD-T001",
+     "test:tests/test_core.py::test_helper", False),
+    ("test:../tests/test_core.py::test_helper", "RD-T001", None, False),
     ("step:6", "RD-P001", None, False),
     ("step:0", "RD-P001", None, False),
     ("step:4-2", "RD-P001", "step:2-4", False),
@@ -253,3 +256,16 @@ def test_context_from_a_loaded_task(project, tmp_path) -> None:
     task = load_task(folder, repo=project.path)
     findings = verify_body(CLEAN, VerifyContext.from_task(task))
     assert [f.code for f in findings] == ["RD-P003"]  # the folder has no trajectory
+
+
+def test_symlink_leaving_the_tree_is_a_finding_not_a_crash(make_repo, tmp_path) -> None:
+    import os
+
+    repo = make_repo("links")
+    (repo.path / "link.py").parent.mkdir(parents=True, exist_ok=True)
+    os.symlink("../../outside.py", repo.path / "link.py")
+    repo.repo.index.add(["link.py"])
+    base = repo.commit({"ok.py": "X = 1\n"})
+    ctx = VerifyContext.from_parts(repo.path, base)
+    body = "[[link.py]] [[link.py#L1]] [[test:link.py::test_x]] [[ok.py::X]]\n"
+    assert [f.code for f in verify_body(body, ctx)] == ["RD-F003", "RD-F003", "RD-T001"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from reasondraft.diff import Patch, parse_diff
 from reasondraft.errors import InputError
 from reasondraft.instance import Instance
-from reasondraft.repo import SYMLINK_MODE, FileText, GitRepo, RepoView, Rev
+from reasondraft.repo import SYMLINK_MODE, FileText, GitRepo, RepoView, Rev, UnsafePath
 
 if TYPE_CHECKING:
     from reasondraft.task import Task
@@ -106,6 +106,13 @@ class VerifyContext:
             self._texts[key] = view.read(path, rev)
         return self._texts[key]
 
+    def exists(self, path: str, rev: Rev = Rev.BASE) -> bool:
+        """True if the file is there at ``rev``; a path leaving the tree is not."""
+        try:
+            return self.read(path, rev) is not None
+        except UnsafePath:
+            return False
+
     def read_test_patched(self, path: str) -> FileText | None:
         """The file after the test patch alone (None without a test patch)."""
         key = (path, Rev.PATCHED, True)
@@ -115,10 +122,14 @@ class VerifyContext:
         return self._texts[key]
 
     def sides(self, path: str) -> Iterator[tuple[Rev, FileText]]:
-        """The file wherever it exists: at base, after the diff, after the test patch."""
+        """The file wherever it exists: at base, after the diff, after the test patch
+        (a side where the path would leave the tree is skipped)."""
         seen: set[int] = set()
-        for rev, text in ((Rev.BASE, self.read(path)), (Rev.PATCHED, self.read(path, Rev.PATCHED)),
-                          (Rev.PATCHED, self.read_test_patched(path))):
+        for rev, test_patch in ((Rev.BASE, False), (Rev.PATCHED, False), (Rev.PATCHED, True)):
+            try:
+                text = self.read_test_patched(path) if test_patch else self.read(path, rev)
+            except UnsafePath:
+                continue
             if text is not None and id(text) not in seen:
                 seen.add(id(text))
                 yield rev, text

@@ -53,8 +53,7 @@ def check_file(c: Citation, ctx: VerifyContext) -> bool:
 def _absolute(c: Citation, ctx: VerifyContext) -> bool:
     """An absolute path: a container or work-tree prefix is a safe fix; anything else is not."""
     ref = c.file_ref
-    repaired = next((path for path in _unrooted(ref.path, ctx)
-                     if any(ctx.read(path, rev) for rev in Rev)), None)
+    repaired = repo_relative(ref.path, ctx)
     if repaired is not None:
         c.add("RD-F001", f"{ref.path} is a path in the agent's container or work tree, not "
               "a repo-relative path", dataclasses.replace(ref, path=repaired).format(),
@@ -67,9 +66,14 @@ def _absolute(c: Citation, ctx: VerifyContext) -> bool:
     return False
 
 
+def repo_relative(path: str, ctx: VerifyContext) -> str | None:
+    """The existing repo-relative file an absolute path means: under the repository's
+    directory, the trajectory's workspace root or a container root, or without the slash."""
+    return next((reading for reading in _unrooted(path, ctx)
+                 if any(ctx.exists(reading, rev) for rev in Rev)), None)
+
+
 def _unrooted(path: str, ctx: VerifyContext) -> list[str]:
-    """Repo-relative readings of an absolute path: under the repository's directory, the
-    trajectory's workspace root or a container root, or with just the slash dropped."""
     roots = [str(ctx.view.git.path.resolve())]
     workspace = ctx.trajectory.workspace_root if ctx.trajectory else None
     if workspace:
@@ -95,7 +99,7 @@ def _missing(c: Citation, ctx: VerifyContext, rev: Rev) -> None:
     elif rev is Rev.PATCHED and diff is not None and diff.status == "deleted":
         c.add("RD-F001", f"{message}: the diff deletes it", dataclasses.replace(
             ref, rev=None).format())
-    elif ctx.read(ref.path, other) is not None:
+    elif ctx.exists(ref.path, other):
         c.add("RD-F001", f"{message}, only {side_name(other)}", dataclasses.replace(
             ref, rev=None if other is Rev.BASE else "patched").format())
     elif any(path.startswith(ref.path.rstrip("/") + "/") for path in ctx.files(rev)):

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 
 from reasondraft.refs import TestRef
-from reasondraft.repo import Rev
+from reasondraft.repo import Rev, UnsafePath, clean_path
 from reasondraft.verify.citation import Citation, Target
 from reasondraft.verify.context import VerifyContext
-from reasondraft.verify.files import nearest_path
+from reasondraft.verify.files import nearest_path, repo_relative
 from reasondraft.verify.symbols import definition, is_python, names, similar_name
 
 _DJANGO = re.compile(r"^(\w+) \(([\w.]+)\)$")
@@ -109,6 +109,8 @@ def check_test(c: Citation, ctx: VerifyContext) -> None:
             c.add("RD-T001", f"no test function {test.name} in the repository, the diff or "
                   "the test patch")
         return
+    if test.path is not None and not _repo_path(c, ctx, test.path):
+        return
     paths = [test.path] if test.path else _module_paths(ctx, test.module or "")
     for path in paths:
         for rev, file in ctx.sides(path):
@@ -131,6 +133,19 @@ def check_test(c: Citation, ctx: VerifyContext) -> None:
         return
     c.add("RD-T001", f"{test.qualname} is not defined in {', '.join(paths)}"
           + _did_you_mean(ctx, paths[0], test, node_id))
+
+
+def _repo_path(c: Citation, ctx: VerifyContext, path: str) -> bool:
+    """False (with a finding) for a test path that leaves the tree or is absolute."""
+    try:
+        clean_path(path)
+        return True
+    except UnsafePath as exc:
+        assert isinstance(c.ref, TestRef)
+        fixed = repo_relative(path, ctx) if path.startswith("/") else None
+        c.add("RD-T001", f"{exc}: test ids use repo-relative paths",
+              TestRef(c.ref.node_id.replace(path, fixed, 1)).format() if fixed else None)
+        return False
 
 
 def _find(ctx: VerifyContext, target: Target, test: TestId) -> tuple[int, int] | None:
