@@ -104,3 +104,8 @@ def test_schema(cli) -> None:
     assert {"instance_id", "trace", "extras", "body", "references", "review",
             "provenance", "edit_rate"} <= set(printed["properties"])
     assert cli("export").exit_code == 2
+
+
+def test_out_must_be_a_file(task, tmp_path, cli) -> None:
+    result = cli("export", task.folder, "--out", tmp_path)
+    assert result.exit_code == 2 and "--out takes a file name" in result.output

@@ -81,6 +81,8 @@ def test_no_expand_is_the_plain_draft(task, cli) -> None:
     assert task.body().strip() in result.stdout and "│" not in result.stdout
     expanded = cli("show", task.folder, "--no-pager")
     assert expanded.exit_code == 0 and "return a + b" in expanded.stdout
+    paged = cli("show", task.folder, "--pager")  # not a terminal: the pager just prints
+    assert paged.exit_code == 0 and "return a + b" in paged.stdout
 
 
 def test_review_commands_do_not_import_the_llm_stack(task) -> None:

@@ -1,15 +1,18 @@
 """Human review: show, edit, approve, reject, status, export.
 
-Library API (what the commands call; none of it imports litellm or instructor)::
+Library API (what the commands call; none of it imports litellm or instructor). Imported
+here: the decisions, status and the record; the rest from its module::
 
-    show(path, sources=None, expand=True) -> list[renderable]    # review.show
-    open_in_editor(path); check_edited(path, sources) -> Edited  # review.edit
     approve(path, reviewer, note=, override=, force=, sources=) -> ReviewOutcome
     reject(path, reviewer, reason, note=, force=, sources=) -> ReviewOutcome
-    scan(dir, verify=False) -> list[DraftStatus]; totals(rows); by_model(rows)
-    export(dir, out, include_all=False, sources=None) -> ExportResult; schema()
-    standing(draft) -> Standing        # the effective status, bound to the body hash
+    scan(dir, verify=False, sources=None) -> list[DraftStatus]; totals(rows); by_model(rows)
+    standing(draft) -> Standing          # effective status: a decision holds while the
+                                         # body hash matches
     edit_rate(generated_body, body) -> float
+    review.show.show(path, sources=None, expand=True) -> list of rich renderables
+    review.edit.open_in_editor(path); review.edit.check_edited(path, sources) -> Edited
+    review.export.export(dir, out, include_all=False, sources=None) -> ExportResult
+    review.export.schema() -> dict       # JSON Schema of one export line
 
 The review record's shape and what "modified since approval" means are documented in
 :mod:`reasondraft.review.record`; the edit rate in :mod:`reasondraft.review.editrate`; the

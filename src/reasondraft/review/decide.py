@@ -60,7 +60,8 @@ def approve(path: Path, reviewer: str, *, note: str | None = None,
             override: str | None = None, force: bool = False, sources: Sources | None = None,
             repos: Repos | None = None) -> ReviewOutcome:
     """Approve a draft (file or task folder) if verify finds no errors, or with ``override``."""
-    _required("--override", override, optional=True)
+    if override is not None:
+        _required("--override", override)
     return _decide(path, "approved", reviewer, note=note, reason=None, override=override,
                    force=force, sources=sources, repos=repos)
 
@@ -74,10 +75,8 @@ def reject(path: Path, reviewer: str, reason: str, *, note: str | None = None,
                    force=force, sources=sources, repos=repos)
 
 
-def _required(option: str, value: str | None, *, optional: bool = False) -> None:
-    if value is None and optional:
-        return
-    if value is None or not value.strip():
+def _required(option: str, value: str) -> None:
+    if not value.strip():
         raise InputError(f"{option} must not be empty")
 
 

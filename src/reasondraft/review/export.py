@@ -130,6 +130,9 @@ SKIP_REASONS: dict[str, str] = {
 def export(path: Path, out: Path, *, include_all: bool = False,
            sources: Sources | None = None) -> ExportResult:
     """Write the drafts PATH names to ``out`` (atomically, all lines or none)."""
+    if out.is_dir():
+        raise InputError("is a directory; --out takes a file name (e.g. approved.jsonl)",
+                         where=str(out))
     result = ExportResult(out)
     lines: list[str] = []
     with Repos() as repos:

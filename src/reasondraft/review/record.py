@@ -40,9 +40,6 @@ Status = Literal["draft", "approved", "rejected", "modified", "broken"]
 REVIEW_KEY = "review"
 HISTORY_KEY = "review_history"
 HISTORY_LIMIT = 10
-STATUS_STYLES: dict[str, str] = {"draft": "cyan", "approved": "bold green",
-                                 "rejected": "bold red", "modified": "bold yellow",
-                                 "broken": "bold red"}  # how the terminal shows each status
 
 
 class VerifySummary(BaseModel):

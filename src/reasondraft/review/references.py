@@ -19,17 +19,16 @@ MAX_STEPS = 5
 
 @dataclass(frozen=True)
 class Badge:
-    """The verification verdict of one reference: mark, rich style, word."""
+    """The verification verdict of one reference: its mark and rich style."""
 
     mark: str
     style: str
-    word: str
 
 
-VERIFIED = Badge("✓", "green", "verified")
-ERROR = Badge("✗", "bold red", "error")
-WARNING = Badge("!", "yellow", "warning")
-UNCHECKED = Badge("?", "blue", "not checked")
+VERIFIED = Badge("✓", "green")
+ERROR = Badge("✗", "bold red")
+WARNING = Badge("!", "yellow")
+UNCHECKED = Badge("?", "blue")  # only info findings: e.g. steps without a trajectory
 
 
 def badge(c: Citation) -> Badge:

@@ -14,10 +14,13 @@ from rich.text import Text
 
 from reasondraft.review.decide import ReviewOutcome
 from reasondraft.review.export import ExportResult
-from reasondraft.review.record import STATUS_STYLES, Standing
+from reasondraft.review.record import Standing
 from reasondraft.review.status import STATUSES, DraftStatus, totals
 
 DASH = "-"
+STATUS_STYLES: dict[str, str] = {"draft": "cyan", "approved": "bold green",
+                                 "rejected": "bold red", "modified": "bold yellow",
+                                 "broken": "bold red"}
 
 
 def render_outcome(outcome: ReviewOutcome, console: Console) -> None:

@@ -25,7 +25,6 @@ from rich.text import Text
 
 from reasondraft.refs import normalize_newlines
 from reasondraft.review.checked import CheckedDraft, open_draft, resolve
-from reasondraft.review.record import STATUS_STYLES
 from reasondraft.review.references import (
     action_text,
     badge,
@@ -33,6 +32,7 @@ from reasondraft.review.references import (
     cited_steps,
     short_observation,
 )
+from reasondraft.review.report import STATUS_STYLES
 from reasondraft.verify import Citation, Repos, Sources
 
 MAX_CODE_LINES = 15
