@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 
 from reasondraft.refs import FileRef
-from reasondraft.repo import FileText, Rev
+from reasondraft.repo import Rev
 from reasondraft.verify.citation import Citation, Target
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.files import side_name
@@ -205,5 +205,8 @@ def _other_side(ctx: VerifyContext, target: Target) -> Target | None:
     if diff is None:
         return None
     path = (diff.old_path if rev is Rev.BASE else diff.new_path) or target.path
-    file: FileText | None = ctx.read(path, rev)
-    return Target(path=path, rev=rev, file=file) if file is not None else None
+    if not ctx.exists(path, rev):
+        return None
+    file = ctx.read(path, rev)
+    assert file is not None
+    return Target(path=path, rev=rev, file=file)

@@ -142,7 +142,7 @@ def parse_python(text: str) -> dict[str, Span] | None:
     """Qualified names defined in Python source, from ``ast`` (None if it does not parse)."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):
         return None
     defs: dict[str, Span] = {}
     _visit(tree.body, "", None, defs)
@@ -302,12 +302,14 @@ def defined_in(ctx: VerifyContext, symbol: str, target: Target, limit: int = 3) 
         pattern = f"({_DEF_KEYWORDS})[[:space:]]+{word}"
     suffix = posixpath.splitext(target.path)[1]
     spec = (f"*{suffix}",) if suffix else ()
-    candidates = ctx.view.git.grep_files(ctx.view.base_commit, pattern, *spec)
-    if target.rev is Rev.PATCHED and ctx.patch is not None:
-        candidates += [f.new_path for f in ctx.patch if f.new_path and f.new_path.endswith(suffix)]
+    candidates = [f.new_path for f in ctx.patch or [] if target.rev is Rev.PATCHED
+                  and f.new_path and f.new_path.endswith(suffix)]
+    candidates += ctx.view.git.grep_files(ctx.view.base_commit, pattern, *spec)
     found: list[str] = []
     for path in dict.fromkeys(candidates[:MAX_CANDIDATES]):
-        file = ctx.read(path, target.rev) if path != target.path else None
+        if path == target.path or not ctx.exists(path, target.rev):
+            continue
+        file = ctx.read(path, target.rev)
         if file is not None and definition(ctx, Target(path, target.rev, file), symbol):
             found.append(path)
             if len(found) == limit:
