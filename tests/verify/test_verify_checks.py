@@ -147,6 +147,10 @@ def test_tests_found_in_many_forms(ctx) -> None:
     assert found(ctx, body) == []
 
 
+def test_paths_written_with_dots_resolve(ctx) -> None:
+    assert found(ctx, "[[./pkg/core.py#L42-L43@patched]] [[pkg//core.py::helper]]\n") == []
+
+
 QUOTE = "```quote {ref}\n{text}\n```\n"
 
 

@@ -55,9 +55,9 @@ def _absolute(c: Citation, ctx: VerifyContext) -> bool:
     ref = c.file_ref
     repaired = repo_relative(ref.path, ctx)
     if repaired is not None:
-        c.add("RD-F001", f"{ref.path} is a path in the agent's container or work tree, not "
-              "a repo-relative path", dataclasses.replace(ref, path=repaired).format(),
-              fixable=True)
+        c.add("RD-F001", f"{ref.path} is an absolute path (the agent's container or work "
+              f"tree); the repo-relative path is {repaired}",
+              dataclasses.replace(ref, path=repaired).format(), fixable=True)
         return False
     nearest = nearest_path(ref.path.lstrip("/"), ctx.files(Rev(ref.rev or "base")))
     c.add("RD-F003", f"{ref.path} is an absolute path outside the repository: references "
@@ -138,10 +138,10 @@ def nearest_path(path: str, files: list[str]) -> str | None:
 
 def check_patched_untouched(c: Citation, ctx: VerifyContext) -> None:
     """``@patched`` on a file no diff touches: the content is the base's; say @base."""
-    ref = c.file_ref
-    if ref.rev != "patched" or c.target is None or ctx.patch is None:
+    ref, target = c.file_ref, c.target
+    if ref.rev != "patched" or target is None or ctx.patch is None:
         return
-    if ctx.touched(ref.path) or ctx.test_touched(ref.path):
+    if ctx.touched(target.path) or ctx.test_touched(target.path):
         return
-    c.add("RD-F004", f"the diff does not touch {ref.path}: cite it at the base commit "
+    c.add("RD-F004", f"the diff does not touch {target.path}: cite it at the base commit "
           "(without @patched)", dataclasses.replace(ref, rev=None).format())

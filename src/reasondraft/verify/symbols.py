@@ -197,9 +197,10 @@ _DEF_KEYWORDS = ("class|struct|interface|enum|trait|union|module|namespace|proto
 _NOT_A_HEAD = r"(?!(?:return|if|while|for|switch|else|new|throw|case|await|yield|delete)\b)"
 
 
-def _patterns(name: str) -> list[re.Pattern[str]]:
+@functools.lru_cache(maxsize=256)
+def _patterns(name: str) -> tuple[re.Pattern[str], ...]:
     n = re.escape(name)
-    return [re.compile(p, re.M) for p in (
+    return tuple(re.compile(p, re.M) for p in (
         rf"\b(?:{_DEF_KEYWORDS})[ \t]+(?:\([^)\n]*\)[ \t]*)?[*&]?{n}\b",
         rf"(?:^|[\s,{{])(?:this\.|exports\.)?{n}[ \t]*[=:][ \t]*"
         rf"(?:function\b|async\b|\([^)\n]*\)[ \t]*=>|[\w$]+[ \t]*=>)",
@@ -207,7 +208,7 @@ def _patterns(name: str) -> list[re.Pattern[str]]:
         rf"^[ \t]*(?:(?:static|async|get|set|public|private|protected|override)[ \t]+)*"
         rf"{n}[ \t]*\([^)\n]*\)[ \t]*(?::[^{{;\n]*)?\{{",
         rf"^[ \t]*#[ \t]*define[ \t]+{n}\b",
-    )]
+    ))
 
 
 def find_by_pattern(file: FileText, symbol: str) -> Span | None:
