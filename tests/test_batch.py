@@ -181,14 +181,14 @@ def test_rate_limit_on_one_task_does_not_fail_the_batch(workspace) -> None:
 
 def test_killed_batch_rerun_writes_every_draft_exactly_once(workspace) -> None:
     tmp, make = workspace
-    ids = [f"acme__geo-{n}" for n in range(8)]
+    ids = [f"acme__geo-{n}" for n in range(12)]
     instances = make(ids)
     env = {k: v for k, v in os.environ.items() if not k.startswith("REASONDRAFT_")}
     env["OPENAI_API_KEY"] = "sk-test"
 
     def slow(body: dict) -> Reply:
         reply = answer_for(set())(body)
-        reply.delay = 0.4
+        reply.delay = 0.5
         return reply
 
     with LocalServer(slow) as server:
@@ -199,13 +199,14 @@ def test_killed_batch_rerun_writes_every_draft_exactly_once(workspace) -> None:
         first = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
-        while len(list((tmp / "out").glob("*/draft.md"))) < 3:
-            assert first.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        while len(list((tmp / "out").glob("*/draft.md"))) < 2:
+            assert first.poll() is None, "the batch ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
         first.send_signal(signal.SIGKILL)
         first.wait()
         survivors = {p.parent.name: p.read_bytes() for p in (tmp / "out").glob("*/draft.md")}
-        assert 3 <= len(survivors) < len(ids)
+        assert 2 <= len(survivors) < len(ids)
         second = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
         assert second.returncode == 0, second.stderr
     drafts = {p.parent.name: p.read_bytes() for p in (tmp / "out").glob("*/draft.md")}

@@ -20,7 +20,7 @@ from pathlib import Path
 from reasondraft.batch.plan import Planned
 from reasondraft.batch.state import BatchState, TaskRecord
 from reasondraft.document import DRAFT_FILE
-from reasondraft.draft.drafter import DraftRequest, adraft_task, new_client
+from reasondraft.draft.drafter import DraftRequest, adraft_task, new_client, token_counter
 from reasondraft.draft.llm import LLMClient, RateGate
 from reasondraft.errors import InputError, ModelError
 from reasondraft.repo import GitRepo
@@ -123,6 +123,8 @@ class Batch:
         for stale in self.options.out.glob(".*.tmp-*"):  # a staging folder a kill left
             shutil.rmtree(stale, ignore_errors=True)
         slots = asyncio.Semaphore(2 * self.options.jobs)  # tasks alive: calling or not
+        # Load the tokenizer once, not in every task that starts at the same moment.
+        await asyncio.to_thread(token_counter(self.options.request.model), "warm up")
         running: set[asyncio.Task[None]] = set()
         try:
             for item in self.plan:

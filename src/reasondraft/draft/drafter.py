@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
+import functools
 import hashlib
 import json
 import shutil
@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
 
+from instructor import OpenAISchema
 from pydantic import ValidationInfo, model_validator
 
 from reasondraft import __version__
@@ -41,21 +42,13 @@ from reasondraft.task import PATCH_FILE, TASK_FILE, Task
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 
-_SCHEMAS: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-
-class ReasoningTrace(Trace):
+class ReasoningTrace(Trace, OpenAISchema):
     """A reconstructed, step-by-step technical reasoning trace leading to the diff, with
     every claim cited by [[references]] that are checked against the repository."""
 
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        """The schema, built once: instructor asks for it on every call, and building it
-        costs more than the rest of a request's preparation."""
-        key = (cls, args, tuple(sorted(kwargs.items())))
-        if key not in _SCHEMAS:
-            _SCHEMAS[key] = super().model_json_schema(*args, **kwargs)
-        return copy.deepcopy(_SCHEMAS[key])
+    # Subclassing instructor's OpenAISchema lets instructor use this class as it is,
+    # instead of wrapping it in a new class on every call, so its schema is built once.
 
     @model_validator(mode="after")
     def _verified(self, info: ValidationInfo) -> Self:
@@ -131,6 +124,12 @@ class DraftResult:
     seconds: float
 
 
+@functools.cache
+def response_schema() -> dict[str, Any]:
+    """The response model's JSON schema (what --dry-run shows; counted into the budget)."""
+    return ReasoningTrace.model_json_schema()
+
+
 def token_counter(model: str) -> Any:
     """Count tokens with the model's tokenizer (litellm falls back to an estimate)."""
     litellm = litellm_module()
@@ -140,7 +139,7 @@ def token_counter(model: str) -> Any:
 def prepare(task: Task, request: DraftRequest) -> Prepared:
     """Pack the task's context under the budget and render the messages."""
     templates = load_templates()
-    schema = ReasoningTrace.model_json_schema()
+    schema = response_schema()
     count = token_counter(request.model)
     fields = {"instance_id": task.instance_id, "repo": task.instance.repo or "(unknown)",
               "base_commit": task.view.base_commit}

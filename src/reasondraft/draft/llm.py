@@ -67,13 +67,12 @@ class Usage:
     seconds: float = 0.0
     answers: list[Any] = field(default_factory=list)
 
-    def add(self, response: Any, seconds: float) -> None:
+    def add(self, response: Any, seconds: float, cost: float | None) -> None:
         self.calls += 1
         self.seconds += seconds
         usage = getattr(response, "usage", None)
         self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
         self.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
-        cost = response_cost(response)
         self.cost = None if cost is None or self.cost is None else self.cost + cost
         self.answers.append(answer_of(response))
 
@@ -185,8 +184,9 @@ class LLMClient:
 
     def _done(self, kwargs: dict[str, Any], response: Any, started: float) -> Any:
         seconds = time.monotonic() - started
-        self.usage.add(response, seconds)
-        self._log(kwargs, response, seconds, None)
+        cost = response_cost(response)
+        self.usage.add(response, seconds, cost)
+        self._log(kwargs, response, seconds, None, cost)
         return response
 
     def _complete(self, **kwargs: Any) -> Any:
@@ -218,7 +218,7 @@ class LLMClient:
                 return self._done(kwargs, response, started)
 
     def _log(self, kwargs: dict[str, Any], response: Any, seconds: float,
-             error: str | None) -> None:
+             error: str | None, cost: float | None = None) -> None:
         if self.log is None:
             return
         append_jsonl(self.log, {
@@ -228,7 +228,7 @@ class LLMClient:
             "messages": kwargs.get("messages"),
             "answer": answer_of(response) if response is not None else None,
             "usage": dict(response.usage) if getattr(response, "usage", None) else None,
-            "cost_usd": response_cost(response) if response is not None else None,
+            "cost_usd": cost,
             "seconds": round(seconds, 3),
             "error": error,
         })
