@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ GENERATED_FILE = "draft.generated.md"
 # libyaml's safe loader when PyYAML has it: the same documents, ~6x faster (status scans
 # front matter of thousands of drafts).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass
@@ -114,7 +116,8 @@ def join_document(front: dict[str, Any], body: str) -> str:
     """Front matter (YAML, keys in insertion order) + body; no front matter if it is empty."""
     if not front:
         return body
-    dumped = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
+    dumped = yaml.dump(front, Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True,
+                       width=100)
     return f"{FENCE}\n{dumped}{FENCE}\n{body}"
 
 
@@ -134,3 +137,15 @@ def read_draft(path: Path, *, strict: bool = True) -> DraftFile:
 def write_draft(path: Path, draft: DraftFile) -> None:
     """Write a draft atomically."""
     atomic_write(path, draft.render())
+
+
+def backup_draft(path: Path, data: bytes) -> Path:
+    """``draft.md.bak-<UTC time>`` holding ``data``; never replaces an earlier backup."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    backup = path.with_name(f"{path.name}.bak-{stamp}")
+    counter = 1
+    while backup.exists():
+        backup = path.with_name(f"{path.name}.bak-{stamp}-{counter}")
+        counter += 1
+    atomic_write(backup, data)
+    return backup

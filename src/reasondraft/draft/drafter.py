@@ -30,6 +30,7 @@ from reasondraft.document import (
     DRAFT_FILE,
     FORMAT_VERSION,
     GENERATED_FILE,
+    backup_draft,
     join_document,
 )
 from reasondraft.draft.context import Packed, pack
@@ -168,8 +169,7 @@ def refuse_overwrite(folder: Path, force: bool) -> None:
         if not force:
             raise InputError("draft exists; pass --force to replace it (a backup is kept)",
                              where=str(existing))
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        atomic_write(folder / f"{DRAFT_FILE}.bak-{stamp}", read_bytes(existing))
+        backup_draft(existing, read_bytes(existing))
 
 
 def new_client(request: DraftRequest, gate: RateGate | None = None) -> LLMClient:

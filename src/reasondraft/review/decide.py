@@ -14,11 +14,16 @@ reason is recorded only when it was needed (there were errors).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reasondraft.document import DraftFile, draft_path, join_document, split_document
+from reasondraft.document import (
+    DraftFile,
+    backup_draft,
+    draft_path,
+    join_document,
+    split_document,
+)
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, decode_utf8, read_bytes
 from reasondraft.review.lock import draft_lock
@@ -128,14 +133,3 @@ def _write(path: Path, data: bytes, draft: DraftFile, record: ReviewRecord) -> N
                          "command again)", where=str(path))
     atomic_write(path, join_document(front, draft.body))
 
-
-def backup_draft(path: Path, data: bytes) -> Path:
-    """``draft.md.bak-<UTC time>`` holding ``data``; never replaces an earlier backup."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    backup = path.with_name(f"{path.name}.bak-{stamp}")
-    counter = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}.bak-{stamp}-{counter}")
-        counter += 1
-    atomic_write(backup, data)
-    return backup
