@@ -479,23 +479,23 @@ def demo_command(
         "--out", help="Work folder (default: a new temporary folder).")] = None,
 ) -> None:
     """Draft the bundled example task offline with the fixture model, verify it, show it."""
-    from rich.markdown import Markdown
+    from rich.console import Group as Renderables
 
-    from reasondraft.document import read_draft
     from reasondraft.draft.demo import DEMO_MODEL, run_demo
+    from reasondraft.review.show import show
     from reasondraft.verify import verify_draft
-    from reasondraft.verify.report import render
+    from reasondraft.verify.report import summary_line
 
     with console.status(f"drafting the example task with {DEMO_MODEL} ..."):
-        task, result = run_demo(out)
+        _, result = run_demo(out)
     draft = result.folder / "draft.md"
-    console.rule(f"[bold]{task.instance_id}: {draft}")
-    console.print(Markdown(read_draft(draft).body))
-    console.rule("[bold]verify")
-    render([verify_draft(draft)], console)
-    console.print(f"model {DEMO_MODEL}: {result.usage.calls} calls, {result.repairs} repair(s) "
-                  f"after the verifier's findings; folder {result.folder}")
-    console.print(f"next: [bold]reasondraft verify {draft}[/]")
+    console.print(Renderables(*show(draft)))
+    console.rule("[bold]summary")
+    console.print(summary_line(verify_draft(draft)))
+    console.print(f"{DEMO_MODEL}: {result.usage.calls} call(s), {result.repairs} repair(s) "
+                  "after the verifier's findings went back to the model", highlight=False)
+    console.print(f"next: [bold]reasondraft show {draft}[/], then "
+                  f"[bold]reasondraft approve {draft} --reviewer YOU[/]", highlight=False)
 
 
 @app.command("batch")
