@@ -11,22 +11,30 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from reasondraft.errors import InputError
 
 
-def read_bytes(path: Path) -> bytes:
-    """Read a whole file, or raise InputError naming it."""
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """OS errors while opening or reading ``path`` as one-line InputErrors naming it."""
     try:
-        return path.read_bytes()
+        yield
     except FileNotFoundError:
         raise InputError("file not found", where=str(path)) from None
     except IsADirectoryError:
         raise InputError("is a directory, expected a file", where=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read a whole file, or raise InputError naming it."""
+    with _reading(path):
+        return path.read_bytes()
 
 
 def decode_utf8(data: bytes, where: str) -> str:
@@ -67,14 +75,8 @@ def read_json(path: Path) -> Any:
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """Yield (line number, raw bytes) for each line of a file, streaming, so a caller can
     look at a large file one line at a time (and skip lines without decoding them)."""
-    try:
+    with _reading(path):
         handle = path.open("rb")
-    except FileNotFoundError:
-        raise InputError("file not found", where=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", where=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
     with handle:
         yield from enumerate(handle, start=1)
 
