@@ -2,8 +2,8 @@
 
 Git reads, packing and writing run in worker threads; model calls use litellm's async API
 and share one RateGate, so a 429 slows every task instead of failing them. ``jobs`` bounds
-the model calls in flight; as many more tasks may be preparing or writing meanwhile, so the
-model never waits for our CPU work between calls. Each finished
+the model calls in flight; a few more tasks (4) may be preparing or writing meanwhile, so
+a freed call slot finds the next prompt ready instead of waiting for our CPU work. Each finished
 task is recorded in the state file at once. A task whose draft.md exists is skipped and
 never overwritten; one that failed before is skipped unless ``retry_failed``.
 """
@@ -122,7 +122,7 @@ class Batch:
         self.options.out.mkdir(parents=True, exist_ok=True)
         for stale in self.options.out.glob(".*.tmp-*"):  # a staging folder a kill left
             shutil.rmtree(stale, ignore_errors=True)
-        slots = asyncio.Semaphore(2 * self.options.jobs)  # tasks alive: calling or not
+        slots = asyncio.Semaphore(self.options.jobs + 4)  # tasks alive: calling or not
         # Load the tokenizer once, not in every task that starts at the same moment.
         await asyncio.to_thread(token_counter(self.options.request.model), "warm up")
         running: set[asyncio.Task[None]] = set()
