@@ -40,8 +40,8 @@ class BatchOptions:
 
 
 class Budget:
-    """Starts a task only while the spent cost plus the expected cost of the tasks running
-    and of the next one (the mean so far) stays within ``limit``."""
+    """Lets a model call start only while the spent cost plus the expected cost of the calls
+    in flight and of this one (the mean so far) stays within ``limit``."""
 
     def __init__(self, limit: float | None) -> None:
         self.limit = limit
@@ -58,6 +58,35 @@ class Budget:
     def add(self, cost: float | None) -> None:
         self.finished += 1
         self.spent += cost or 0.0
+
+    def reason(self) -> str:
+        return f"budget: ${self.spent:.4f} spent of ${self.limit or 0:.4f}"
+
+
+class OverBudget(Exception):
+    """The budget does not allow this task's model call."""
+
+
+class CallSlot:
+    """One task's turn at the model: wait for a free call, then ask the budget. Checking at
+    the call, not when the task starts, keeps tasks that are only preparing from counting
+    as spending and tasks prepared early from slipping past a budget spent meanwhile."""
+
+    def __init__(self, calls: asyncio.Semaphore, budget: Budget) -> None:
+        self.calls = calls
+        self.budget = budget
+        self.entered = False
+
+    async def __aenter__(self) -> None:
+        await self.calls.acquire()
+        if not self.budget.allows_next():
+            self.calls.release()
+            raise OverBudget(self.budget.reason())
+        self.budget.running += 1
+        self.entered = True
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.calls.release()
 
 
 class Batch:
@@ -135,12 +164,9 @@ class Batch:
                 await slots.acquire()
                 if not self.budget.allows_next():
                     slots.release()
-                    self._record(TaskRecord(
-                        instance_id=item.instance_id, status="skipped",
-                        reason=f"budget: ${self.budget.spent:.4f} spent of "
-                               f"${self.options.max_cost:.4f}"))
+                    self._record(TaskRecord(instance_id=item.instance_id, status="skipped",
+                                            reason=self.budget.reason()))
                     continue
-                self.budget.running += 1
                 job = asyncio.create_task(self._run_one(item, slots))
                 running.add(job)
                 job.add_done_callback(running.discard)
@@ -153,16 +179,20 @@ class Batch:
     async def _run_one(self, item: Planned, slots: asyncio.Semaphore) -> None:
         started = time.monotonic()
         client = new_client(self.options.request, self.gate)
+        slot = CallSlot(self.calls, self.budget)
         try:
-            record = await self._draft(item, client, started)
+            record = await self._draft(item, client, slot, started)
+        except OverBudget as exc:
+            record = TaskRecord(instance_id=item.instance_id, status="skipped", reason=str(exc))
         except (InputError, ModelError) as exc:
             record = self._failed(item, client, started, str(exc))
         except Exception as exc:  # one task's bug must not stop the batch
             record = self._failed(item, client, started, f"{type(exc).__name__}: {exc}")
         finally:
-            self.budget.running -= 1
             slots.release()
-        self.budget.add(record.cost_usd)
+        if slot.entered:
+            self.budget.running -= 1
+            self.budget.add(record.cost_usd)
         self._record(record)
 
     def _git(self, path: Path) -> GitRepo:
@@ -170,13 +200,14 @@ class Batch:
             self.repos[path] = GitRepo(path)
         return self.repos[path]
 
-    async def _draft(self, item: Planned, client: LLMClient, started: float) -> TaskRecord:
+    async def _draft(self, item: Planned, client: LLMClient, slot: CallSlot,
+                     started: float) -> TaskRecord:
         assert item.instance is not None and item.repo is not None
         git = self._git(item.repo)
         task = await asyncio.to_thread(task_from_instance, item.instance, repo=git,
                                        trajectory=item.trajectory, patch=self.options.patch)
         result = await adraft_task(task, self.options.request, self.options.out,
-                                   client=client, calls=self.calls)
+                                   client=client, calls=slot)
         errors = sum(f.severity == "error" for f in result.findings)
         warnings = sum(f.severity == "warning" for f in result.findings)
         usage = result.usage

@@ -196,11 +196,11 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
 
 
 async def adraft_task(task: Task, request: DraftRequest, out: Path, *, client: LLMClient,
-                      calls: asyncio.Semaphore | None = None,
+                      calls: contextlib.AbstractAsyncContextManager[Any] | None = None,
                       force: bool = False) -> DraftResult:
     """The async twin of draft_task: git reads, packing and writing run off the event loop,
-    and only the model call holds one of ``calls`` (a batch prepares the next tasks while
-    the model answers others)."""
+    and only the model call is inside ``calls`` (a batch's call slot and budget check), so
+    the next tasks are prepared while the model answers others."""
     folder = out / task.instance_id
     refuse_overwrite(folder, force)
     started = time.monotonic()
