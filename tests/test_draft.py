@@ -190,3 +190,19 @@ def test_cli_record_then_replay(task_folder, tmp_path, monkeypatch) -> None:
     assert replay.returncode == 0, replay.stderr
     assert read_draft(tmp_path / "a/acme__geo-1/draft.md").body == \
         read_draft(tmp_path / "b/acme__geo-1/draft.md").body
+
+
+def test_prompt_text_is_never_rendered_as_a_template(task_folder, tmp_path,
+                                                     monkeypatch) -> None:
+    """Issues and agent output are untrusted: Jinja syntax in them reaches the model as is."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    folder, repo = task_folder
+    task = load_task(folder, repo=repo)
+    task.instance.problem_statement = "Template {{ 7 * 7 }} and {% for x in y %} stay."
+    with LocalServer([Reply(answer=trace("geo.py#L5")), Reply(answer=trace("geo.py#L2"))]) \
+            as server:
+        draft_task(task, DraftRequest(model="openai/test", api_base=server.url, retry=FAST),
+                   tmp_path / "out")
+    prompt = server.requests[0]["messages"][1]["content"]
+    assert "Template {{ 7 * 7 }} and {% for x in y %} stay." in prompt
+    assert "{% for x in y %}" in json.dumps(server.requests[1]["messages"])  # the re-ask too

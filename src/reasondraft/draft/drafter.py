@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import hashlib
 import json
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from instructor import OpenAISchema
-from pydantic import ValidationInfo, model_validator
+from pydantic import model_validator
 
 from reasondraft import __version__
 from reasondraft.body import render_body
@@ -43,6 +44,8 @@ from reasondraft.task import PATCH_FILE, TASK_FILE, Task
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 
+GATE: contextvars.ContextVar[Gate | None] = contextvars.ContextVar("gate", default=None)
+
 
 class ReasoningTrace(Trace, OpenAISchema):
     """A reconstructed, step-by-step technical reasoning trace leading to the diff, with
@@ -52,16 +55,22 @@ class ReasoningTrace(Trace, OpenAISchema):
     # instead of wrapping it in a new class on every call, so its schema is built once.
 
     @model_validator(mode="after")
-    def _verified(self, info: ValidationInfo) -> Self:
-        gate = (info.context or {}).get("gate")
-        if isinstance(gate, Gate):
+    def _verified(self) -> Self:
+        gate = GATE.get()
+        if gate is not None:
             gate.check(self)
         return self
 
 
 @dataclass
 class Gate:
-    """The verifier inside instructor's validation loop; remembers the last answer."""
+    """The verifier inside instructor's validation loop; remembers the last answer.
+
+    It reaches the validator through a context variable (``GATE``), not instructor's
+    ``context=``: given a context, instructor renders the messages as Jinja templates, and
+    ours hold untrusted code and agent output. A context variable is private to the task
+    (asyncio) or thread that set it, so concurrent drafts never see each other's gate.
+    """
 
     ctx: VerifyContext
     attempts: int = 0
@@ -186,12 +195,14 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
     prepared = prepare(task, request)
     client = client or new_client(request)
     gate = Gate(VerifyContext.from_task(task))
+    token = GATE.set(gate)
     try:
-        client.structured(prepared.messages, ReasoningTrace, max_repairs=request.max_repairs,
-                          context={"gate": gate})
+        client.structured(prepared.messages, ReasoningTrace, max_repairs=request.max_repairs)
     except NoValidAnswer:
         if gate.last is None:
             raise
+    finally:
+        GATE.reset(token)
     return finish(task, request, prepared, client, gate, folder, started)
 
 
@@ -206,13 +217,16 @@ async def adraft_task(task: Task, request: DraftRequest, out: Path, *, client: L
     started = time.monotonic()
     prepared = await asyncio.to_thread(prepare, task, request)
     gate = Gate(VerifyContext.from_task(task))
+    token = GATE.set(gate)
     try:
         async with calls or contextlib.nullcontext():
             await client.astructured(prepared.messages, ReasoningTrace,
-                                     max_repairs=request.max_repairs, context={"gate": gate})
+                                     max_repairs=request.max_repairs)
     except NoValidAnswer:
         if gate.last is None:
             raise
+    finally:
+        GATE.reset(token)
     return await asyncio.to_thread(finish, task, request, prepared, client, gate, folder,
                                    started)
 

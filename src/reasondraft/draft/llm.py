@@ -234,22 +234,27 @@ class LLMClient:
         })
 
     def structured(self, messages: list[dict[str, Any]], response_model: type[T], *,
-                   max_repairs: int, context: dict[str, Any] | None = None) -> T:
-        """Ask for ``response_model``; validation failures are re-asked up to max_repairs."""
+                   max_repairs: int) -> T:
+        """Ask for ``response_model``; validation failures are re-asked up to max_repairs.
+
+        No ``context`` is passed to instructor: with one, instructor renders every message
+        as a Jinja template, and prompts hold untrusted code and agent output. Validators
+        that need state get it from a context variable (see drafter.Gate).
+        """
         client = instructor.from_litellm(self._complete)
         with self._errors(max_repairs):
             return client.chat.completions.create(
                 model=self.model, messages=messages, response_model=response_model,
-                max_retries=max_repairs, context=context or {})
+                max_retries=max_repairs)
 
     async def astructured(self, messages: list[dict[str, Any]], response_model: type[T], *,
-                          max_repairs: int, context: dict[str, Any] | None = None) -> T:
+                          max_repairs: int) -> T:
         """The async twin of structured (litellm's async API)."""
         client = instructor.from_litellm(self._acomplete)
         with self._errors(max_repairs):
             return await client.chat.completions.create(
                 model=self.model, messages=messages, response_model=response_model,
-                max_retries=max_repairs, context=context or {})
+                max_retries=max_repairs)
 
     @contextmanager
     def _errors(self, max_repairs: int) -> Iterator[None]:
