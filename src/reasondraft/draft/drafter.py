@@ -73,12 +73,10 @@ class Gate:
     """
 
     ctx: VerifyContext
-    attempts: int = 0
     last: Trace | None = None
     findings: list[Finding] = field(default_factory=list)
 
     def check(self, trace: Trace) -> None:
-        self.attempts += 1
         self.last = Trace.model_validate(trace.model_dump())
         self.findings = verify_body(render_body(self.last), self.ctx)
         if not trace.steps:
