@@ -215,3 +215,28 @@ def test_killed_batch_rerun_writes_every_draft_exactly_once(workspace) -> None:
     assert not list((tmp / "out").glob(".*.tmp-*"))
     report = json.loads((tmp / "out" / "batch-report.json").read_text())
     assert [t["status"] for t in report["tasks"]] == ["done"] * len(ids)
+
+
+@pytest.mark.parametrize("case", ["no instances file", "empty instances", "repos not a folder",
+                                  "trajectories not a folder"])
+def test_bad_batch_inputs_are_one_line_exit_2(workspace, case) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1"])
+    args = {"--instances": str(instances), "--trajectories": str(tmp / "trajectories"),
+            "--repos": str(tmp / "repos")}
+    if case == "no instances file":
+        args["--instances"] = str(tmp / "none.jsonl")
+    elif case == "empty instances":
+        instances.write_text("\n")
+    elif case == "repos not a folder":
+        args["--repos"] = str(tmp / "nothing")
+    else:
+        args["--trajectories"] = str(instances)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REASONDRAFT_")}
+    result = subprocess.run([sys.executable, "-m", "reasondraft", "batch", "--model",
+                             "fixture/example", "--out", str(tmp / "out"),
+                             *[x for pair in args.items() for x in pair]],
+                            capture_output=True, text=True, env=env, check=False)
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp / "out").exists()

@@ -50,7 +50,10 @@ def in_shard(instance_id: str, shard: tuple[int, int] | None) -> bool:
 
 
 def read_instances(path: Path) -> list[Planned]:
-    """Every row of a .jsonl (or a .json list); a broken row becomes a planned problem."""
+    """Every row of a .jsonl (or a .json list); a broken row becomes a planned problem, but
+    a file that cannot be read at all is bad input for the whole batch."""
+    if not path.is_file():
+        raise InputError("instances file not found", where=str(path))
     rows: list[tuple[str, object]]
     if path.suffix == ".jsonl":
         rows = []
@@ -120,7 +123,12 @@ def plan_batch(instances: Path, trajectories: Path, repos: Path, *,
                only: set[str] | None = None,
                shard: tuple[int, int] | None = None) -> list[Planned]:
     """The batch's tasks in file order, each with its trajectory and repo or a problem."""
-    planned = [p for p in read_instances(instances)
+    if not repos.is_dir():
+        raise InputError("not a folder of repository clones", where=str(repos))
+    everything = read_instances(instances)
+    if not everything:
+        raise InputError("no instances in file", where=str(instances))
+    planned = [p for p in everything
                if (only is None or p.instance_id in only) and in_shard(p.instance_id, shard)]
     ids = {p.instance_id for p in planned if p.problem is None}
     trajectories_by_id = match_trajectories(trajectories, ids)
