@@ -39,6 +39,7 @@ def test_approve_edit_status_modified_then_reapprove(task, cli) -> None:
     status = json.loads(cli("status", task.folder.parent, "--json").stdout)
     assert status[0]["status"] == "modified" and status[0]["modified_since_approval"] is True
     assert "modified" in cli("show", task.folder, "--no-expand").stdout
+    assert "modified since approval" in cli("verify", task.folder).stdout
 
     again = approve(task.folder, "bob")  # the body changed: no --force needed
     assert again.written and again.backup is None

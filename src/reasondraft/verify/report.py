@@ -60,9 +60,12 @@ def summary_line(report: DraftReport) -> Text:
     if report.body is None:
         return Text(f"{report.path}: could not be read", style="bold red")
     style = "bold red" if s["errors"] else "yellow" if s["warnings"] else "green"
-    return Text(f"{report.path}: {_count(s['references'], 'reference')}, "
+    line = Text(f"{report.path}: {_count(s['references'], 'reference')}, "
                 f"{_count(s['errors'], 'error')}, {_count(s['warnings'], 'warning')}",
                 style=style)
+    if report.modified_since_approval:
+        line.append(" · modified since approval", style="bold yellow")
+    return line
 
 
 def _count(n: int, word: str) -> str:

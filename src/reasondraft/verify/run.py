@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reasondraft.document import split_document
+from reasondraft.document import DraftFile, split_document
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, decode_utf8, read_bytes
 from reasondraft.verify.check import BodyReport, check_body
@@ -31,6 +31,7 @@ class DraftReport:
     body: BodyReport | None = None
     error: str | None = None
     changes: str = field(default="")  # unified diff of what --fix wrote
+    modified_since_approval: bool = False
 
     @property
     def citations(self) -> list[Citation]:
@@ -70,11 +71,12 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
         draft.path = path
         ctx = draft_context(draft, sources or Sources(), repos)
         body = check_body(draft.body, ctx, line_offset=draft.body_line - 1)
+        modified = _modified_since_approval(draft)
         if not fix or not any(f.fixable for f in body.findings):
-            return DraftReport(path, body)
+            return DraftReport(path, body, modified_since_approval=modified)
         fixed = fix_document(text, ctx, str(path))
         if fixed == text:
-            return DraftReport(path, body)
+            return DraftReport(path, body, modified_since_approval=modified)
         if read_bytes(path) != data:
             raise InputError("changed on disk while being verified; --fix wrote nothing",
                              where=str(path))
@@ -86,6 +88,15 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
     finally:
         if own:
             repos.close()
+
+
+def _modified_since_approval(draft: DraftFile) -> bool:
+    """True when an approval on record no longer matches the body (shown by every command)."""
+    # Imported here: the review package builds on verify, so verify may not import it at
+    # module level.
+    from reasondraft.review.record import standing
+
+    return standing(draft).status == "modified"
 
 
 def verify_paths(paths: Iterable[Path], sources: Sources | None = None, *,
