@@ -119,3 +119,21 @@ def test_impossible_budget_is_one_clear_error(task) -> None:
     with pytest.raises(InputError, match="raise --max-input-tokens"):
         pack(view, patch, instance, None, budget=10,
              measure=lambda s: sum(count(v) for v in s.values()), count=count)
+
+
+def test_the_whole_action_is_shown_not_its_one_line_display() -> None:
+    edit = "edit 12:13\n    total = self.size\n    total += abs(by)\nend_of_edit"
+    steps = [
+        Step(number=1, kind=StepKind.EDIT, paths=["box.py"],
+             action=Action(name="bash", arguments={"command": edit}, text="edit 12:13")),
+        Step(number=2, kind=StepKind.EDIT, paths=["box.py"],
+             action=Action(name="str_replace_editor", text="str_replace_editor str_replace box.py",
+                           arguments={"command": "str_replace", "path": "/testbed/box.py",
+                                      "old_str": "total += by", "new_str": "total += abs(by)"})),
+    ]
+    trajectory = Trajectory(format="swe-agent", steps=steps)
+    detailed = render_trajectory(trajectory, LEVELS[0])
+    assert "total += abs(by)\n    end_of_edit" in detailed
+    assert '"old_str": "total += by"' in detailed and '"new_str": "total += abs(by)"' in detailed
+    barest = render_trajectory(trajectory, LEVELS[-1])
+    assert "[step 1] edit: edit 12:13" in barest and "old_str" not in barest

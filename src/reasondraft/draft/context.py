@@ -13,6 +13,7 @@ sections are dropped in a fixed order. The result records the level and what was
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,7 @@ from reasondraft.diff import Hunk, Patch, parse_diff
 from reasondraft.errors import InputError
 from reasondraft.instance import Instance
 from reasondraft.repo import RepoView, Rev
-from reasondraft.trajectory import Step, StepKind, Trajectory
+from reasondraft.trajectory import Action, Step, StepKind, Trajectory
 
 Counter = Callable[[str], int]
 
@@ -36,10 +37,12 @@ class Level:
     thought_chars: int
     head: int
     tail: int
-    action_chars: int = 400
+    action_chars: int = 4000  # the whole action; the one-line levels cut the display form
+    action_lines: int = 0  # 0: the action's one-line display form only
 
 
-LEVELS = [Level(600, 24, 8), Level(300, 10, 4), Level(120, 3, 1), Level(0, 1, 0),
+LEVELS = [Level(600, 24, 8, action_lines=40), Level(300, 10, 4, action_lines=16),
+          Level(120, 3, 1, action_lines=6), Level(0, 1, 0, 400),
           Level(0, 0, 0, 200), Level(0, 0, 0, 80), Level(0, 0, 0, 40)]
 DROP_ORDER = ["code_after", "code_before", "test_patch", "pass_to_pass", "problem_tail"]
 
@@ -204,11 +207,30 @@ def repeated_views(steps: list[Step]) -> dict[int, int]:
     return same
 
 
+def action_body(action: Action) -> str:
+    """The whole action as the agent gave it: the command, the message, or the tool call
+    with its arguments (an edit's old and new text included), not the one-line display."""
+    if action.calls:
+        return "\n".join(action_body(call) for call in action.calls)
+    command = action.arguments.get("command")
+    if action.name == "bash" and isinstance(command, str):
+        return command
+    if not action.arguments:
+        return action.text or action.name
+    return f"{action.name} {json.dumps(action.arguments, ensure_ascii=False, indent=1)}"
+
+
+def render_action(action: Action, level: Level) -> str:
+    if not level.action_lines:
+        return shorten(action.text or action.name, level.action_chars)
+    body = cut(action_body(action), level.action_lines // 2, level.action_lines // 2)
+    return body if len(body) <= level.action_chars else body[: level.action_chars - 1] + "…"
+
+
 def render_step(step: Step, level: Level, same_as: int | None) -> str:
-    action = step.action.text or step.action.name
     if not (level.thought_chars or level.head or level.tail):
         # The barest levels: one line per step, so thousands of steps still fit.
-        return f"[step {step.number}] {step.kind.value}: {shorten(action, level.action_chars)}"
+        return f"[step {step.number}] {step.kind.value}: {render_action(step.action, level)}"
     head = f"[step {step.number}] {step.kind.value}"
     if step.agent:
         head += f" ({step.agent})"
@@ -217,7 +239,7 @@ def render_step(step: Step, level: Level, same_as: int | None) -> str:
     lines = [head]
     if level.thought_chars and step.thought.strip():
         lines.append(f"  thought: {shorten(step.thought, level.thought_chars)}")
-    lines.append("  action: " + shorten(action, level.action_chars).replace("\n", "\n    "))
+    lines.append("  action: " + render_action(step.action, level).replace("\n", "\n    "))
     if step.observation and (level.head or level.tail):
         code = f" (exit {step.observation.exit_code})" if step.observation.exit_code else ""
         if same_as is not None:
