@@ -53,9 +53,15 @@ class DraftFile:
         return join_document(self.front, self.body)
 
 
+def content_hash(data: str | bytes) -> str:
+    """``sha256:<hex>`` of text (as UTF-8) or bytes: how drafts name exact content."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
 def body_hash(body: str) -> str:
-    """``sha256:<hex>`` of the body exactly as stored (what an approval is bound to)."""
-    return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()
+    """The hash of the body exactly as stored (what an approval is bound to)."""
+    return content_hash(body)
 
 
 def _front_bounds(text: str) -> tuple[str, str, int] | None:

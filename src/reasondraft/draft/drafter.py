@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import contextvars
 import functools
-import hashlib
 import json
 import shutil
 import time
@@ -32,6 +31,7 @@ from reasondraft.document import (
     FORMAT_VERSION,
     GENERATED_FILE,
     backup_draft,
+    content_hash,
     join_document,
 )
 from reasondraft.draft.context import Packed, pack
@@ -164,11 +164,6 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
                     overhead_tokens=overhead)
 
 
-def sha256(data: str | bytes) -> str:
-    raw = data.encode() if isinstance(data, str) else data
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
-
-
 def refuse_overwrite(folder: Path, force: bool) -> None:
     """A draft that exists is a person's work: refuse unless --force (then back it up)."""
     existing = folder / DRAFT_FILE
@@ -235,16 +230,19 @@ def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMCli
     one that still failed verification: it is kept, and verify shows what fails)."""
     assert gate.last is not None  # structured() returned, so the gate checked an answer
     seconds = time.monotonic() - started
-    front = front_matter(task, request, prepared, client.usage, gate.findings, seconds)
-    write_folder(folder, task, join_document(front, render_body(gate.last)))
+    inputs = input_files(task)
+    front = front_matter(task, request, prepared, client.usage, gate.findings, seconds,
+                         inputs)
+    document = join_document(front, render_body(gate.last)).encode()
+    write_folder(folder, inputs | {GENERATED_FILE: document, DRAFT_FILE: document})
     return DraftResult(folder=folder, trace=gate.last, findings=gate.findings,
                        repairs=max(0, client.usage.calls - 1), usage=client.usage,
                        packed=prepared.packed, seconds=seconds)
 
 
 def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: Usage,
-                 findings: list[Finding], seconds: float) -> dict[str, Any]:
-    trajectory = task.trajectory
+                 findings: list[Finding], seconds: float,
+                 inputs: dict[str, bytes]) -> dict[str, Any]:
     return {
         "format": FORMAT_VERSION,
         "instance_id": task.instance_id,
@@ -258,10 +256,9 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
             "prompt": prepared.templates.hash,
             "patch_source": task.patch_source,
             "inputs": {
-                "instance": sha256(task.instance.to_json()),
-                "patch": sha256(task.patch.text),
-                "trajectory": sha256(read_bytes(Path(trajectory.source)))
-                if trajectory and Path(trajectory.source).is_file() else None,
+                "instance": content_hash(inputs[TASK_FILE]),
+                "patch": content_hash(inputs[PATCH_FILE]),
+                "trajectory": trajectory_hash(inputs),
             },
             "usage": usage.as_dict(),
             "cost_usd": usage.cost,
@@ -275,8 +272,10 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
     }
 
 
-def folder_files(task: Task, document: str) -> dict[str, bytes]:
-    """Relative path -> content of every file of a task folder; draft.md comes last."""
+def input_files(task: Task) -> dict[str, bytes]:
+    """The task folder's input files by relative path: task.json, patch.diff, and the
+    trajectory byte for byte (``trajectory.<ext>``, or ``trajectory/`` for an event-store
+    folder). Read once: they are hashed into provenance and written from the same bytes."""
     files = {TASK_FILE: task.instance.to_json().encode(), PATCH_FILE: task.patch.text.encode()}
     source = Path(task.trajectory.source) if task.trajectory and task.trajectory.source else None
     if source is not None and source.is_dir():
@@ -285,15 +284,23 @@ def folder_files(task: Task, document: str) -> dict[str, bytes]:
                 files[f"trajectory/{item.relative_to(source).as_posix()}"] = read_bytes(item)
     elif source is not None:
         files[f"trajectory{source.suffix or '.json'}"] = read_bytes(source)
-    files[GENERATED_FILE] = files[DRAFT_FILE] = document.encode()
     return files
 
 
-def write_folder(folder: Path, task: Task, document: str) -> None:
-    """Write the task folder so that a crash never leaves half of one: a new folder is
-    built beside its place and renamed into it; an existing one (--force) gets atomic
-    per-file writes with draft.md last."""
-    files = folder_files(task, document)
+def trajectory_hash(inputs: dict[str, bytes]) -> str | None:
+    """The source trajectory's hash: its bytes, or a folder's names and bytes in order."""
+    parts = [(name, data) for name, data in inputs.items() if name.startswith("trajectory")]
+    if not parts:
+        return None
+    if len(parts) == 1 and not parts[0][0].startswith("trajectory/"):
+        return content_hash(parts[0][1])
+    return content_hash(b"".join(name.encode() + b"\0" + data for name, data in parts))
+
+
+def write_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """Write the task folder (draft.md last in ``files``) so that a crash never leaves half
+    of one: a new folder is built beside its place and renamed into it; an existing one
+    (--force) gets atomic per-file writes."""
     if folder.exists():
         for name, data in files.items():
             atomic_write(folder / name, data)
