@@ -45,8 +45,9 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
             asyncio.run(batch.run())
     finally:
         meta["seconds"] = round(time.monotonic() - started, 3)
-        report = write_report(out, meta, batch.report_records())
-        show_summary(batch.report_records(), console)
+        records = batch.report_records()
+        report = write_report(out, meta, records)
+        show_summary(records, console)
         console.print(f"report: {report}")
     return batch
 
