@@ -9,7 +9,7 @@ import pytest
 
 from reasondraft.diff import parse_diff
 from reasondraft.errors import InputError
-from reasondraft.repo import RepoView, Rev, UnsafePath, clean_path
+from reasondraft.repo import GitRepo, RepoView, Rev, UnsafePath, clean_path
 
 
 @pytest.fixture
@@ -118,3 +118,26 @@ def test_diff_that_does_not_apply_at_base(project) -> None:
     missing = parse_diff("--- a/nope.py\n+++ b/nope.py\n@@ -1 +1 @@\n-a\n+b\n")
     with pytest.raises(InputError, match="not in the repository"):
         RepoView(repo.path, base, missing).check_patch()
+
+
+@pytest.mark.parametrize("rev", ["HEAD:pkg/core.py", "HEAD^{tree}", "no such", "a\nb", "-h",
+                                 ""])
+def test_revisions_that_name_no_commit(project, rev: str) -> None:
+    repo, _, _, _ = project
+    with pytest.raises(InputError, match=r"is not in the repository|invalid revision"):
+        RepoView(repo.path, rev)
+
+
+def test_one_cat_file_stream_serves_resolves_reads_and_read_ahead(project) -> None:
+    """Revisions, single blobs and prefetched blobs share one process; answers stay in step."""
+    repo, base, head, _ = project
+    with GitRepo(repo.path) as git:
+        tree = git.tree(git.resolve(base))
+        shas = [entry.binsha for entry in tree.values()]
+        git.prefetch(shas)  # answers not read yet ...
+        assert git.resolve("v1.0") == base  # ... when another request comes
+        assert git.resolve("main~1") == base and git.resolve("main") == head
+        assert git.blob(tree["pkg/core.py"].binsha) == b"def f():\n    return 1\n"
+        with pytest.raises(InputError, match="missing"):
+            git.blob(b"\x01" * 20)
+        assert git.blob(tree["assets/blob.bin"].binsha).startswith(b"\x89PNG")

@@ -1,30 +1,34 @@
 """RepoView: file text at a base commit and after a diff, read from git's object database.
 
 Nothing is checked out and the work tree is never touched: the base tree is listed once
-(``git ls-tree -r``) into a map of path -> blob id, blobs are read through gitpython's
-persistent ``git cat-file --batch`` process, and the patched view is built by applying the
-diff in memory. Paths are repo-relative POSIX paths; anything that would leave the tree is
-refused before any read.
+(``git ls-tree -r``) into a map of path -> blob id, revisions are resolved and blobs read
+through one persistent ``git cat-file --batch`` process, and the patched view is built by
+applying the diff in memory. Paths are repo-relative POSIX paths; anything that would leave
+the tree is refused before any read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import posixpath
 import subprocess
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
 
 import git
-from pydantic import BaseModel, ConfigDict
 
 from reasondraft.diff import FileDiff, Patch, apply_file
 from reasondraft.errors import InputError
 
 SYMLINK_MODE = "120000"
 BLOB_CACHE_SIZE = 256
+PIPE_SIZE = 1 << 20  # Linux's default limit for a pipe's buffer
 
 
 class Rev(StrEnum):
@@ -38,10 +42,12 @@ class UnsafePath(InputError):
     """A path that would leave the repository tree (``..``, absolute, outward symlink)."""
 
 
-class FileText(BaseModel):
-    """A file's decoded content. ``lines`` have no line endings and count from index 0."""
+@dataclass(frozen=True, slots=True)
+class FileText:
+    """A file's decoded content. ``lines`` have no line endings and count from index 0.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass: one is made for every file a check reads.
+    """
 
     path: str
     text: str
@@ -95,8 +101,8 @@ class Entry(NamedTuple):
 class GitRepo:
     """One opened repository (normal clone or bare) shared by every view of it.
 
-    Blob reads are serialized with a lock because gitpython's ``cat-file`` pipe is not
-    thread-safe; batch drafting reads from worker threads.
+    Blob reads are serialized with a lock because the ``cat-file`` pipe is one request
+    stream; batch drafting reads from worker threads.
     """
 
     def __init__(self, path: Path) -> None:
@@ -115,20 +121,25 @@ class GitRepo:
         self._resolved: dict[str, str] = {}
         self._blobs: OrderedDict[bytes, bytes] = OrderedDict()
         self._batch: subprocess.Popen[bytes] | None = None
+        self._pending: list[bytes] = []  # prefetched, not yet read
 
     def resolve(self, rev: str) -> str:
         """Full commit sha for a sha (full or abbreviated), tag or branch (remembered: a
-        batch resolves the same base commit for every task of a repository)."""
-        if not rev or rev.startswith("-"):
+        batch resolves the same base commit for every task of a repository).
+
+        Asked of the persistent cat-file process, which also serves the blobs: no process
+        is started for it.
+        """
+        if not rev or rev.startswith("-") or any(c.isspace() for c in rev):
             raise InputError(f"invalid revision {rev!r}", where=str(self.path))
         if rev not in self._resolved:
-            try:
-                with self._lock:
-                    self._resolved[rev] = self.repo.git.rev_parse(
-                        "--verify", "--quiet", f"{rev}^{{commit}}")
-            except git.GitCommandError:
-                raise InputError(f"commit {rev!r} is not in the repository",
-                                 where=str(self.path)) from None
+            with self._lock:
+                self._collect()
+                header = self._ask(f"{rev}^{{commit}}".encode())
+                if header is None or header[1] != b"commit":  # missing, ambiguous
+                    raise InputError(f"commit {rev!r} is not in the repository",
+                                     where=str(self.path))
+                self._resolved[rev] = header[0].decode()
         return self._resolved[rev]
 
     def tree(self, commit: str) -> dict[str, Entry]:
@@ -151,41 +162,78 @@ class GitRepo:
     def blob(self, binsha: bytes) -> bytes:
         """A blob's bytes through the persistent cat-file process, with a small LRU cache."""
         with self._lock:
+            self._collect()
             if binsha in self._blobs:
                 self._blobs.move_to_end(binsha)
                 return self._blobs[binsha]
-            data = self.repo.odb.stream(binsha).read()
-            self._blobs[binsha] = data
-            if len(self._blobs) > BLOB_CACHE_SIZE:
-                self._blobs.popitem(last=False)
+            answer = self._ask(binsha.hex().encode())
+            if answer is None:
+                raise InputError(f"object {binsha.hex()} is missing", where=str(self.path))
+            data = self._blobs[binsha] = answer[2]
+            self._trim()
             return data
 
-    def prefetch(self, binshas: list[bytes]) -> None:
-        """Read many blobs into the cache in one pipelined round trip.
+    def prefetch(self, binshas: Iterable[bytes]) -> None:
+        """Ask for many blobs in one pipelined round trip and return at once.
 
-        All requests are written before any answer is read (the way the cost floor is
-        measured), on a ``git cat-file --batch`` process of our own that stays open.
+        The requests are written to a ``git cat-file --batch`` process of our own; the answers
+        are collected by the next :meth:`blob` call, so git decompresses while the caller goes
+        on (verify parses the draft meanwhile). The answer pipe is enlarged where the OS
+        allows, so git rarely waits for us.
         """
         with self._lock:
+            self._collect()
             wanted = list(dict.fromkeys(b for b in binshas if b not in self._blobs))
-            wanted = wanted[:BLOB_CACHE_SIZE]  # a batch's requests fit in a pipe buffer
+            wanted = wanted[:BLOB_CACHE_SIZE]  # the requests fit in a pipe buffer
             if not wanted:
                 return
-            if self._batch is None:
-                self._batch = subprocess.Popen(
-                    ["git", f"--git-dir={self.repo.git_dir}", "cat-file", "--batch"],
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            stdin, stdout = self._batch.stdin, self._batch.stdout
-            assert stdin is not None and stdout is not None
-            stdin.write(b"".join(b.hex().encode() + b"\n" for b in wanted))
-            stdin.flush()
-            for binsha in wanted:
-                header = stdout.readline().split()
-                if len(header) != 3:  # '<sha> missing'
-                    continue
-                self._blobs[binsha] = stdout.read(int(header[2]) + 1)[:-1]
-            while len(self._blobs) > BLOB_CACHE_SIZE:
-                self._blobs.popitem(last=False)
+            self._request(b"".join(b.hex().encode() + b"\n" for b in wanted))
+            self._pending = wanted
+
+    def _batch_process(self) -> subprocess.Popen[bytes]:
+        if self._batch is None:
+            self._batch = subprocess.Popen(
+                ["git", f"--git-dir={self.repo.git_dir}", "cat-file", "--batch"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            with contextlib.suppress(AttributeError, OSError):  # Linux only; a hint
+                fcntl.fcntl(self._batch.stdout, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        return self._batch
+
+    def _request(self, lines: bytes) -> None:
+        """Send requests to the cat-file process (lock held, earlier answers read)."""
+        stdin = self._batch_process().stdin
+        assert stdin is not None
+        stdin.write(lines)
+        stdin.flush()
+
+    def _ask(self, name: bytes) -> tuple[bytes, bytes, bytes] | None:
+        """One object: (sha, type, content), or None if git has no such object (lock held)."""
+        self._request(name + b"\n")
+        return self._answer()
+
+    def _answer(self) -> tuple[bytes, bytes, bytes] | None:
+        """Read the next answer of the cat-file process."""
+        assert self._batch is not None and self._batch.stdout is not None
+        stdout = self._batch.stdout
+        header = stdout.readline().split()
+        if len(header) != 3:  # '<name> missing' or '<name> ambiguous'
+            return None
+        return header[0], header[1], stdout.read(int(header[2]) + 1)[:-1]
+
+    def _collect(self) -> None:
+        """Read the answers to the last :meth:`prefetch` into the cache (lock held)."""
+        if not self._pending:
+            return
+        for binsha in self._pending:
+            answer = self._answer()
+            if answer is not None:
+                self._blobs[binsha] = answer[2]
+        self._pending = []
+        self._trim()
+
+    def _trim(self) -> None:
+        while len(self._blobs) > BLOB_CACHE_SIZE:
+            self._blobs.popitem(last=False)
 
     def grep_files(self, commit: str, pattern: str, *pathspecs: str) -> list[str]:
         """Paths at ``commit`` with a line matching the POSIX extended regex ``pattern``."""
@@ -199,6 +247,8 @@ class GitRepo:
 
     def close(self) -> None:
         if self._batch is not None:
+            with self._lock:
+                self._collect()
             self._batch.communicate()
             self._batch = None
         self.repo.close()
@@ -244,7 +294,7 @@ class RepoView:
             if target.startswith(("/", "../")) or target == "..":
                 raise UnsafePath("symlink points outside the repository tree", where=path)
             found = self._base(target, hops + 1)
-            return found.model_copy(update={"path": path}) if found else None
+            return replace(found, path=path) if found else None
         return decode(path, data)
 
     # -- patched --------------------------------------------------------------------------
@@ -275,9 +325,9 @@ class RepoView:
                                  where=where)
             base = found
         if diff.binary or base.binary:
-            return base.model_copy(update={"path": diff.path, "binary": True})
+            return replace(base, path=diff.path, binary=True)
         text = apply_file(diff, base.text, where=where)
-        return decode(diff.path, text.encode("utf-8")).model_copy(update={"lossy": base.lossy})
+        return replace(decode(diff.path, text.encode("utf-8")), lossy=base.lossy)
 
     def check_patch(self) -> None:
         """Apply the whole diff now, so a diff that does not fit fails early with its hunk."""
