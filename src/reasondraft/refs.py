@@ -4,8 +4,9 @@ Forms: ``[[path]]``, ``[[path#L4]]``, ``[[path#L4-L9]]``, ``[[path::Name.attr]]`
 optional ``@base`` / ``@patched``), ``[[test:node_id]]``, ``[[step:N]]``, ``[[step:N-M]]``, and
 fenced quote blocks whose info string is ``quote <reference>``.
 
-Blocks come from markdown-it's block tokenizer, so fenced and indented code, HTML blocks and
-front-matter-free bodies are told apart the way any CommonMark renderer does. Inside a
+Blocks come from :mod:`reasondraft.mdblocks` (CommonMark's block structure, as markdown-it
+tokenizes it), so fenced and indented code and HTML blocks are told apart the way any
+CommonMark renderer does. Inside a
 paragraph, heading or table row the raw source lines are scanned with CommonMark's rules for
 backslash escapes and code spans, which keeps exact line and column numbers (a ``--fix`` edits
 the file at those positions) and skips the inline tokenizer, the slow half of markdown-it.
@@ -24,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from markdown_it import MarkdownIt
+from reasondraft.mdblocks import leaf_blocks
 
 RevName = Literal["base", "patched"]
 SCHEMES = ("step", "test")
@@ -41,7 +42,11 @@ _LOOSE_LINES_RE = re.compile(r"#L?([0-9]+)(?:-L?([0-9]+))?$")
 _FILE_RE = re.compile(rf"([^\s#@:][^#@:]*?)(?:#L{_INT}(?:-L{_INT})?|::({_SYMBOL_RE.pattern}))?"
                       r"(?:@(base|patched))?")
 _SPECIAL_RE = re.compile(r"\\[!-/:-@\[-`{-~]|`+|\[\[")
-_MD = MarkdownIt("commonmark").enable("table").disable("reference")  # link definitions: prose
+# Paths a body probably cites, found without parsing it (a guess: used only to read ahead).
+_CITED_RE = re.compile(r"\[\[([^\s\[\]#@:]+)"
+                       r"|^ {0,3}(?:`{3,}|~{3,})[ \t]*quote[ \t]+\[*([^\s\[\]#@:]+)", re.MULTILINE)
+
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,32 +225,32 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
+def cited_paths(markdown: str) -> list[str]:
+    """The file paths the body's references probably name, from a scan without the parser.
+
+    Cheap and approximate (references in code blocks count too): for reading blobs ahead.
+    """
+    return [a or b for a, b in _CITED_RE.findall(markdown)]
+
+
 def find_references(markdown: str) -> list[Occurrence]:
     """Every reference and quote block in a Markdown document, in document order."""
     src = normalize_newlines(markdown)
     if "[[" not in src and QUOTE_INFO not in src:
         return []
-    tokens: list = []
-    _MD.block.parse(src, _MD, {}, tokens)
     lines = src.split("\n")
     found: list[Occurrence] = []
-    section, in_heading, last_map = "", False, None
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open":
-            in_heading = True
-        elif token.type == "inline" and token.map:
-            if in_heading:
-                section, in_heading = token.content.strip(), False
-            span = (token.map[0], token.map[1])
-            if span == last_map:  # cells of one table row: the row was scanned once
-                continue
-            last_map = span
-            text = "\n".join(lines[span[0]:span[1]])
-            block = Block(index, span[0] + 1, text, section)
-            found.extend(_inline(text, block))
-        elif token.type == "fence" and token.map and token.info.split()[:1] == [QUOTE_INFO]:
-            found.append(_quote(token.info, token.content, lines[token.map[0]],
-                                Block(index, token.map[0] + 1, token.content, section)))
+    section = ""
+    for index, leaf in enumerate(leaf_blocks(src)):
+        if leaf.kind == "fence":
+            if leaf.info.split()[:1] == [QUOTE_INFO]:
+                found.append(_quote(leaf.info, leaf.content, lines[leaf.start],
+                                    Block(index, leaf.start + 1, leaf.content, section)))
+            continue
+        if leaf.kind == "heading":
+            section = leaf.info.strip()
+        text = "\n".join(lines[leaf.start:leaf.end])
+        found.extend(_inline(text, Block(index, leaf.start + 1, text, section)))
     return found
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reasondraft.refs import FileRef, StepRef, TestRef, find_references
+from reasondraft.refs import FileRef, StepRef, TestRef, cited_paths, find_references
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.coverage import check_coverage
@@ -42,8 +42,8 @@ class BodyReport:
 
 def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0) -> BodyReport:
     """Verify every reference in ``body``; lines are reported as ``body line + offset``."""
+    ctx.prefetch(cited_paths(body))  # git reads the blobs while the body is parsed
     citations = [Citation(o, o.line + line_offset) for o in find_references(body)]
-    ctx.prefetch(c.ref.path for c in citations if isinstance(c.ref, FileRef))
     steps_unchecked = True
     for c in citations:
         ref = c.ref
