@@ -10,7 +10,7 @@ from reasondraft.repo import FileText, Rev
 from reasondraft.verify.findings import Finding, finding
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """The file a reference resolved to; ``start``/``end`` (1-based) narrow it to lines."""
 

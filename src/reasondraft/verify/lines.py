@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from reasondraft.verify.citation import Citation
+from reasondraft.verify.citation import Citation, Target
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.files import side_name
 from reasondraft.verify.quotes import proven_lines
@@ -32,7 +32,7 @@ def check_lines(c: Citation, ctx: VerifyContext) -> bool:
         code, message = "RD-L001", (f"{target.path} has {len(target.file.lines)} lines "
                                     f"{side_name(target.rev)}; the reference cites line {last}")
     else:
-        c.target = dataclasses.replace(target, start=first, end=last)
+        c.target = Target(target.path, target.rev, target.file, first, last)
         return True
     proven = proven_lines(c, ctx)
     c.add(code, message, proven or fallback, fixable=proven is not None)

@@ -54,11 +54,26 @@ def find_python(file: FileText, symbol: str) -> Span | None:
     Each candidate's enclosing classes and functions are read by walking up to lines of
     smaller indent; the chain must equal the dotted prefix (a ``self.x`` candidate must sit
     in a method of that class, an assignment directly in that class or module, and neither
-    inside the brackets of a call or literal).
+    inside the brackets of a call or literal). A dotted name is looked for from its parent's
+    first definition on (nothing before it can have that parent), so the same-named methods
+    of earlier classes are not walked.
     """
-    *parents, leaf = symbol.split(".")
+    found = _find_python(file, symbol.split("."))
+    return _span(file.lines, found[1], found[2]) if found else None
+
+
+def _find_python(file: FileText, names: list[str]) -> tuple[int, int, bool] | None:
+    """(offset, index) of the line defining the dotted ``names``, and whether it opens a
+    block (def/class) rather than a statement."""
+    *parents, leaf = names
     text, lines, pattern = file.text, file.lines, _candidates(leaf)
-    index, counted, at = 0, 0, text.find(leaf)
+    offset = index = 0
+    if parents:
+        outer = _find_python(file, parents)
+        if outer is None:
+            return None
+        offset, index, _ = outer
+    counted, at = offset, text.find(leaf, offset)
     while at >= 0:
         start = text.rfind("\n", 0, at) + 1
         at = text.find(leaf, at + len(leaf))
@@ -68,16 +83,16 @@ def find_python(file: FileText, symbol: str) -> Span | None:
         index += text.count("\n", counted, start)
         counted = start
         chain, bracketed = _enclosing(lines, index, len(match.group("indent")))
-        names = [name for _, name in chain]
+        chain_names = [name for _, name in chain]
         if match.group("block"):
-            ok = names == parents
+            ok = chain_names == parents
         elif match.group("self"):
-            ok = (not bracketed and len(chain) >= 2 and names[:-1] == parents
+            ok = (not bracketed and len(chain) >= 2 and chain_names[:-1] == parents
                   and chain[-1][0] == "def" and chain[-2][0] == "class")
         else:
-            ok = not bracketed and names == parents and (not chain or chain[-1][0] == "class")
+            ok = not bracketed and chain_names == parents and (not chain or chain[-1][0] == "class")
         if ok:
-            return _span(lines, index, bool(match.group("block")))
+            return start, index, bool(match.group("block"))
     return None
 
 
@@ -91,6 +106,8 @@ def _enclosing(lines: tuple[str, ...], index: int,
         if not indent:
             break
         line = lines[row]
+        if not line or line[:indent].isspace():  # blank or indented at least as deep
+            continue
         stripped = line.lstrip()
         if not stripped or stripped[0] in "#)]}" or len(line) - len(stripped) >= indent:
             continue
