@@ -135,7 +135,8 @@ def test_one_cat_file_stream_serves_resolves_reads_and_read_ahead(project) -> No
         tree = git.tree(git.resolve(base))
         shas = [entry.binsha for entry in tree.values()]
         git.prefetch(shas)  # answers not read yet ...
-        assert git.resolve("v1.0") == base  # ... when another request comes
+        assert git.blob(shas[1]) == git.blob(shas[1])  # ... read up to the one wanted ...
+        assert git.resolve("v1.0") == base  # ... and the rest when another request comes
         assert git.resolve("main~1") == base and git.resolve("main") == head
         assert git.blob(tree["pkg/core.py"].binsha) == b"def f():\n    return 1\n"
         with pytest.raises(InputError, match="missing"):

@@ -14,7 +14,7 @@ import fcntl
 import posixpath
 import subprocess
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -121,7 +121,7 @@ class GitRepo:
         self._resolved: dict[str, str] = {}
         self._blobs: OrderedDict[bytes, bytes] = OrderedDict()
         self._batch: subprocess.Popen[bytes] | None = None
-        self._pending: list[bytes] = []  # prefetched, not yet read
+        self._pending: deque[bytes] = deque()  # requested, answer not read yet
 
     def resolve(self, rev: str) -> str:
         """Full commit sha for a sha (full or abbreviated), tag or branch (remembered: a
@@ -162,10 +162,12 @@ class GitRepo:
     def blob(self, binsha: bytes) -> bytes:
         """A blob's bytes through the persistent cat-file process, with a small LRU cache."""
         with self._lock:
-            self._collect()
+            if binsha in self._pending:  # read ahead: take answers up to this one
+                self._collect(until=binsha)
             if binsha in self._blobs:
                 self._blobs.move_to_end(binsha)
                 return self._blobs[binsha]
+            self._collect()
             answer = self._ask(binsha.hex().encode())
             if answer is None:
                 raise InputError(f"object {binsha.hex()} is missing", where=str(self.path))
@@ -176,10 +178,10 @@ class GitRepo:
     def prefetch(self, binshas: Iterable[bytes]) -> None:
         """Ask for many blobs in one pipelined round trip and return at once.
 
-        The requests are written to a ``git cat-file --batch`` process of our own; the answers
-        are collected by the next :meth:`blob` call, so git decompresses while the caller goes
-        on (verify parses the draft meanwhile). The answer pipe is enlarged where the OS
-        allows, so git rarely waits for us.
+        The requests are written to the ``git cat-file --batch`` process; :meth:`blob` reads
+        the answers in order, as far as the blob it wants, so git decompresses while the
+        caller goes on (verify parses the draft, then checks each reference as soon as its
+        blob is in). The answer pipe is enlarged where the OS allows, so git rarely waits.
         """
         with self._lock:
             self._collect()
@@ -188,7 +190,7 @@ class GitRepo:
             if not wanted:
                 return
             self._request(b"".join(b.hex().encode() + b"\n" for b in wanted))
-            self._pending = wanted
+            self._pending.extend(wanted)
 
     def _batch_process(self) -> subprocess.Popen[bytes]:
         if self._batch is None:
@@ -220,15 +222,16 @@ class GitRepo:
             return None
         return header[0], header[1], stdout.read(int(header[2]) + 1)[:-1]
 
-    def _collect(self) -> None:
-        """Read the answers to the last :meth:`prefetch` into the cache (lock held)."""
-        if not self._pending:
-            return
-        for binsha in self._pending:
+    def _collect(self, until: bytes | None = None) -> None:
+        """Read answers to :meth:`prefetch` requests into the cache, in the order asked: all
+        of them, or up to the one for ``until`` (lock held)."""
+        while self._pending:
+            binsha = self._pending.popleft()
             answer = self._answer()
             if answer is not None:
                 self._blobs[binsha] = answer[2]
-        self._pending = []
+            if binsha == until:
+                break
         self._trim()
 
     def _trim(self) -> None:
