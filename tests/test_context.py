@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from reasondraft.diff import parse_diff
-from reasondraft.draft.context import LEVELS, cut, pack, render_diff, render_trajectory
+from reasondraft.draft.context import (
+    LEVELS,
+    build_sections,
+    byte_bound,
+    cut,
+    pack,
+    render_diff,
+    render_trajectory,
+)
 from reasondraft.errors import InputError
 from reasondraft.instance import Instance
 from reasondraft.repo import RepoView
@@ -66,7 +74,7 @@ def test_diff_has_both_line_numbers(task) -> None:
 def test_enclosing_code_with_numbers_on_both_sides(task) -> None:
     view, patch, instance = task
     packed = pack(view, patch, instance, None, budget=10_000,
-                  measure=lambda s: sum(count(v) for v in s.values()), count=count)
+                  measure=lambda s, counter: sum(counter(v) for v in s.values()), count=count)
     before = packed.sections["code_before"]
     assert "box.py @base — grow (lines 11-14)" in before
     assert "   13          total += by" in before
@@ -78,7 +86,7 @@ def test_500_steps_pack_under_budget_with_every_action(task) -> None:
     trajectory = big_trajectory()
     budget = 20_000
     packed = pack(view, patch, instance, trajectory, budget=budget,
-                  measure=lambda s: sum(count(v) for v in s.values()), count=count)
+                  measure=lambda s, counter: sum(counter(v) for v in s.values()), count=count)
     assert packed.tokens <= budget
     assert packed.level is not None and packed.level > 0
     text = packed.sections["trajectory"]
@@ -108,17 +116,39 @@ def test_sections_dropped_in_order_and_recorded(task) -> None:
     view, patch, instance = task
     instance = instance.model_copy(update={"problem_statement": "x" * 30_000})
     packed = pack(view, patch, instance, big_trajectory(50), budget=3_000,
-                  measure=lambda s: sum(count(v) for v in s.values()), count=count)
+                  measure=lambda s, counter: sum(counter(v) for v in s.values()), count=count)
     assert packed.tokens <= 3_000
     assert packed.dropped[:2] == ["code_after", "code_before"]
     assert "problem_tail" in packed.dropped
+
+
+def test_small_prompt_fits_by_its_bytes_and_is_counted_only_when_asked(task) -> None:
+    view, patch, instance = task
+    calls: list[str] = []
+
+    def exact(text: str) -> int:
+        calls.append(text)
+        return count(text)
+
+    def measure(sections, counter):
+        return sum(counter(v) for v in sections.values())
+
+    big = measure(build_sections(view, patch, instance, [], 24_000), byte_bound) + 100
+    packed = pack(view, patch, instance, None, budget=big, measure=measure, count=exact)
+    assert calls == []  # fitted by the byte bound: the tokenizer was not needed
+    assert packed.tokens == measure(packed.sections, count) and calls
+    assert packed.tokens <= sum(byte_bound(v) for v in packed.sections.values())
+    calls.clear()
+    tight = pack(view, patch, instance, None, budget=packed.tokens, measure=measure,
+                 count=exact)
+    assert calls and tight.dropped == []  # over the bound, under the exact count
 
 
 def test_impossible_budget_is_one_clear_error(task) -> None:
     view, patch, instance = task
     with pytest.raises(InputError, match="raise --max-input-tokens"):
         pack(view, patch, instance, None, budget=10,
-             measure=lambda s: sum(count(v) for v in s.values()), count=count)
+             measure=lambda s, counter: sum(counter(v) for v in s.values()), count=count)
 
 
 def test_the_whole_action_is_shown_not_its_one_line_display() -> None:

@@ -13,6 +13,7 @@ sections are dropped in a fixed order. The result records the level and what was
 from __future__ import annotations
 
 import ast
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from reasondraft.repo import RepoView, Rev
 from reasondraft.trajectory import Action, Step, StepKind, Trajectory
 
 Counter = Callable[[str], int]
+Measure = Callable[[dict[str, str], Counter], int]  # the whole prompt, by a counter
 
 MAX_CODE_LINES = 120
 WINDOW = 12
@@ -47,16 +49,33 @@ LEVELS = [Level(600, 24, 8, action_lines=40), Level(300, 10, 4, action_lines=16)
 DROP_ORDER = ["code_after", "code_before", "test_patch", "pass_to_pass", "problem_tail"]
 
 
+def byte_bound(text: str) -> int:
+    """No fewer than the tokens a byte-level tokenizer makes of ``text``: each token covers
+    a byte or more (one more for a start token). Packing fits a prompt by this bound first
+    and counts exactly only when the bound is over budget, so a prompt that is small in bytes
+    is sent without waiting for the tokenizer; its exact counts are taken later."""
+    return len(text.encode()) + 1
+
+
 @dataclass
 class Packed:
-    """The packed sections (name -> text) and how they were made to fit."""
+    """The packed sections (name -> text) and how they were made to fit; token counts are
+    exact, and taken when first asked for."""
 
     sections: dict[str, str]
-    tokens: int
     budget: int
     level: int | None
-    dropped: list[str] = field(default_factory=list)
-    section_tokens: dict[str, int] = field(default_factory=dict)
+    dropped: list[str]
+    measure: Measure = field(repr=False, compare=False)
+    count: Counter = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def tokens(self) -> int:
+        return self.measure(self.sections, self.count)
+
+    @functools.cached_property
+    def section_tokens(self) -> dict[str, int]:
+        return {name: self.count(text) for name, text in self.sections.items() if text}
 
     def provenance(self) -> dict[str, Any]:
         return {"budget": self.budget, "tokens": self.tokens, "trajectory_level": self.level,
@@ -282,9 +301,8 @@ def build_sections(view: RepoView, patch: Patch, instance: Instance, dropped: li
 
 
 def pack(view: RepoView, patch: Patch, instance: Instance, trajectory: Trajectory | None, *,
-         budget: int, measure: Callable[[dict[str, str]], int],
-         count: Counter) -> Packed:
-    """Fit the context under ``budget`` tokens as measured by ``measure`` (the whole prompt).
+         budget: int, measure: Measure, count: Counter) -> Packed:
+    """Fit the context under ``budget`` tokens, the whole prompt as ``measure`` sizes it.
 
     Trajectory levels are tried from the most detailed; when the barest does not fit,
     sections are dropped in DROP_ORDER and the levels tried again.
@@ -301,10 +319,9 @@ def pack(view: RepoView, patch: Patch, instance: Instance, trajectory: Trajector
         for level in levels:
             sections["trajectory"] = render_trajectory(trajectory, LEVELS[level]) \
                 if trajectory and level is not None else ""
-            tokens = measure(sections)
-            if tokens <= budget:
-                return Packed(sections=sections, tokens=tokens, budget=budget, level=level,
-                              dropped=dropped,
-                              section_tokens={k: count(v) for k, v in sections.items() if v})
+            if (measure(sections, byte_bound) <= budget
+                    or (tokens := measure(sections, count)) <= budget):
+                return Packed(sections=sections, budget=budget, level=level,
+                              dropped=dropped, measure=measure, count=count)
     raise InputError(f"{instance.instance_id}: the prompt needs {tokens} tokens even with "
                      f"every optional section dropped; raise --max-input-tokens (now {budget})")
