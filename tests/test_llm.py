@@ -141,3 +141,39 @@ def test_fixture_replay_miss_says_how_to_record(tmp_path) -> None:
     recording.write_text(json.dumps({"recordings": [{"match": "other task", "answers": []}]}))
     with pytest.raises(ModelError, match=r"no recorded answer for this task: record one with"):
         ask(LLMClient(f"fixture/{recording}", retry=FAST))
+
+
+def test_async_validator_check_is_remembered_per_class_and_still_refuses() -> None:
+    """instructor's per-call model check runs once per class that passes (setup.py)."""
+    import instructor.v2.core.patch as patch
+    import instructor.v2.validation.async_validators as checks
+
+    class Passes(BaseModel):
+        value: int
+
+    class Refused(BaseModel):
+        value: int
+
+        @checks.async_field_validator("value")
+        async def _later(self, value: int) -> int:
+            return value
+
+    assert patch.reject_async_validators is checks.reject_async_validators  # one shim
+    walked: list[object] = []
+    get_args = checks.get_args
+    checks.get_args = lambda model: walked.append(model) or get_args(model)  # the walk's step
+    try:
+        checks.reject_async_validators(Passes)
+        assert Passes in walked
+        walked.clear()
+        checks.reject_async_validators(Passes)
+        assert walked == []  # remembered
+        for _ in range(2):  # refused every time, walked every time
+            with pytest.raises(ValueError, match="async validators are not supported"):
+                checks.reject_async_validators(Refused)
+            assert Refused in walked
+            walked.clear()
+    finally:
+        checks.get_args = get_args
+    with LocalServer([Reply(answer={"value": 3})]) as server:  # and calls still work
+        assert ask(client(server)).value == 3

@@ -29,11 +29,12 @@ from instructor.core import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
 
-from reasondraft.draft.setup import litellm_module
+from reasondraft.draft.setup import litellm_module, remember_async_validator_checks
 from reasondraft.errors import ModelError
 from reasondraft.files import append_jsonl
 
 litellm = litellm_module()
+remember_async_validator_checks()
 
 
 class NoValidAnswer(ModelError):

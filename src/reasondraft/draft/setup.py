@@ -1,11 +1,14 @@
-"""Configure litellm before it is imported: offline cost map, quiet, fixture provider."""
+"""Configure the LLM libraries: litellm before it is imported (offline cost map, quiet,
+fixture provider), and instructor's per-call model check (remembered per class)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 
 @cache
@@ -29,3 +32,36 @@ def litellm_module() -> ModuleType:
     logging.getLogger("instructor").setLevel(logging.CRITICAL)
     logging.getLogger("LiteLLM").setLevel(logging.WARNING)
     return litellm
+
+
+@cache
+def remember_async_validator_checks() -> None:
+    """Make instructor check each response model class for async validators once.
+
+    instructor refuses models with async validators and checks for them up to seven times
+    per call, walking every class of the model and every attribute of those classes each
+    time: in a batch that was about a third of the CPU spent per call, on one core that
+    every concurrent call shares. The verdict depends only on the class, so a class that
+    passed is remembered; one that fails is checked (and refused) every time, as before.
+    Nothing changes if instructor no longer has the function.
+    """
+    module = importlib.import_module("instructor.v2.validation.async_validators")
+    check = getattr(module, "reject_async_validators", None)
+    if check is None:
+        return
+    passed: set[Any] = set()
+
+    def reject_once(response_model: Any) -> None:
+        try:
+            if response_model in passed:
+                return
+        except TypeError:  # unhashable: check every time
+            return check(response_model)
+        check(response_model)
+        passed.add(response_model)
+
+    # Call sites import the name at call time from its module, or once into their own.
+    for name in ("instructor.v2.validation.async_validators", "instructor.v2.core.patch"):
+        user = importlib.import_module(name)
+        if getattr(user, "reject_async_validators", None) is check:
+            user.reject_async_validators = reject_once
