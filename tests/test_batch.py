@@ -240,3 +240,16 @@ def test_bad_batch_inputs_are_one_line_exit_2(workspace, case) -> None:
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert not (tmp / "out").exists()
+
+
+def test_state_saved_from_many_threads_keeps_every_record(tmp_path) -> None:
+    """The runner saves the state off the event loop; the last file written has them all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reasondraft.batch.state import BatchState, TaskRecord
+
+    state = BatchState()
+    records = [TaskRecord(instance_id=f"t-{n}", status="done") for n in range(40)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda record: state.record(tmp_path, record), records))
+    assert set(BatchState.load(tmp_path).tasks) == {r.instance_id for r in records}

@@ -16,6 +16,7 @@ from rich.text import Text
 from reasondraft.batch.plan import parse_shard, plan_batch
 from reasondraft.batch.runner import Batch, BatchOptions
 from reasondraft.batch.state import TaskRecord, write_report
+from reasondraft.draft.drafter import load_answer_path
 from reasondraft.draft.run import request_from
 from reasondraft.errors import InputError
 
@@ -34,6 +35,7 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
                       shard=parse_shard(shard) if shard else None)
     batch = Batch(plan, BatchOptions(request=request, out=out, jobs=jobs, max_cost=max_cost,
                                      retry_failed=retry_failed, patch=patch))
+    load_answer_path()  # startup, like imports: not the batch's time (README: Batch)
     started = time.monotonic()
     meta = {"model": request.model, "instances": str(instances), "shard": shard,
             "started": datetime.now(UTC).isoformat(timespec="seconds")}

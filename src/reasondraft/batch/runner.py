@@ -2,9 +2,10 @@
 
 Git reads, packing and writing run in worker threads; model calls use litellm's async API
 and share one RateGate, so a 429 slows every task instead of failing them. ``jobs`` bounds
-the model calls in flight; a few more tasks (4) may be preparing or writing meanwhile, so
-a freed call slot finds the next prompt ready instead of waiting for our CPU work. Each finished
-task is recorded in the state file at once. A task whose draft.md exists is skipped and
+the model calls in flight; as many more tasks may be preparing, waiting or writing
+meanwhile, so every call slot that frees finds the next prompt ready instead of waiting for
+our CPU work (a round of answers frees all slots at once). Each finished task is recorded in
+the state file at once. A task whose draft.md exists is skipped and
 never overwritten; one that failed before is skipped unless ``retry_failed``.
 """
 
@@ -20,7 +21,12 @@ from pathlib import Path
 from reasondraft.batch.plan import Planned
 from reasondraft.batch.state import BatchState, TaskRecord
 from reasondraft.document import DRAFT_FILE
-from reasondraft.draft.drafter import DraftRequest, adraft_task, new_client, token_counter
+from reasondraft.draft.drafter import (
+    DraftRequest,
+    adraft_task,
+    new_client,
+    token_counter,
+)
 from reasondraft.draft.llm import LLMClient, RateGate
 from reasondraft.errors import InputError, ModelError
 from reasondraft.repo import GitRepo
@@ -118,10 +124,11 @@ class Batch:
                 latest.append(record)
         return latest
 
-    def _record(self, record: TaskRecord) -> None:
+    async def _record(self, record: TaskRecord) -> None:
+        """Keep a task's outcome; the state file is rewritten (and synced) off the loop."""
         self.records[record.instance_id] = record
         if record.status != "skipped" or record.instance_id not in self.state.tasks:
-            self.state.record(self.options.out, record)
+            await asyncio.to_thread(self.state.record, self.options.out, record)
         self.on_record(record)
 
     def _settled(self, item: Planned) -> TaskRecord | None:
@@ -151,20 +158,20 @@ class Batch:
         self.options.out.mkdir(parents=True, exist_ok=True)
         for stale in self.options.out.glob(".*.tmp-*"):  # a staging folder a kill left
             shutil.rmtree(stale, ignore_errors=True)
-        slots = asyncio.Semaphore(self.options.jobs + 4)  # tasks alive: calling or not
-        # Load the tokenizer once, not in every task that starts at the same moment.
-        await asyncio.to_thread(token_counter(self.options.request.model), "warm up")
+        slots = asyncio.Semaphore(2 * self.options.jobs)  # tasks alive: calling or not
         running: set[asyncio.Task[None]] = set()
         try:
             for item in self.plan:
                 settled = self._settled(item)
                 if settled is not None:
-                    self._record(settled)
+                    await self._record(settled)
                     continue
+                if not running:  # the first task to run: load the tokenizer meanwhile
+                    running.add(asyncio.create_task(self._load_tokenizer()))
                 await slots.acquire()
                 if not self.budget.allows_next():
                     slots.release()
-                    self._record(TaskRecord(instance_id=item.instance_id, status="skipped",
+                    await self._record(TaskRecord(instance_id=item.instance_id, status="skipped",
                                             reason=self.budget.reason()))
                     continue
                 job = asyncio.create_task(self._run_one(item, slots))
@@ -175,6 +182,12 @@ class Batch:
         finally:
             for repo in self.repos.values():
                 repo.close()
+
+    async def _load_tokenizer(self) -> None:
+        """Load the model's tokenizer off the event loop, once. The first prompts seldom
+        wait for it (a prompt small in bytes fits without counting, see context.byte_bound)
+        and their answers are a model latency away, so it loads while nothing else runs."""
+        await asyncio.to_thread(token_counter(self.options.request.model), "")
 
     async def _run_one(self, item: Planned, slots: asyncio.Semaphore) -> None:
         started = time.monotonic()
@@ -193,7 +206,7 @@ class Batch:
         if slot.entered:
             self.budget.running -= 1
             self.budget.add(record.cost_usd)
-        self._record(record)
+        await self._record(record)
 
     def _git(self, path: Path) -> GitRepo:
         if path not in self.repos:

@@ -8,11 +8,12 @@ task whose draft exists is never drafted again, whatever the state says.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, read_json
@@ -45,6 +46,7 @@ class TaskRecord(BaseModel):
 
 class BatchState(BaseModel):
     tasks: dict[str, TaskRecord] = {}
+    _saving: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, out: Path) -> BatchState:
@@ -58,9 +60,11 @@ class BatchState(BaseModel):
                              "away to start over", where=str(path)) from None
 
     def record(self, out: Path, record: TaskRecord) -> None:
-        """Keep ``record`` and save the whole state atomically."""
-        self.tasks[record.instance_id] = record
-        atomic_write(out / STATE_FILE, self.model_dump_json(indent=1) + "\n")
+        """Keep ``record`` and save the whole state atomically. Thread-safe: each save is a
+        snapshot taken under the lock, so the last file written holds every record."""
+        with self._saving:
+            self.tasks[record.instance_id] = record
+            atomic_write(out / STATE_FILE, self.model_dump_json(indent=1) + "\n")
 
 
 def write_report(out: Path, meta: dict[str, object], records: list[TaskRecord]) -> Path:

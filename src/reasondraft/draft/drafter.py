@@ -14,6 +14,7 @@ import contextvars
 import functools
 import json
 import shutil
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -34,17 +35,20 @@ from reasondraft.document import (
     content_hash,
     join_document,
 )
-from reasondraft.draft.context import Packed, pack
+from reasondraft.draft.context import Counter, Packed, pack
 from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, RetryPolicy, Usage
 from reasondraft.draft.prompts import Templates, load_templates, render_messages
 from reasondraft.draft.setup import litellm_module
-from reasondraft.errors import InputError
+from reasondraft.errors import InputError, ModelError
 from reasondraft.files import atomic_write, read_bytes
 from reasondraft.task import PATCH_FILE, TASK_FILE, Task
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 
 GATE: contextvars.ContextVar[Gate | None] = contextvars.ContextVar("gate", default=None)
+FRAMING_TOKENS = 16  # message and tool-call framing around the counted texts
+WARM_UP_RECORDING, WARM_UP_MATCH = "example", "tinyconf__tinyconf-42"  # shipped fixture
+_TOKENIZER_LOAD = threading.Lock()
 
 
 class ReasoningTrace(Trace, OpenAISchema):
@@ -118,7 +122,11 @@ class Prepared:
     packed: Packed
     schema: dict[str, Any]
     templates: Templates
-    overhead_tokens: int
+
+    @property
+    def overhead_tokens(self) -> int:
+        """The tool definition and message framing, counted into the budget."""
+        return self.packed.count(json.dumps(self.schema)) + FRAMING_TOKENS
 
 
 @dataclass
@@ -138,30 +146,61 @@ def response_schema() -> dict[str, Any]:
     return ReasoningTrace.model_json_schema()
 
 
-def token_counter(model: str) -> Any:
-    """Count tokens with the model's tokenizer (litellm falls back to an estimate)."""
+def token_counter(model: str) -> Counter:
+    """Count tokens with the model's tokenizer (litellm falls back to an estimate).
+
+    The first count loads the tokenizer, most of a second; it is taken under a lock so that
+    tasks packing at the same moment load it once.
+    """
     litellm = litellm_module()
-    return lambda text: litellm.token_counter(model=model, text=text)
+    loaded = False
+
+    def count(text: str) -> int:
+        nonlocal loaded
+        if not loaded:
+            with _TOKENIZER_LOAD:
+                litellm.token_counter(model=model, text="")
+            loaded = True
+        return litellm.token_counter(model=model, text=text)
+
+    return count
+
+
+@functools.cache
+def schema_tokens(model: str) -> int:
+    """The response schema's size in the model's tokens (the same for every task)."""
+    return token_counter(model)(json.dumps(response_schema()))
+
+
+def load_answer_path() -> None:
+    """Import what litellm and instructor import lazily on a first answer, by one call to the
+    fixture provider (offline, answered at once; no gate, so nothing is verified): a batch
+    does it once before its first calls instead of in the middle of all of them. Best
+    effort: if it fails, the first real answer pays instead."""
+    messages = [{"role": "user", "content": WARM_UP_MATCH}]
+    client = LLMClient(f"fixture/{WARM_UP_RECORDING}")
+    with contextlib.suppress(ModelError, InputError, FileNotFoundError):
+        client.structured(messages, ReasoningTrace, max_repairs=0)
 
 
 def prepare(task: Task, request: DraftRequest) -> Prepared:
     """Pack the task's context under the budget and render the messages."""
     templates = load_templates()
     schema = response_schema()
+    schema_text = json.dumps(schema)
     count = token_counter(request.model)
     fields = {"instance_id": task.instance_id, "repo": task.instance.repo or "(unknown)",
               "base_commit": task.view.base_commit}
-    overhead = count(json.dumps(schema)) + 16  # tool definition and message framing
 
-    def measure(sections: dict[str, str]) -> int:
+    def measure(sections: dict[str, str], counter: Counter) -> int:
         messages = render_messages(templates, fields, sections, [])
-        return overhead + sum(count(m["content"]) for m in messages)
+        schema_size = schema_tokens(request.model) if counter is count else counter(schema_text)
+        return schema_size + FRAMING_TOKENS + sum(counter(m["content"]) for m in messages)
 
     packed = pack(task.view, task.patch, task.instance, task.trajectory,
                   budget=request.max_input_tokens, measure=measure, count=count)
     messages = render_messages(templates, fields, packed.sections, packed.dropped)
-    return Prepared(messages=messages, packed=packed, schema=schema, templates=templates,
-                    overhead_tokens=overhead)
+    return Prepared(messages=messages, packed=packed, schema=schema, templates=templates)
 
 
 def refuse_overwrite(folder: Path, force: bool) -> None:
