@@ -84,7 +84,12 @@ class Usage:
 
 
 def response_cost(response: Any) -> float | None:
-    """litellm's price for a response, or None for a model it has no price for."""
+    """litellm's price for a response, or None for a model it has no price for (the one
+    litellm attached to the response when it has, else computed)."""
+    hidden = getattr(response, "_hidden_params", None) or {}
+    if "response_cost" in hidden:
+        cost = hidden["response_cost"]
+        return float(cost) if cost is not None else None
     try:
         return float(litellm.completion_cost(completion_response=response))
     except Exception:  # litellm raises several types for unknown models
