@@ -13,7 +13,7 @@ import random
 import pytest
 from markdown_it import MarkdownIt
 
-from reasondraft.mdblocks import Leaf, _scan, leaf_blocks, tokenize
+from reasondraft.mdblocks import Leaf, _scan, leaf_blocks, leaves, tokenize
 
 STOCK = MarkdownIt("commonmark").enable("table").disable("reference")
 PLAIN = ["para [[a.py]]", "more text", "", "", "# Head", "## Sec #", "#nohead", "###### six",
@@ -28,23 +28,10 @@ TRICKY = ["Setext", "===", "---", "--", "  cont", "    indented", "> quote [[c.p
 
 
 def stock_leaves(src: str) -> list[Leaf]:
-    """The leaves as read from the stock tokenizer's full token stream."""
+    """The leaves of the stock tokenizer's full token stream (paragraph_open and all)."""
     tokens: list = []
     STOCK.block.parse(src, STOCK, {}, tokens)
-    found: list[Leaf] = []
-    heading = False
-    for token in tokens:
-        if token.type == "heading_open":
-            heading = True
-        elif token.type == "inline" and token.map:
-            start, end = token.map
-            if heading or not found or found[-1][1:3] != (start, end):
-                found.append(Leaf("heading", start, end, token.content) if heading
-                             else Leaf("text", start, end))
-            heading = False
-        elif token.type == "fence" and token.map:
-            found.append(Leaf("fence", *token.map, token.info, token.content))
-    return found
+    return leaves(tokens)
 
 
 def documents(pieces: list[str], count: int, seed: int) -> list[str]:

@@ -138,6 +138,11 @@ def tokenize(src: str, lines: list[str]) -> list[Leaf]:
     """The blocks as markdown-it's block tokenizer finds them (table cells: one row each)."""
     tokens: list = []
     _MD.block.parse(src, _MD, {}, tokens)
+    return leaves(tokens)
+
+
+def leaves(tokens: list) -> list[Leaf]:
+    """The leaf blocks in a markdown-it block token stream."""
     found: list[Leaf] = []
     heading = False
     for token in tokens:
