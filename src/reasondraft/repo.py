@@ -135,11 +135,11 @@ class GitRepo:
         if rev not in self._resolved:
             with self._lock:
                 self._collect()
-                header = self._ask(f"{rev}^{{commit}}".encode())
-                if header is None or header[1] != b"commit":  # missing, ambiguous
+                answer = self._ask(f"{rev}^{{commit}}".encode())
+                if answer is None or answer[1] != b"commit":  # missing, ambiguous
                     raise InputError(f"commit {rev!r} is not in the repository",
                                      where=str(self.path))
-                self._resolved[rev] = header[0].decode()
+                self._resolved[rev] = answer[0].decode()
         return self._resolved[rev]
 
     def tree(self, commit: str) -> dict[str, Entry]:
