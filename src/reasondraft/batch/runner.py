@@ -1,6 +1,6 @@
 """Run a planned batch: N tasks at a time on one event loop, within a cost budget.
 
-Git reads, packing and writing run in worker threads; model calls use litellm's async API
+Git reads, packing and writing run in a worker thread; model calls use litellm's async API
 and share one RateGate, so a 429 slows every task instead of failing them. ``jobs`` bounds
 the model calls in flight; as many more tasks may be preparing, waiting or writing
 meanwhile, so every call slot that frees finds the next prompt ready instead of waiting for
@@ -15,6 +15,7 @@ import asyncio
 import shutil
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from reasondraft.document import DRAFT_FILE
 from reasondraft.draft.drafter import (
     DraftRequest,
     adraft_task,
+    in_thread,
     new_client,
     token_counter,
 )
@@ -109,6 +111,12 @@ class Batch:
         self.gate = RateGate()
         self.calls = asyncio.Semaphore(options.jobs)  # model calls in flight
         self.repos: dict[Path, GitRepo] = {}
+        # Our blocking work (loading, packing, writing, saving the state) runs in one
+        # thread of its own, in order. It is mostly CPU, which threads cannot run side by
+        # side anyway; kept out of asyncio's default pool, it never delays litellm's own
+        # blocking steps there (each request is built in that pool) nor, being one thread,
+        # takes the loop's turn at the GIL several times over while answers are handled.
+        self.work = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reasondraft-task")
 
     def report_records(self) -> list[TaskRecord]:
         """Every planned task's latest outcome: this run's, or an earlier run's record for a
@@ -128,7 +136,7 @@ class Batch:
         """Keep a task's outcome; the state file is rewritten (and synced) off the loop."""
         self.records[record.instance_id] = record
         if record.status != "skipped" or record.instance_id not in self.state.tasks:
-            await asyncio.to_thread(self.state.record, self.options.out, record)
+            await in_thread(self.work, self.state.record, self.options.out, record)
         self.on_record(record)
 
     def _settled(self, item: Planned) -> TaskRecord | None:
@@ -171,8 +179,9 @@ class Batch:
                 await slots.acquire()
                 if not self.budget.allows_next():
                     slots.release()
-                    await self._record(TaskRecord(instance_id=item.instance_id, status="skipped",
-                                            reason=self.budget.reason()))
+                    await self._record(TaskRecord(instance_id=item.instance_id,
+                                                  status="skipped",
+                                                  reason=self.budget.reason()))
                     continue
                 job = asyncio.create_task(self._run_one(item, slots))
                 running.add(job)
@@ -180,6 +189,7 @@ class Batch:
             if running:
                 await asyncio.gather(*running)
         finally:
+            self.work.shutdown(wait=True)
             for repo in self.repos.values():
                 repo.close()
 
@@ -187,7 +197,7 @@ class Batch:
         """Load the model's tokenizer off the event loop, once. The first prompts seldom
         wait for it (a prompt small in bytes fits without counting, see context.byte_bound)
         and their answers are a model latency away, so it loads while nothing else runs."""
-        await asyncio.to_thread(token_counter(self.options.request.model), "")
+        await in_thread(None, token_counter(self.options.request.model), "")
 
     async def _run_one(self, item: Planned, slots: asyncio.Semaphore) -> None:
         started = time.monotonic()
@@ -217,10 +227,10 @@ class Batch:
                      started: float) -> TaskRecord:
         assert item.instance is not None and item.repo is not None
         git = self._git(item.repo)
-        task = await asyncio.to_thread(task_from_instance, item.instance, repo=git,
-                                       trajectory=item.trajectory, patch=self.options.patch)
+        task = await in_thread(self.work, task_from_instance, item.instance, repo=git,
+                               trajectory=item.trajectory, patch=self.options.patch)
         result = await adraft_task(task, self.options.request, self.options.out,
-                                   client=client, calls=slot)
+                                   client=client, calls=slot, executor=self.work)
         errors = sum(f.severity == "error" for f in result.findings)
         warnings = sum(f.severity == "warning" for f in result.findings)
         usage = result.usage

@@ -17,10 +17,12 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from instructor import OpenAISchema
 from pydantic import model_validator
@@ -49,6 +51,7 @@ GATE: contextvars.ContextVar[Gate | None] = contextvars.ContextVar("gate", defau
 FRAMING_TOKENS = 16  # message and tool-call framing around the counted texts
 WARM_UP_RECORDING, WARM_UP_MATCH = "example", "tinyconf__tinyconf-42"  # shipped fixture
 _TOKENIZER_LOAD = threading.Lock()
+T = TypeVar("T")
 
 
 class ReasoningTrace(Trace, OpenAISchema):
@@ -238,16 +241,23 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
     return finish(task, request, prepared, client, gate, folder, started)
 
 
+async def in_thread(executor: Executor | None, function: Callable[..., T], *args: Any,
+                    **kwargs: Any) -> T:
+    """Run blocking work in ``executor`` (None: asyncio's default) with the caller's context."""
+    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(executor, call)
+
+
 async def adraft_task(task: Task, request: DraftRequest, out: Path, *, client: LLMClient,
                       calls: contextlib.AbstractAsyncContextManager[Any] | None = None,
-                      force: bool = False) -> DraftResult:
-    """The async twin of draft_task: git reads, packing and writing run off the event loop,
-    and only the model call is inside ``calls`` (a batch's call slot and budget check), so
-    the next tasks are prepared while the model answers others."""
+                      executor: Executor | None = None, force: bool = False) -> DraftResult:
+    """The async twin of draft_task: packing and writing run in ``executor`` off the event
+    loop, and only the model call is inside ``calls`` (a batch's call slot and budget
+    check), so the next tasks are prepared while the model answers others."""
     folder = out / task.instance_id
     refuse_overwrite(folder, force)
     started = time.monotonic()
-    prepared = await asyncio.to_thread(prepare, task, request)
+    prepared = await in_thread(executor, prepare, task, request)
     gate = Gate(VerifyContext.from_task(task))
     token = GATE.set(gate)
     try:
@@ -259,8 +269,8 @@ async def adraft_task(task: Task, request: DraftRequest, out: Path, *, client: L
             raise
     finally:
         GATE.reset(token)
-    return await asyncio.to_thread(finish, task, request, prepared, client, gate, folder,
-                                   started)
+    return await in_thread(executor, finish, task, request, prepared, client, gate, folder,
+                           started)
 
 
 def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMClient,
