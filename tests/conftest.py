@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,3 +57,24 @@ def make_repo(tmp_path: Path) -> Callable[..., RepoBuilder]:
     yield build
     for builder in builders:
         builder.close()
+
+
+@pytest.fixture
+def heavy_modules_after() -> Callable[..., list[str]]:
+    """Run CLI commands in one new process (each must exit 0) and get which of the LLM
+    libraries (litellm, instructor, openai) it imported: review commands must import none."""
+    return _heavy_modules_after
+
+
+def _heavy_modules_after(*commands: list[str]) -> list[str]:
+    code = ("import sys\nfrom reasondraft.cli import main\n"
+            f"for args in {[list(c) for c in commands]!r}:\n"
+            "    sys.argv = ['reasondraft', *args]\n"
+            "    try:\n        main()\n    except SystemExit as exc:\n"
+            "        assert not exc.code, (args, exc.code)\n"
+            "import json\nprint(json.dumps(sorted(m for m in ('litellm', 'instructor', "
+            "'openai') if m in sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
