@@ -12,6 +12,7 @@ never overwritten; one that failed before is skipped unless ``retry_failed``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import shutil
 import time
 from collections.abc import Callable
@@ -226,10 +227,9 @@ class Batch:
     async def _draft(self, item: Planned, client: LLMClient, slot: CallSlot,
                      started: float) -> TaskRecord:
         assert item.instance is not None and item.repo is not None
-        git = self._git(item.repo)
-        task = await in_thread(self.work, task_from_instance, item.instance, repo=git,
-                               trajectory=item.trajectory, patch=self.options.patch)
-        result = await adraft_task(task, self.options.request, self.options.out,
+        load = functools.partial(task_from_instance, item.instance, repo=self._git(item.repo),
+                                 trajectory=item.trajectory, patch=self.options.patch)
+        result = await adraft_task(load, self.options.request, self.options.out,
                                    client=client, calls=slot, executor=self.work)
         errors = sum(f.severity == "error" for f in result.findings)
         warnings = sum(f.severity == "warning" for f in result.findings)

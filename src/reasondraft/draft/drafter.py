@@ -248,17 +248,17 @@ async def in_thread(executor: Executor | None, function: Callable[..., T], *args
     return await asyncio.get_running_loop().run_in_executor(executor, call)
 
 
-async def adraft_task(task: Task, request: DraftRequest, out: Path, *, client: LLMClient,
+async def adraft_task(load: Callable[[], Task], request: DraftRequest, out: Path, *,
+                      client: LLMClient,
                       calls: contextlib.AbstractAsyncContextManager[Any] | None = None,
                       executor: Executor | None = None, force: bool = False) -> DraftResult:
-    """The async twin of draft_task: packing and writing run in ``executor`` off the event
-    loop, and only the model call is inside ``calls`` (a batch's call slot and budget
-    check), so the next tasks are prepared while the model answers others."""
-    folder = out / task.instance_id
-    refuse_overwrite(folder, force)
+    """The async twin of draft_task, for the task ``load`` builds (reading git and the
+    trajectory). Loading, the folder check and packing run as one step in ``executor``, off
+    the event loop, so a task's prompt is ready without waiting behind other tasks' loading;
+    writing runs there too. Only the model call is inside ``calls`` (a batch's call slot and
+    budget check), so the next tasks are prepared while the model answers others."""
     started = time.monotonic()
-    prepared = await in_thread(executor, prepare, task, request)
-    gate = Gate(VerifyContext.from_task(task))
+    task, prepared, gate = await in_thread(executor, _ready, load, request, out, force)
     token = GATE.set(gate)
     try:
         async with calls or contextlib.nullcontext():
@@ -269,8 +269,16 @@ async def adraft_task(task: Task, request: DraftRequest, out: Path, *, client: L
             raise
     finally:
         GATE.reset(token)
-    return await in_thread(executor, finish, task, request, prepared, client, gate, folder,
-                           started)
+    return await in_thread(executor, finish, task, request, prepared, client, gate,
+                           out / task.instance_id, started)
+
+
+def _ready(load: Callable[[], Task], request: DraftRequest, out: Path,
+           force: bool) -> tuple[Task, Prepared, Gate]:
+    """Everything a task needs before its model call: loaded, allowed to write, packed."""
+    task = load()
+    refuse_overwrite(out / task.instance_id, force)
+    return task, prepare(task, request), Gate(VerifyContext.from_task(task))
 
 
 def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMClient,
