@@ -45,8 +45,9 @@ def remember_async_validator_checks() -> None:
     passed is remembered; one that fails is checked (and refused) every time, as before.
     Nothing changes if instructor no longer has the function.
     """
-    module = importlib.import_module("instructor.v2.validation.async_validators")
-    check = getattr(module, "reject_async_validators", None)
+    modules = [_module(name) for name in ("instructor.v2.validation.async_validators",
+                                          "instructor.v2.core.patch")]
+    check = getattr(modules[0], "reject_async_validators", None)
     if check is None:
         return
     passed: set[Any] = set()
@@ -61,7 +62,14 @@ def remember_async_validator_checks() -> None:
         passed.add(response_model)
 
     # Call sites import the name at call time from its module, or once into their own.
-    for name in ("instructor.v2.validation.async_validators", "instructor.v2.core.patch"):
-        user = importlib.import_module(name)
+    for user in modules:
         if getattr(user, "reject_async_validators", None) is check:
             user.reject_async_validators = reject_once
+
+
+def _module(name: str) -> ModuleType | None:
+    """The module, or None where this instructor version has no such module."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError:
+        return None
