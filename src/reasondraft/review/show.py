@@ -140,7 +140,7 @@ def _body_lines(lines: list[tuple[int, str, bool]]) -> Table:
 
 def expand(c: Citation, checked: CheckedDraft, *, first: bool) -> Iterator[RenderableType]:
     """Badge, findings and (the first time) the cited code or steps of one reference."""
-    mark = badge(c)
+    mark = badge(c, checked.ctx)
     line = Text.assemble((INDENT + mark.mark + " ", mark.style),
                          safe(f"```quote {c.raw}" if c.quote is not None else f"[[{c.raw}]]",
                               "bold", one_line=True), safe(_where(c), "dim", one_line=True))
