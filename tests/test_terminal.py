@@ -39,7 +39,7 @@ ID = "x[/]y" + HOSTILE
 RESET_REF = f"pkg/z{ESC}c.py#L1"  # ESC c resets the terminal
 MARKUP_REF = "pkg/x[/]y.py#L1"
 
-CALC = "def add(a, b):\n    return a - b\n"
+CALC = f"def add(a, b):  # {TITLE}\n    return a - b\n"  # repositories are untrusted too
 # rich's own sequences: SGR styling, and the live display's cursor moves (batch, demo)
 OWN = re.compile(r"\x1b\[(?:[0-9;]*[mAK]|\?25[lh])")
 SGR = re.compile(r"\x1b\[[0-9;]*m")
@@ -85,8 +85,8 @@ def trajectory() -> list[dict]:
 
 def hostile_trace() -> Trace:
     return Trace(
-        summary=f"`add` subtracts [[pkg/calc.py#L2]] {HOSTILE} {MARKUP} [[{MARKUP_REF}]] "
-                f"[[{RESET_REF}]].",
+        summary=f"`add` subtracts [[pkg/calc.py#L1-L2]] [[pkg/calc.py#L9]] {HOSTILE} {MARKUP} "
+                f"[[{MARKUP_REF}]] [[{RESET_REF}]].",
         steps=[TraceStep(title=f"Read {HOSTILE}", phase=Phase.LOCALIZE,
                          reasoning=f"See [[step:1]] {HOSTILE} {MARKUP}", trajectory_steps=[1])],
         solution="Add [[pkg/calc.py#L2@patched]].", trade_offs=[], edge_cases=[], tests=[])
@@ -116,12 +116,14 @@ def hostile(make_repo, tmp_path) -> Path:
 
 
 COMMANDS = {  # command line (T: the task folder), exit status, what must be shown escaped
-    "task": (["task", "T", "--repo", "T/../../repo"], 0, ["x[/]y" + SHOWN, "[link=http://evil]click[/link]\\x1b[2J"]),
+    "task": (["task", "T", "--repo", "T/../../repo"], 0,
+             ["x[/]y" + SHOWN, "[link=http://evil]click[/link]\\x1b[2J"]),
     "inspect": (["inspect", "T/trajectory.json", "--steps"], 0, ["# " + SHOWN]),
-    "verify": (["verify", "T"], 1, ["[[pkg/z\\x1bc.py#L1]]", f"[[{MARKUP_REF}]]"]),
+    "verify": (["verify", "T"], 1, ["[[pkg/z\\x1bc.py#L1]]", f"[[{MARKUP_REF}]]",
+                                    "# \\x1b]0;pwned\\x07"]),
     "show": (["show", "T", "--no-pager"], 0,
              ["x[/]y" + SHOWN, SHOWN + " " + MARKUP, "cat pkg/calc.py # " + SHOWN,
-              "[[pkg/z\\x1bc.py#L1]]", "## Step 1: Read " + SHOWN]),
+              "[[pkg/z\\x1bc.py#L1]]", "## Step 1: Read " + SHOWN, "# \\x1b]0;pwned\\x07"]),
     "show --no-expand": (["show", "T", "--no-expand", "--no-pager"], 0,
                          ["x[/]y" + SHOWN, SHOWN + " " + MARKUP]),
     "status": (["status", "T/.."], 0, ["x[/]y" + SHOWN]),
@@ -192,7 +194,7 @@ def test_draft_with_markup_in_a_model_reference_reports_instead_of_crashing(
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "acme__calc-1" / "draft.md").is_file()
     assert_terminal_safe(result, f"RD-F001 {MARKUP_REF}: ", "RD-F001 pkg/z\\x1bc.py#L1: ",
-                         "verify: 2 error(s)")
+                         "verify: 3 error(s)")
     dry = run("draft", hostile, *repo, "--model", "openai/gpt-4o", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert_terminal_safe(dry, "add is wrong " + SHOWN)
