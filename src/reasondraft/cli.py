@@ -7,7 +7,6 @@ the group turns into one line on stderr and exit status 2.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,10 +14,12 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from typer.core import TyperGroup
 
 from reasondraft import __version__
 from reasondraft.errors import InputError, ModelError
+from reasondraft.termtext import json_text, safe
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,10 +33,9 @@ class Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except (InputError, ModelError) as exc:
-            from rich.markup import escape  # messages quote file content: never markup
-
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
-                              highlight=False, soft_wrap=True)
+            # messages quote file content: safe() escapes it
+            err_console.print(Text.assemble(("error:", "bold red"), " ",
+                                            safe(exc, one_line=True)), soft_wrap=True)
             raise SystemExit(2 if isinstance(exc, InputError) else 1) from None
 
 
@@ -65,7 +65,7 @@ def _root(
 
 def print_json(data: Any) -> None:
     """JSON for scripts: plain stdout, no rich markup or wrapping."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json_text(data) + "\n")
 
 
 RepoOpt = Annotated[Path | None, typer.Option(
@@ -101,22 +101,24 @@ def task_command(
     if as_json:
         print_json(summary)
         return
-    console.print(f"[bold]{summary['instance_id']}[/]  {summary['repo']}  "
-                  f"base {str(summary['base_commit'])[:12]}  ({summary['repo_path']})")
+    console.print(Text.assemble(
+        safe(summary["instance_id"], "bold"), "  ", safe(summary["repo"]), "  base ",
+        safe(str(summary["base_commit"])[:12]), "  (", safe(summary["repo_path"]), ")"))
     table = Table("file", "status", "hunks", "+", "-", box=None)
     for f in task.patch:
         name = f.path if f.status != "renamed" else f"{f.old_path} → {f.new_path}"
-        table.add_row(name, f.status + (" (binary)" if f.binary else ""), str(len(f.hunks)),
-                      str(f.added_lines), str(f.removed_lines))
+        table.add_row(safe(name, one_line=True), f.status + (" (binary)" if f.binary else ""),
+                      str(len(f.hunks)), str(f.added_lines), str(f.removed_lines))
     console.print(table)
-    console.print(f"diff from {summary['patch_source']} applies cleanly at the base commit; "
-                  f"{len(task.instance.FAIL_TO_PASS)} FAIL_TO_PASS, "
-                  f"{summary['pass_to_pass']} PASS_TO_PASS tests")
+    console.print(Text.assemble(
+        "diff from ", safe(summary["patch_source"]), " applies cleanly at the base commit; "
+        f"{len(task.instance.FAIL_TO_PASS)} FAIL_TO_PASS, "
+        f"{summary['pass_to_pass']} PASS_TO_PASS tests"))
     if task.trajectory is not None:
-        console.print(f"trajectory: {task.trajectory.format} "
-                      f"{task.trajectory.format_version or ''}, "
-                      f"{len(task.trajectory.steps)} steps ({task.trajectory.source})",
-                      highlight=False)
+        traj = task.trajectory
+        console.print(Text.assemble(
+            "trajectory: ", safe(f"{traj.format} {traj.format_version or ''}"),
+            f", {len(traj.steps)} steps (", safe(traj.source), ")"))
 
 
 TrajectoryOpt = Annotated[Path | None, typer.Option(
@@ -134,7 +136,8 @@ def config_command(as_json: JsonOpt = False) -> None:
         return
     table = Table("setting", "value", "source", box=None)
     for s in settings.values():
-        table.add_row(s.name, "[dim](not set)[/]" if s.value is None else str(s.value), s.source)
+        table.add_row(s.name, Text("(not set)", "dim") if s.value is None else safe(s.value),
+                      safe(s.source))
     console.print(table)
 
 
@@ -202,7 +205,10 @@ def inspect_command(
 
 
 def _print_trajectory(summary: dict[str, Any]) -> None:
-    """The human form of ``inspect``: a few summary lines, then the numbered steps."""
+    """The human form of ``inspect``: a few summary lines, then the numbered steps.
+
+    Everything but the counts comes from the trajectory file: it is printed through
+    :func:`safe`."""
     head = [f"{summary['format']} {summary['format_version'] or ''}".rstrip()]
     head += [str(summary[k]) for k in ("instance_id", "model") if summary[k]]
     if summary["cost"]:
@@ -210,19 +216,18 @@ def _print_trajectory(summary: dict[str, Any]) -> None:
     if summary["input_tokens"] or summary["output_tokens"]:
         head.append(f"{summary['input_tokens'] or 0:,} in / {summary['output_tokens'] or 0:,} "
                     "out tokens")
-    console.print(" · ".join(head), markup=False, highlight=False)
+    console.print(safe(" · ".join(head)))
     kinds = ", ".join(f"{n} {k}" for k, n in summary["kinds"].items())
-    console.print(f"{summary['steps']} steps" + (f": {kinds}" if kinds else ""), highlight=False)
+    console.print(Text(f"{summary['steps']} steps" + (f": {kinds}" if kinds else "")))
     for label, key in (("agents", "agents"), ("viewed", "files_viewed"),
                        ("edited", "files_edited")):
         if summary[key] and (key != "agents" or len(summary[key]) > 1):
-            console.print(f"{label}: " + ", ".join(summary[key]), highlight=False,
-                          markup=False)
+            console.print(safe(f"{label}: " + ", ".join(summary[key])))
     for command in summary["test_commands"]:
-        console.print(f"test: {command}", highlight=False, markup=False)
+        console.print(safe(f"test: {command}"))
     diff = summary["submission"]
-    console.print(f"submission: {len(diff.splitlines())}-line diff" if diff
-                  else "submission: none", highlight=False)
+    console.print(Text(f"submission: {len(diff.splitlines())}-line diff" if diff
+                       else "submission: none"))
     if "step_list" not in summary:
         return
     table = Table("#", "kind", "action", "observation", box=None)
@@ -232,9 +237,9 @@ def _print_trajectory(summary: dict[str, Any]) -> None:
         column.no_wrap, column.overflow, column.max_width = True, "ellipsis", width
     for row in summary["step_list"]:
         who = f"{row['agent']}: " if row["agent"] else ""
-        table.add_row(str(row["number"]), row["kind"], who + row["action"],
-                      row["observation"] or "")
-    console.print(table, markup=False, highlight=False)
+        table.add_row(str(row["number"]), row["kind"], safe(who + row["action"]),
+                      safe(row["observation"] or ""))
+    console.print(table)
 
 
 @app.command("verify")
@@ -272,7 +277,7 @@ def verify_command(
     if as_json:
         for report in reports:
             if report.changes:
-                err_console.print(report.changes, markup=False, highlight=False, end="")
+                err_console.print(safe(report.changes), end="")
         print_json(to_json(reports))
     else:
         render(reports, console)
@@ -331,8 +336,6 @@ def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) 
 
     Exit status as for verify: 0 no errors, 1 errors, 2 the draft could not be verified.
     """
-    from rich.text import Text
-
     from reasondraft.document import draft_path, read_draft
     from reasondraft.review.edit import check_edited, open_in_editor
     from reasondraft.review.report import render_modified
@@ -342,13 +345,13 @@ def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) 
     path = draft_path(draft)
     before = read_draft(path, strict=False)
     if before.front_error:
-        err_console.print(Text(f"warning: {before.front_error}; opening it anyway",
-                               style="bold yellow"), soft_wrap=True)
+        err_console.print(safe(f"warning: {before.front_error}; opening it anyway",
+                               "bold yellow", one_line=True), soft_wrap=True)
     open_in_editor(path)
     edited = check_edited(path, _sources(repo, repos))
     if edited.report is None:
-        err_console.print(Text(f"warning: {edited.problem}; saved as is, not verified",
-                               style="bold yellow"), soft_wrap=True)
+        err_console.print(safe(f"warning: {edited.problem}; saved as is, not verified",
+                               "bold yellow", one_line=True), soft_wrap=True)
         raise typer.Exit(2)
     render([edited.report], console)
     render_modified(edited.standing, console)
@@ -494,8 +497,8 @@ def demo_command(
     console.print(summary_line(verify_draft(draft)))
     console.print(f"{DEMO_MODEL}: {result.usage.calls} call(s), {result.repairs} repair(s) "
                   "after the verifier's findings went back to the model", highlight=False)
-    console.print(f"next: [bold]reasondraft show {draft}[/], then "
-                  f"[bold]reasondraft approve {draft} --reviewer YOU[/]", highlight=False)
+    console.print(Text.assemble("next: ", safe(f"reasondraft show {draft}", "bold"), ", then ",
+                                safe(f"reasondraft approve {draft} --reviewer YOU", "bold")))
 
 
 @app.command("batch")

@@ -88,3 +88,11 @@ def test_review_commands_do_not_import_the_llm_stack(task, heavy_modules_after) 
     assert heavy_modules_after(["show", folder], ["status", folder],
                                ["approve", folder, "--reviewer", "a"],
                                ["export", folder, "--out", str(task.folder / "x.jsonl")]) == []
+
+
+def test_step_references_without_a_trajectory_are_all_marked_unchecked(task) -> None:
+    (task.folder / "trajectory.json").unlink()
+    out = render(task.folder)
+    assert "11 references, 0 errors, 1 warnings" in out
+    assert "RD-P003" in out and "✓ [[step:" not in out
+    assert out.count("? [[step:") == 3  # [[step:2]] twice, [[step:1]] once: none checked

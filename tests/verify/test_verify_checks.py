@@ -228,7 +228,7 @@ def test_without_trajectory_steps_are_noted_once(project) -> None:
     ctx = project.context(trajectory=False)
     findings = verify_body("[[step:1]] [[step:99]]\n[[docs/guide.md]] [[step:2]]\n", ctx)
     assert [(f.code, f.severity) for f in findings if f.code != "RD-C001"] == [
-        ("RD-P003", "info")]
+        ("RD-P003", "warning")]
 
 
 def test_coverage_warns_per_uncited_hunk(ctx) -> None:

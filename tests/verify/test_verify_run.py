@@ -52,6 +52,20 @@ def test_hand_written_draft_with_flags_alone(project, tmp_path) -> None:
     assert exit_status([verify_draft(draft, patched)], strict=True) == 1
 
 
+def test_steps_without_a_trajectory_are_a_warning_strict_notices(project, tmp_path) -> None:
+    """What could not be checked is a warning (one per draft): --strict fails on it."""
+    draft = _write(tmp_path / "draft.md", "Read [[pkg/core.py#L4]] in [[step:1]] and "
+                                          "[[step:2]].\n")
+    flags = ("--repo", str(project.path), "--base", project.base)
+    result = cli(str(draft), *flags, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [(f["code"], f["severity"]) for f in data["findings"]] == [("RD-P003", "warning")]
+    assert data["warnings"] == 1
+    assert cli(str(draft), *flags, "--strict").returncode == 1
+    assert "1 warning" in cli(str(draft), *flags).stdout
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path

@@ -20,6 +20,7 @@ from reasondraft.batch.state import TaskRecord, write_report
 from reasondraft.draft.drafter import load_answer_path
 from reasondraft.draft.run import request_from
 from reasondraft.errors import InputError
+from reasondraft.termtext import safe
 
 
 def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path, repos: Path,
@@ -54,7 +55,7 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
         records = batch.report_records()
         report = write_report(out, meta, records)
         show_summary(records, console)
-        console.print(f"report: {report}")
+        console.print(Text.assemble("report: ", safe(report)))
     return batch
 
 
@@ -79,7 +80,8 @@ def show_summary(records: list[TaskRecord], console: Console) -> None:
                   title="batch summary")
     for r in records:
         colour = {"done": "green", "failed": "red", "skipped": "yellow"}[r.status]
-        table.add_row(Text(r.instance_id), Text(r.status, style=colour), Text(r.reason or ""),
+        table.add_row(safe(r.instance_id, one_line=True), Text(r.status, style=colour),
+                      safe(r.reason or "", one_line=True),
                       "" if r.seconds is None else f"{r.seconds:.1f}",
                       f"{r.prompt_tokens + r.completion_tokens:,}",
                       "" if r.cost_usd is None else f"${r.cost_usd:.4f}", str(r.repairs),

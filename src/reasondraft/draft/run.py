@@ -1,4 +1,8 @@
-"""``reasondraft draft`` as a library call: settings, task loading, drafting, reporting."""
+"""``reasondraft draft`` as a library call: settings, task loading, drafting, reporting.
+
+The prompt, the instance id and the model's findings are untrusted text: they are printed
+through :mod:`reasondraft.termtext`, never as markup.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from reasondraft.config import load_settings
 from reasondraft.draft.drafter import DraftRequest, DraftResult, Prepared, draft_task, prepare
@@ -15,6 +20,7 @@ from reasondraft.draft.fixture import Recorder
 from reasondraft.draft.llm import LLMClient
 from reasondraft.errors import InputError
 from reasondraft.task import Task, load_task
+from reasondraft.termtext import safe
 
 NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5,"
             " ollama/llama3), set REASONDRAFT_MODEL, or add `model = ...` to reasondraft.toml; "
@@ -61,7 +67,7 @@ def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
         return
     for message in prepared.messages:
         console.rule(f"[bold]{message['role']}")
-        console.print(message["content"], markup=False, highlight=False)
+        console.print(safe(message["content"]))
     console.rule("[bold]response schema (ReasoningTrace)")
     console.print_json(json.dumps(prepared.schema))
     table = Table("section", "tokens", box=None)
@@ -87,14 +93,15 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
             "findings": [f.model_dump() for f in result.findings]}, indent=2))
         return
     cost = "unknown" if result.usage.cost is None else f"${result.usage.cost:.4f}"
-    console.print(f"[bold]{task.instance_id}[/]: drafted {len(result.trace.steps)} steps to "
-                  f"{result.folder / 'draft.md'} in {result.seconds:.1f}s "
-                  f"({result.usage.calls} call(s), {result.repairs} repair(s), "
-                  f"{result.usage.prompt_tokens + result.usage.completion_tokens} tokens, "
-                  f"cost {cost})")
+    console.print(Text.assemble(
+        safe(task.instance_id, "bold", one_line=True), ": drafted "
+        f"{len(result.trace.steps)} steps to ", safe(result.folder / "draft.md"),
+        f" in {result.seconds:.1f}s ({result.usage.calls} call(s), {result.repairs} repair(s),"
+        f" {result.usage.prompt_tokens + result.usage.completion_tokens} tokens, cost {cost})"))
     for f in errors + warnings:
-        console.print(f"  line {f.line}: [{'red' if f.severity == 'error' else 'yellow'}]"
-                      f"{f.severity}[/] {f.code} {f.ref or ''}: {f.message}",
-                      markup=True, highlight=False)
-    verdict = "[green]verifies clean[/]" if not errors else f"[red]{len(errors)} error(s)[/]"
-    console.print(f"verify: {verdict}, {len(warnings)} warning(s)")
+        console.print(Text.assemble(
+            f"  line {f.line}: ", (f.severity, "red" if f.severity == "error" else "yellow"),
+            f" {f.code} ", safe(f"{f.ref or ''}: {f.message}")))
+    verdict = Text("verifies clean", "green") if not errors else \
+        Text(f"{len(errors)} error(s)", "red")
+    console.print(Text.assemble("verify: ", verdict, f", {len(warnings)} warning(s)"))

@@ -28,16 +28,18 @@ class Badge:
 VERIFIED = Badge("✓", "green")
 ERROR = Badge("✗", "bold red")
 WARNING = Badge("!", "yellow")
-UNCHECKED = Badge("?", "blue")  # only info findings: e.g. steps without a trajectory
+UNCHECKED = Badge("?", "blue")  # a step reference when no trajectory was given
 
 
-def badge(c: Citation) -> Badge:
+def badge(c: Citation, ctx: VerifyContext | None) -> Badge:
+    """Every step reference of a draft verified without a trajectory is marked unchecked,
+    not only the one that carries the draft's RD-P003 warning."""
     severities = {f.severity for f in c.findings}
     if "error" in severities:
         return ERROR
-    if "warning" in severities:
-        return WARNING
-    return UNCHECKED if severities else VERIFIED
+    if isinstance(c.ref, StepRef) and (ctx is None or ctx.trajectory is None):
+        return UNCHECKED
+    return WARNING if "warning" in severities else VERIFIED
 
 
 def kind(c: Citation) -> str | None:

@@ -1,7 +1,8 @@
 """Terminal output of the review commands (``--json`` output is each result's to_json).
 
-Every value that comes from a draft (ids, reviewer names, notes, messages) is put in a
-:class:`Text`, so rich never reads it as markup.
+Every value that comes from a draft (ids, reviewer names, notes, messages, paths) goes
+through :mod:`reasondraft.termtext`: rich never reads it as markup, and its control
+characters are shown escaped instead of reaching the terminal.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reasondraft.review.decide import ReviewOutcome
 from reasondraft.review.export import ExportResult
 from reasondraft.review.record import Standing
 from reasondraft.review.status import STATUSES, DraftStatus, totals
+from reasondraft.termtext import safe, visible
 
 DASH = "-"
 STATUS_STYLES: dict[str, str] = {"draft": "cyan", "approved": "bold green",
@@ -30,26 +32,26 @@ def render_outcome(outcome: ReviewOutcome, console: Console) -> None:
              f"{count(s['warnings'], 'warning')}")
     record = outcome.record
     if record is None:
-        console.print(Text(f"{outcome.path}: not approved: verify found {found}; fix them "
-                           "(reasondraft verify) or pass --override 'reason'",
-                           style="bold red"), soft_wrap=True)
+        console.print(safe(f"{outcome.path}: not approved: verify found {found}; fix them "
+                           "(reasondraft verify) or pass --override 'reason'", "bold red"),
+                      soft_wrap=True)
         return
-    line = Text.assemble((f"{outcome.path}: ", "bold"),
+    line = Text.assemble(safe(f"{outcome.path}: ", "bold"),
                          (record.decision, STATUS_STYLES[record.decision]),
-                         f" by {record.reviewer} at {record.time.isoformat()} ({found})")
+                         safe(f" by {record.reviewer} at {record.time.isoformat()} ({found})"))
     if record.override:
-        line.append(f"; errors overridden: {record.override}", style="yellow")
+        line.append(safe(f"; errors overridden: {record.override}", "yellow"))
     console.print(line, soft_wrap=True)
     if outcome.backup:
-        console.print(Text(f"the previous file is kept in {outcome.backup}", style="dim"),
+        console.print(safe(f"the previous file is kept in {outcome.backup}", "dim"),
                       soft_wrap=True)
 
 
 def render_modified(where: Standing, console: Console) -> None:
     """A warning when the body changed after it was approved."""
     if where.modified_since_approval and where.record:
-        console.print(Text(f"modified since approval by {where.record.reviewer}: it no longer "
-                           "counts as approved (approve it again when done)", style="yellow"),
+        console.print(safe(f"modified since approval by {where.record.reviewer}: it no longer "
+                           "counts as approved (approve it again when done)", "yellow"),
                       soft_wrap=True)
 
 
@@ -80,10 +82,11 @@ NUMERIC = frozenset({"errors", "warns", "steps", "age", "edit"})
 
 
 def status_cells(row: DraftStatus) -> list[tuple[str, str]]:
-    """(text, style) per column of one row."""
-    return [(row.instance_id, ""), (row.status, STATUS_STYLES[row.status]),
+    """(text, style) per column of one row; ids and reviewers escaped to one line each."""
+    return [(visible(row.instance_id, one_line=True), ""),
+            (row.status, STATUS_STYLES[row.status]),
             (_number(row.errors), ""), (_number(row.warnings), ""), (str(row.steps), ""),
-            (row.reviewer or DASH, ""), (age(row.age_seconds), ""),
+            (visible(row.reviewer or DASH, one_line=True), ""), (age(row.age_seconds), ""),
             ("yes", "bold yellow") if row.modified_since_approval else ("", ""),
             (percent(row.edit_rate), "")]
 
@@ -112,7 +115,7 @@ def render_status(rows: list[DraftStatus], console: Console) -> None:
     console.print(table, soft_wrap=True, end="")
     for row in rows:
         if row.problem:
-            console.print(Text(f"{row.instance_id}: {row.problem}", style="red"),
+            console.print(safe(f"{row.instance_id}: {row.problem}", "red", one_line=True),
                           soft_wrap=True)
     console.print(totals_line(totals(rows)), soft_wrap=True)
 
@@ -137,7 +140,7 @@ def render_by_model(summaries: list[dict[str, Any]], console: Console) -> None:
     for column in table.columns[:2]:
         column.overflow = "fold"
     for s in summaries:
-        table.add_row(Text(s["model"] or DASH), Text(s["prompt"] or DASH), str(s["drafts"]),
+        table.add_row(safe(s["model"] or DASH), safe(s["prompt"] or DASH), str(s["drafts"]),
                       *(str(s[status]) for status in BY_MODEL_COLUMNS), str(s["edited"]),
                       percent(s["mean_edit_rate"]), percent(s["median_edit_rate"]))
     console.print(table)
@@ -146,8 +149,9 @@ def render_by_model(summaries: list[dict[str, Any]], console: Console) -> None:
 def render_export(result: ExportResult, console: Console) -> None:
     """How many lines were written, how many drafts skipped and why, and what failed."""
     reasons = ", ".join(f"{n} {reason}" for reason, n in result.reasons().items())
-    console.print(Text(f"exported {count(result.exported, 'trace')} to {result.out}; skipped "
+    console.print(safe(f"exported {count(result.exported, 'trace')} to {result.out}; skipped "
                        f"{len(result.skipped)}" + (f" ({reasons})" if reasons else ""),
-                       style="bold"), soft_wrap=True)
+                       "bold"), soft_wrap=True)
     for path, error in result.failed:
-        console.print(Text(f"not exported: {path}: {error}", style="red"), soft_wrap=True)
+        console.print(safe(f"not exported: {path}: {error}", "red", one_line=True),
+                      soft_wrap=True)

@@ -7,8 +7,9 @@ the base or after the diff (syntax highlighted), a symbol's or a test's definiti
 trajectory step's action and the start of its observation. A reference cited again later
 gets only its badge. ``expand=False`` prints the draft as plain text, without verifying.
 
-Draft text is untrusted: it only ever reaches rich as :class:`Text` or :class:`Syntax`,
-never as markup, so ``[bold]`` in a draft is printed as typed.
+Draft text, front matter, trajectory steps and repository lines are untrusted: they only
+reach rich through :mod:`reasondraft.termtext` (Text, never markup; controls escaped), so
+``[bold]`` in a draft is printed as typed and an ESC is shown as ``\x1b``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from reasondraft.review.references import (
     short_observation,
 )
 from reasondraft.review.report import STATUS_STYLES
+from reasondraft.termtext import safe, visible
 from reasondraft.verify import Citation, Repos, Sources
 
 MAX_CODE_LINES = 15
@@ -48,7 +50,7 @@ def show(path: Path, *, sources: Sources | None = None,
     """What ``reasondraft show`` prints for a draft.md or task folder."""
     checked = open_draft(path)
     if not expand:
-        return [*header(checked), Text(checked.draft.body)]
+        return [*header(checked), safe(checked.draft.body)]
     with Repos() as repos:
         resolve(checked, sources or Sources(), repos)
         return [*header(checked), *expanded_body(checked)]
@@ -58,11 +60,12 @@ def header(checked: CheckedDraft) -> list[Text]:
     """Task, effective status, reviewer and verify summary, then any warning."""
     draft, where = checked.draft, checked.standing
     name = str(draft.front.get("instance_id") or draft.path)
-    line = Text.assemble((name, "bold"), "  ", (where.status, STATUS_STYLES[where.status]))
+    line = Text.assemble(safe(name, "bold", one_line=True), "  ",
+                         (where.status, STATUS_STYLES[where.status]))
     record = where.record
     if record is not None:
-        line.append(f"  {record.decision} by {record.reviewer} at {record.time.isoformat()}",
-                    style="dim")
+        line.append(safe(f"  {record.decision} by {record.reviewer} at "
+                         f"{record.time.isoformat()}", "dim", one_line=True))
     if checked.report is not None:
         s = checked.report.summary
         line.append(f"  {s['references']} references, {s['errors']} errors, "
@@ -80,7 +83,7 @@ def header(checked: CheckedDraft) -> list[Text]:
 
 
 def _warning(message: str) -> Text:
-    return Text.assemble(("warning: ", "bold yellow"), message)
+    return Text.assemble(("warning: ", "bold yellow"), safe(message, one_line=True))
 
 
 def expanded_body(checked: CheckedDraft) -> Iterator[RenderableType]:
@@ -131,22 +134,22 @@ def _body_lines(lines: list[tuple[int, str, bool]]) -> Table:
     for number, text, code in lines:
         style = "bold magenta" if text.startswith("## ") else "bold" if text.startswith("#") \
             else "cyan" if code else ""
-        grid.add_row(Text(f"{number} │"), Text(text, style=style))
+        grid.add_row(Text(f"{number} │"), safe(text, style))
     return grid
 
 
 def expand(c: Citation, checked: CheckedDraft, *, first: bool) -> Iterator[RenderableType]:
     """Badge, findings and (the first time) the cited code or steps of one reference."""
-    mark = badge(c)
+    mark = badge(c, checked.ctx)
     line = Text.assemble((INDENT + mark.mark + " ", mark.style),
-                         (f"```quote {c.raw}" if c.quote is not None else f"[[{c.raw}]]",
-                          "bold"), (_where(c), "dim"))
+                         safe(f"```quote {c.raw}" if c.quote is not None else f"[[{c.raw}]]",
+                              "bold", one_line=True), safe(_where(c), "dim", one_line=True))
     if not first:
         line.append("  (expanded above)", style="dim")
     yield line
     for f in c.findings:
-        yield Text.assemble((f"{INDENT}  {f.code} ", mark.style), f.message,
-                            (f"  → {f.suggestion}" if f.suggestion else "", "green"))
+        yield Text.assemble((f"{INDENT}  {f.code} ", mark.style), safe(f.message),
+                            safe(f"  → {f.suggestion}" if f.suggestion else "", "green"))
     if not first:
         return
     code = cited_code(c)
@@ -157,10 +160,10 @@ def expand(c: Citation, checked: CheckedDraft, *, first: bool) -> Iterator[Rende
             yield Text(f"{INDENT}  … {len(lines) - MAX_CODE_LINES} more lines", style="dim")
     for step in cited_steps(c, checked.ctx):
         yield Text.assemble((f"{INDENT}  step {step.number} ", "bold"),
-                            (f"{step.kind.value}: ", "dim"), action_text(step))
+                            (f"{step.kind.value}: ", "dim"), safe(action_text(step)))
         observation = short_observation(step)
         if observation:
-            yield Text(_indent(observation, INDENT + "    "), style="dim")
+            yield safe(_indent(observation, INDENT + "    "), "dim")
 
 
 def _where(c: Citation) -> str:
@@ -174,7 +177,7 @@ def _where(c: Citation) -> str:
 
 
 def _code(path: str, start: int, lines: list[str]) -> Syntax:
-    code = "\n".join(lines)
+    code = visible("\n".join(lines))
     return Syntax(code, Syntax.guess_lexer(path, code), line_numbers=True, start_line=start,
                   word_wrap=True, background_color="default", padding=(0, 0, 0, len(INDENT)))
 

@@ -30,7 +30,7 @@ class VerifyContext:
     """The repository at the base commit and after the diff, plus what else is known.
 
     ``instance`` gives FAIL_TO_PASS and the test patch; ``trajectory`` the steps. Both are
-    optional: checks that need them are skipped (steps: with one info finding).
+    optional: checks that need them are skipped (steps: with one warning per draft).
     """
 
     def __init__(self, view: RepoView, *, instance: Instance | None = None,

@@ -28,7 +28,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RD-T002": ("warning", "test said to fail before the fix is not in FAIL_TO_PASS"),
     "RD-P001": ("error", "step out of range"),
     "RD-P002": ("warning", "cited step mentions none of the paragraph's files"),
-    "RD-P003": ("info", "steps not checked: no trajectory"),
+    "RD-P003": ("warning", "steps not checked: no trajectory"),
     "RD-C001": ("warning", "diff hunk not cited by any reference"),
     "RD-I001": ("error", "draft or task could not be read"),
 }

@@ -1,7 +1,9 @@
 """Showing verify results: rich terminal output grouped by draft, or the JSON contract.
 
 For line and quote findings the terminal shows the lines really in the repository at that
-place (syntax highlighted), so the reviewer can compare without opening the file.
+place (syntax highlighted), so the reviewer can compare without opening the file. Paths,
+references, messages and code come from drafts and repositories: they reach the terminal
+through :mod:`reasondraft.termtext`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
 
+from reasondraft.termtext import safe, visible
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.findings import Finding
 from reasondraft.verify.run import DraftReport
@@ -41,10 +44,10 @@ def render(reports: list[DraftReport], console: Console) -> None:
 
 
 def render_draft(report: DraftReport, console: Console) -> None:
-    console.print(Text(str(report.path), style="bold underline"))
+    console.print(safe(report.path, "bold underline"))
     if report.changes:
         console.print(Text("--fix changed:", style="green"))
-        console.print(Syntax(report.changes, "diff", background_color="default"))
+        console.print(Syntax(visible(report.changes), "diff", background_color="default"))
     entries: list[tuple[Finding, Citation | None]] = [
         (f, c) for c in report.citations for f in c.findings]
     entries = [(f, None) for f in report.findings if not any(f is e for e, _ in entries)] + \
@@ -58,11 +61,10 @@ def render_draft(report: DraftReport, console: Console) -> None:
 def summary_line(report: DraftReport) -> Text:
     s = report.summary
     if report.body is None:
-        return Text(f"{report.path}: could not be read", style="bold red")
+        return safe(f"{report.path}: could not be read", "bold red")
     style = "bold red" if s["errors"] else "yellow" if s["warnings"] else "green"
-    line = Text(f"{report.path}: {_count(s['references'], 'reference')}, "
-                f"{_count(s['errors'], 'error')}, {_count(s['warnings'], 'warning')}",
-                style=style)
+    line = safe(f"{report.path}: {_count(s['references'], 'reference')}, "
+                f"{_count(s['errors'], 'error')}, {_count(s['warnings'], 'warning')}", style)
     if report.modified_since_approval:
         line.append(" · modified since approval", style="bold yellow")
     return line
@@ -77,12 +79,12 @@ def _render_finding(f: Finding, c: Citation | None, console: Console) -> None:
     head = Text.assemble((f"{where:>7} ", "dim"), (f"{f.severity:<7} ", STYLES[f.severity]),
                          (f"{f.code}  ", "cyan"))
     if f.ref is not None:
-        head.append(f"```quote {f.ref}" if c and c.quote is not None else f"[[{f.ref}]]",
-                    style="bold")
+        head.append(safe(f"```quote {f.ref}" if c and c.quote is not None else f"[[{f.ref}]]",
+                         "bold", one_line=True))
     console.print(head, soft_wrap=True)
-    console.print(Text(f"        {f.message}"), soft_wrap=True)
+    console.print(safe(f"        {f.message}"), soft_wrap=True)
     if f.suggestion:
-        console.print(Text.assemble("        → ", (f.suggestion, "green"),
+        console.print(Text.assemble("        → ", safe(f.suggestion, "green"),
                                     ("  (--fix applies it)" if f.fixable else "", "dim")),
                       soft_wrap=True)
     if c is not None and f.code in SHOW_LINES:
@@ -104,7 +106,7 @@ def _snippet(c: Citation) -> Syntax | None:
         first = max(1, min(min(numbers, default=1), count - 2))
         last = min(count, max(numbers, default=first))
     last = min(last, first + MAX_SHOWN - 1)
-    code = "\n".join(target.file.lines[first - 1:last])
+    code = visible("\n".join(target.file.lines[first - 1:last]))
     return Syntax(code, Syntax.guess_lexer(target.path, code), line_numbers=True,
                   start_line=first, background_color="default", word_wrap=True,
                   padding=(0, 0, 0, 8))

@@ -22,7 +22,8 @@ from reasondraft.verify.tests import parse_test_id
 
 
 def check_step(c: Citation, ctx: VerifyContext, *, first_unchecked: bool) -> None:
-    """The steps are in range; without a trajectory, one info finding per draft says so."""
+    """The steps are in range. Without a trajectory, one warning per draft says that none
+    could be checked: a warning, not a note, so ``--strict`` and reviewers notice."""
     assert isinstance(c.ref, StepRef)
     ref = c.ref
     if ctx.trajectory is None:
