@@ -21,7 +21,7 @@ from rich.console import Console
 
 from reasondraft.body import render_body
 from reasondraft.document import join_document
-from reasondraft.termtext import safe
+from reasondraft.termtext import safe, visible
 from reasondraft.trace import Phase, Trace, TraceStep
 
 ESC, BEL = "\x1b", "\x07"
@@ -231,3 +231,10 @@ def test_safe_keeps_layout_and_styles_and_escapes_every_control() -> None:
     out = captured.get()
     assert out.startswith("\x1b[1m") and "\x1b[1;2m\\x1b" in out  # bold; escapes dim too
     assert safe("a\nb\tc", one_line=True).plain == "a\\x0ab\\x09c"
+
+
+def test_bidirectional_controls_are_shown_not_obeyed() -> None:
+    # "Trojan Source": U+202E reverses what follows on screen without being seen.
+    assert visible("ok\u202e})\u2066x\u2069") == "ok\\u202e})\\u2066x\\u2069"
+    assert safe("a\u200fb", one_line=True).plain == "a\\u200fb"
+    assert visible("é ü 中文") == "é ü 中文"  # ordinary non-ASCII text stays as it is

@@ -23,14 +23,20 @@ from rich.text import Text
 
 # C0 controls but tab and newline (layout), DEL, C1 controls. CR is one of them: a bare CR
 # moves the cursor back over what was printed; a CR before a newline is a line ending.
-_CONTROLS = re.compile(r"\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode's bidirectional controls are escaped too: they reorder what a reviewer reads
+# ("Trojan Source") without being visible.
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROLS = re.compile(rf"\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+_LINE_CONTROLS = re.compile(rf"[\x00-\x1f\x7f-\x9f{_BIDI}]")
 ESCAPE_STYLE = "dim"
 
 
 def _escaped(match: re.Match[str]) -> str:
     char = match.group()
-    return "\n" if char == "\r\n" else f"\\x{ord(char):02x}"
+    if char == "\r\n":
+        return "\n"
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _pattern(one_line: bool) -> re.Pattern[str]:
