@@ -42,6 +42,7 @@ from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, RetryPolic
 from reasondraft.draft.prompts import Templates, load_templates, render_messages
 from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import InputError, ModelError
+from reasondraft.evaluation import REPORT_FILE
 from reasondraft.files import atomic_write, read_bytes
 from reasondraft.task import PATCH_FILE, TASK_FILE, Task
 from reasondraft.trace import Trace
@@ -316,6 +317,7 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
                 "instance": content_hash(inputs[TASK_FILE]),
                 "patch": content_hash(inputs[PATCH_FILE]),
                 "trajectory": trajectory_hash(inputs),
+                "report": content_hash(inputs[REPORT_FILE]) if REPORT_FILE in inputs else None,
             },
             "usage": usage.as_dict(),
             "cost_usd": usage.cost,
@@ -330,10 +332,18 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
 
 
 def input_files(task: Task) -> dict[str, bytes]:
-    """The task folder's input files by relative path: task.json, patch.diff, and the
-    trajectory byte for byte (``trajectory.<ext>``, or ``trajectory/`` for an event-store
-    folder). Read once: they are hashed into provenance and written from the same bytes."""
+    """The task folder's input files by relative path: task.json, patch.diff, the
+    evaluation as report.json, and the trajectory byte for byte (``trajectory.<ext>``, or
+    ``trajectory/`` for an event-store folder). Read once: they are hashed into provenance
+    and written from the same bytes.
+
+    report.json is this instance's entry in the per-instance shape (Evaluation.to_json),
+    not the report file's bytes: a run summary or a file of many instances becomes the one
+    instance the folder is about, and the folder always holds one shape."""
     files = {TASK_FILE: task.instance.to_json().encode(), PATCH_FILE: task.patch.text.encode()}
+    if task.evaluation is not None:
+        files[REPORT_FILE] = (json.dumps(task.evaluation.to_json(), indent=4,
+                                         ensure_ascii=False) + "\n").encode()
     source = Path(task.trajectory.source) if task.trajectory and task.trajectory.source else None
     if source is not None and source.is_dir():
         for item in sorted(source.rglob("*")):
