@@ -8,6 +8,7 @@ import pytest
 from reasondraft.diff import parse_diff
 from reasondraft.draft.context import (
     LEVELS,
+    WINDOW,
     build_sections,
     byte_bound,
     cut,
@@ -79,6 +80,29 @@ def test_enclosing_code_with_numbers_on_both_sides(task) -> None:
     assert "box.py @base — grow (lines 11-14)" in before
     assert "   13          total += by" in before
     assert "total += abs(by)" in packed.sections["code_after"]
+
+
+def test_insertion_into_a_big_class_shows_the_change_not_the_top(make_repo) -> None:
+    """A method added at the end of a 300-line class: the class is the innermost definition
+    around the added lines (blank lines included), and its top says nothing about them."""
+    methods = "".join(f"    def visit_{n}(self, node):\n        return 'v{n}'\n\n"
+                      for n in range(100))
+    source = f"class AsStringVisitor:\n    \"\"\"Visitor.\"\"\"\n\n{methods}" \
+             "    def visit_last(self, node):\n        return 'last'\n"
+    added = source.replace("    def visit_last", "    def visit_unknown(self, node):\n"
+                           "        return node.name\n\n    def visit_last")
+    repo = make_repo()
+    base = repo.commit({"visitor.py": source})
+    patch = parse_diff(repo.diff(base, repo.commit({"visitor.py": added})))
+    view = RepoView(repo.path, base, patch)
+    after = build_sections(view, patch, Instance(instance_id="a__b-1"), [], 1000)["code_after"]
+    new_line = added.splitlines().index("    def visit_unknown(self, node):") + 1
+    assert f"visitor.py @patched — AsStringVisitor (lines 1-{len(added.splitlines())}), " \
+           f"showing lines {new_line - WINDOW}-" in after
+    assert "    1  class AsStringVisitor:" in after
+    assert f"  [... lines 2-{new_line - WINDOW - 1} not shown ...]" in after
+    assert f"{new_line:>5}      def visit_unknown(self, node):" in after
+    assert "    4      def visit_0(self, node):" not in after
 
 
 def test_500_steps_pack_under_budget_with_every_action(task) -> None:

@@ -130,15 +130,26 @@ def enclosing(source: str, first: int, last: int) -> tuple[int, int, str] | None
 
 
 def code_block(view: RepoView, path: str, rev: Rev, first: int, last: int) -> str | None:
-    """The enclosing definition (Python) or a window of lines around first..last."""
+    """The enclosing definition (Python) or a window of lines around first..last.
+
+    A definition longer than MAX_CODE_LINES (a big class around a new method) shows its
+    first line, then the window around the change: its top would say nothing about it."""
     found = view.read(path, rev)
     if found is None or found.binary:
         return None
     span = enclosing(found.text, first, last) if path.endswith(".py") else None
     start, end, name = span if span else (first - WINDOW, last + WINDOW, "")
-    label = f"{path} @{rev.value}" + (f" — {name}" if name else "") + f" (lines {max(1, start)}-"\
-        f"{min(end, len(found.lines))})"
-    return f"#### {label}\n{numbered(found.lines, start, end)}"
+    start, end = max(1, start), min(end, len(found.lines))
+    label = f"{path} @{rev.value}" + (f" — {name}" if name else "") + f" (lines {start}-{end})"
+    if end - start + 1 <= MAX_CODE_LINES:
+        return f"#### {label}\n{numbered(found.lines, start, end)}"
+    low = max(start, first - WINDOW)
+    high = min(end, last + WINDOW, low + MAX_CODE_LINES - 1)
+    head = [numbered(found.lines, start, start)] if low > start else []
+    if low > start + 1:
+        head.append(f"  [... lines {start + 1}-{low - 1} not shown ...]")
+    return "\n".join([f"#### {label}, showing lines {low}-{high} around the change", *head,
+                      numbered(found.lines, low, high)])
 
 
 def hunk_span(hunk: Hunk, side: str) -> tuple[int, int]:
