@@ -44,7 +44,7 @@ from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import InputError, ModelError
 from reasondraft.evaluation import REPORT_FILE
 from reasondraft.files import atomic_write, read_bytes
-from reasondraft.task import PATCH_FILE, TASK_FILE, Task
+from reasondraft.task import GOLD, PATCH_FILE, TASK_FILE, Task
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 
@@ -187,6 +187,12 @@ def load_answer_path() -> None:
         client.structured(messages, ReasoningTrace, max_repairs=0)
 
 
+def solution_name(task: Task) -> str:
+    """What the prompt calls the diff: the reference solution only when it is the
+    instance's own patch; any other diff is a solution submitted, which may not work."""
+    return "the reference solution" if task.patch_source == GOLD else "the solution submitted"
+
+
 def prepare(task: Task, request: DraftRequest) -> Prepared:
     """Pack the task's context under the budget and render the messages."""
     templates = load_templates()
@@ -194,7 +200,7 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
     schema_text = json.dumps(schema)
     count = token_counter(request.model)
     fields = {"instance_id": task.instance_id, "repo": task.instance.repo or "(unknown)",
-              "base_commit": task.view.base_commit}
+              "base_commit": task.view.base_commit, "solution": solution_name(task)}
 
     def measure(sections: dict[str, str], counter: Counter) -> int:
         messages = render_messages(templates, fields, sections, [])
@@ -202,7 +208,8 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
         return schema_size + FRAMING_TOKENS + sum(counter(m["content"]) for m in messages)
 
     packed = pack(task.view, task.patch, task.instance, task.trajectory,
-                  budget=request.max_input_tokens, measure=measure, count=count)
+                  budget=request.max_input_tokens, measure=measure, count=count,
+                  evaluation=task.evaluation)
     messages = render_messages(templates, fields, packed.sections, packed.dropped)
     return Prepared(messages=messages, packed=packed, schema=schema, templates=templates)
 
