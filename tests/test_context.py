@@ -8,14 +8,17 @@ import pytest
 from reasondraft.diff import parse_diff
 from reasondraft.draft.context import (
     LEVELS,
+    WINDOW,
     build_sections,
     byte_bound,
     cut,
     pack,
     render_diff,
+    render_test_ids,
     render_trajectory,
 )
 from reasondraft.errors import InputError
+from reasondraft.evaluation import Evaluation
 from reasondraft.instance import Instance
 from reasondraft.repo import RepoView
 from reasondraft.trajectory import Action, Observation, Step, StepKind, Trajectory
@@ -79,6 +82,52 @@ def test_enclosing_code_with_numbers_on_both_sides(task) -> None:
     assert "box.py @base — grow (lines 11-14)" in before
     assert "   13          total += by" in before
     assert "total += abs(by)" in packed.sections["code_after"]
+
+
+def test_insertion_into_a_big_class_shows_the_change_not_the_top(make_repo) -> None:
+    """A method added at the end of a 300-line class: the class is the innermost definition
+    around the added lines (blank lines included), and its top says nothing about them."""
+    methods = "".join(f"    def visit_{n}(self, node):\n        return 'v{n}'\n\n"
+                      for n in range(100))
+    source = f"class AsStringVisitor:\n    \"\"\"Visitor.\"\"\"\n\n{methods}" \
+             "    def visit_last(self, node):\n        return 'last'\n"
+    added = source.replace("    def visit_last", "    def visit_unknown(self, node):\n"
+                           "        return node.name\n\n    def visit_last")
+    repo = make_repo()
+    base = repo.commit({"visitor.py": source})
+    patch = parse_diff(repo.diff(base, repo.commit({"visitor.py": added})))
+    view = RepoView(repo.path, base, patch)
+    after = build_sections(view, patch, Instance(instance_id="a__b-1"), [], 1000)["code_after"]
+    new_line = added.splitlines().index("    def visit_unknown(self, node):") + 1
+    assert f"visitor.py @patched — AsStringVisitor (lines 1-{len(added.splitlines())}), " \
+           f"showing lines {new_line - WINDOW}-" in after
+    assert "    1  class AsStringVisitor:" in after
+    assert f"  [... lines 2-{new_line - WINDOW - 1} not shown ...]" in after
+    assert f"{new_line:>5}      def visit_unknown(self, node):" in after
+    assert "    4      def visit_0(self, node):" not in after
+
+
+def test_tests_carry_what_the_harness_says_after_the_diff() -> None:
+    p2p = [f"tests/test_box.py::test_p{n}" for n in range(40)]
+    instance = Instance(instance_id="acme__box-1", FAIL_TO_PASS=["tests/test_box.py::test_f"],
+                        PASS_TO_PASS=p2p)
+    report = Evaluation(instance_id="acme__box-1", resolved=False, patch_applied=True,
+                        tests={"FAIL_TO_PASS": {"success": ["tests/test_box.py::test_f"],
+                                                "failure": []},
+                               "PASS_TO_PASS": {"success": p2p[:35] + p2p[36:],
+                                                "failure": [p2p[35]]}},
+                        source="r/report.json", kind="instance")
+    text = render_test_ids(instance, True, report)
+    assert "- tests/test_box.py::test_f — after this diff: pass (harness)" in text
+    assert "keep passing; after this diff: 39 pass, 1 fail (harness)):\n" \
+           f"- {p2p[35]} — after this diff: fail (harness)\n- {p2p[0]}\n" in text
+    assert "- ... 9 more" in text  # the failing one is shown beyond the first 30
+    summary = Evaluation(instance_id="acme__box-1", resolved=False, patch_applied=None,
+                         tests={}, source="run.json", kind="summary")
+    text = render_test_ids(instance, False, summary)
+    assert "- tests/test_box.py::test_f\n" in text
+    assert "PASS_TO_PASS: 40 tests; after this diff: unknown, the report does not list " \
+           "them (list omitted)" in text
 
 
 def test_500_steps_pack_under_budget_with_every_action(task) -> None:

@@ -77,6 +77,10 @@ InstanceOpt = Annotated[Path | None, typer.Option(
     "--instance", help="Instance file: .json, .jsonl (with --id) or a task folder.")]
 IdOpt = Annotated[str | None, typer.Option("--id", help="Instance id to pick from a JSONL file.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+EvalReportOpt = Annotated[Path | None, typer.Option(
+    "--eval-report", help="The SWE-bench harness's evaluation: a per-instance report.json, a "
+                          "run summary, or a folder of reports (default: the task folder's "
+                          "report.json; none: the outcome is unknown).")]
 
 
 @app.command("task")
@@ -90,13 +94,14 @@ def task_command(
     trajectory: Annotated[Path | None, typer.Option(
         "--trajectory", help="The agent's trajectory (default: the folder's trajectory.*).")
     ] = None,
+    eval_report: EvalReportOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load a task and check its inputs: instance, repo at the base commit, diff applies."""
     from reasondraft.task import load_task, summarize
 
     task = load_task(folder, instance=instance, instance_id=instance_id, patch=patch,
-                     repo=repo, repos=repos, trajectory=trajectory)
+                     repo=repo, repos=repos, trajectory=trajectory, eval_report=eval_report)
     summary = summarize(task)
     if as_json:
         print_json(summary)
@@ -119,6 +124,7 @@ def task_command(
         console.print(Text.assemble(
             "trajectory: ", safe(f"{traj.format} {traj.format_version or ''}"),
             f", {len(traj.steps)} steps (", safe(traj.source), ")"))
+    console.print(safe(f"outcome: {summary['outcome']}"))
 
 
 TrajectoryOpt = Annotated[Path | None, typer.Option(
@@ -153,6 +159,7 @@ def draft_command(
     ] = None,
     repo: RepoOpt = None,
     repos: ReposOpt = None,
+    eval_report: EvalReportOpt = None,
     model: Annotated[str | None, typer.Option("--model", help="litellm model string.")] = None,
     api_base: Annotated[str | None, typer.Option("--api-base")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where task folders go.")] = None,
@@ -173,8 +180,9 @@ def draft_command(
     flags = {"model": model, "api_base": api_base, "out": out, "log": log,
              "max_input_tokens": max_input_tokens, "max_repairs": max_repairs}
     draft_from_cli(folder, flags, instance=instance, instance_id=instance_id,
-                   trajectory=trajectory, patch=patch, repo=repo, repos=repos, record=record,
-                   force=force, dry_run=dry_run, as_json=as_json, console=console)
+                   trajectory=trajectory, patch=patch, repo=repo, repos=repos,
+                   eval_report=eval_report, record=record, force=force, dry_run=dry_run,
+                   as_json=as_json, console=console)
 
 
 @app.command("inspect")
@@ -256,6 +264,7 @@ def verify_command(
     ] = None,
     base: Annotated[str | None, typer.Option(
         "--base", help="Base revision (default: the instance's base_commit).")] = None,
+    eval_report: EvalReportOpt = None,
     as_json: JsonOpt = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
     fix: Annotated[bool, typer.Option(
@@ -273,7 +282,8 @@ def verify_command(
         raise InputError("give --repo or --repos, not both")
     reports = verify_paths(paths, Sources(repo=repo, repos=repos, patch=patch,
                                           instance=instance, instance_id=instance_id,
-                                          trajectory=trajectory, base=base), fix=fix)
+                                          trajectory=trajectory, base=base,
+                                          eval_report=eval_report), fix=fix)
     if as_json:
         for report in reports:
             if report.changes:
@@ -292,12 +302,12 @@ ForceOpt = Annotated[bool, typer.Option(
                     "draft.md is kept).")]
 
 
-def _sources(repo: Path | None, repos: Path | None) -> Any:
+def _sources(repo: Path | None, repos: Path | None, eval_report: Path | None = None) -> Any:
     from reasondraft.verify import Sources
 
     if repo is not None and repos is not None:
         raise InputError("give --repo or --repos, not both")
-    return Sources(repo=repo, repos=repos)
+    return Sources(repo=repo, repos=repos, eval_report=eval_report)
 
 
 @app.command("show")
@@ -310,6 +320,7 @@ def show_command(
     ] = None,
     repo: RepoOpt = None,
     repos: ReposOpt = None,
+    eval_report: EvalReportOpt = None,
 ) -> None:
     """Show a draft with each reference expanded in place and a verify badge per reference."""
     import os
@@ -318,7 +329,8 @@ def show_command(
 
     from reasondraft.review.show import show
 
-    items = Renderables(*show(draft, sources=_sources(repo, repos), expand=not no_expand))
+    items = Renderables(*show(draft, sources=_sources(repo, repos, eval_report),
+                              expand=not no_expand))
     if pager is None:
         pager = console.is_terminal and len(console.render_lines(items, pad=False)) \
             > console.height
@@ -522,6 +534,11 @@ def batch_command(
     patch: Annotated[str | None, typer.Option(
         "--patch", help="'gold' to explain the instances' patches instead of the "
                         "trajectories' submissions.")] = None,
+    eval_report: Annotated[Path | None, typer.Option(
+        "--eval-report", help="The SWE-bench harness's evaluation of the instances: a report "
+                              "file covering them (per-instance reports or a run summary) or a "
+                              "folder of <instance_id>/report.json (e.g. logs/run_evaluation/"
+                              "<run>/<model>).")] = None,
     max_input_tokens: Annotated[int | None, typer.Option("--max-input-tokens")] = None,
     max_repairs: Annotated[int | None, typer.Option("--max-repairs")] = None,
     log: Annotated[Path | None, typer.Option("--log", help="Audit log of LLM calls.")] = None,
@@ -533,7 +550,8 @@ def batch_command(
              "max_input_tokens": max_input_tokens, "max_repairs": max_repairs}
     batch = batch_from_cli(flags, instances=instances, trajectories=trajectories,
                            repos=repos, jobs=jobs, max_cost=max_cost, shard=shard, only=only,
-                           retry_failed=retry_failed, patch=patch, console=console)
+                           retry_failed=retry_failed, patch=patch, eval_report=eval_report,
+                           console=console)
     raise typer.Exit(1 if any(r.status == "failed" for r in batch.records.values()) else 0)
 
 

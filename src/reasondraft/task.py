@@ -1,10 +1,12 @@
 """Task: one instance with its diff, repository view and (optionally) trajectory.
 
-Loaded from a task folder (``task.json``, ``patch.diff``, ``trajectory.*``; see DESIGN.md)
-or from explicit paths. Which diff the task explains, in order: an explicit ``--patch FILE``
-(or ``--patch gold``: the instance's ``patch``), the folder's ``patch.diff``, the
-trajectory's own submission (the model's solution is what annotators explain), the
-instance's ``patch``. ``Task.patch_source`` records the choice.
+Loaded from a task folder (``task.json``, ``patch.diff``, ``trajectory.*``, ``report.json``;
+see DESIGN.md) or from explicit paths. Which diff the task explains, in order: an explicit
+``--patch FILE`` (or ``--patch gold``: the instance's ``patch``), the folder's
+``patch.diff``, the trajectory's own submission (the model's solution is what annotators
+explain), the instance's ``patch``. ``Task.patch_source`` records the choice. The
+evaluation (does the diff resolve the task?) comes from ``--eval-report`` or the folder's
+``report.json``; without either it is None: unknown, never assumed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from reasondraft.diff import Patch, parse_diff
 from reasondraft.errors import InputError
+from reasondraft.evaluation import REPORT_FILE, EvalReports, Evaluation, describe
 from reasondraft.files import read_text
 from reasondraft.instance import Instance, load_instance
 from reasondraft.repo import GitRepo, RepoView
@@ -34,6 +37,7 @@ class Task:
     view: RepoView
     folder: Path | None = None
     trajectory: Trajectory | None = None
+    evaluation: Evaluation | None = None
 
     @property
     def instance_id(self) -> str:
@@ -112,10 +116,24 @@ def load_task_trajectory(inst: Instance, folder: Path | None,
     return load_trajectory(path, inst.instance_id) if path is not None else None
 
 
+def load_task_evaluation(instance_id: str, folder: Path | None,
+                         eval_report: Path | EvalReports | None,
+                         patch: Patch | None) -> Evaluation | None:
+    """The evaluation from ``--eval-report``, else the folder's report.json, else None; a
+    report that evaluated another patch than ``patch`` is refused."""
+    if eval_report is None and folder is not None and (folder / REPORT_FILE).is_file():
+        eval_report = folder / REPORT_FILE
+    if eval_report is None:
+        return None
+    reports = eval_report if isinstance(eval_report, EvalReports) else EvalReports(eval_report)
+    return reports.load(instance_id, patch=patch)
+
+
 def load_task(folder: Path | None = None, *, instance: Path | None = None,
               instance_id: str | None = None, patch: Path | str | None = None,
               repo: Path | GitRepo | None = None, repos: Path | None = None,
-              repo_hint: str | None = None, trajectory: Path | None = None) -> Task:
+              repo_hint: str | None = None, trajectory: Path | None = None,
+              eval_report: Path | EvalReports | None = None) -> Task:
     """Load a task from a folder and/or explicit paths; the diff must apply at the base."""
     if folder is not None and not folder.is_dir():
         raise InputError("not a task folder", where=str(folder))
@@ -127,14 +145,17 @@ def load_task(folder: Path | None = None, *, instance: Path | None = None,
         raise InputError(f"key 'base_commit' is missing or empty for {inst.instance_id}",
                          where=str(source))
     return task_from_instance(inst, folder=folder, patch=patch, repo=repo, repos=repos,
-                              repo_hint=repo_hint, trajectory=trajectory)
+                              repo_hint=repo_hint, trajectory=trajectory,
+                              eval_report=eval_report)
 
 
 def task_from_instance(inst: Instance, *, folder: Path | None = None,
                        patch: Path | str | None = None, repo: Path | GitRepo | None = None,
                        repos: Path | None = None, repo_hint: str | None = None,
-                       trajectory: Path | None = None) -> Task:
-    """A task for an instance already loaded; pass a shared GitRepo to reuse its caches."""
+                       trajectory: Path | None = None,
+                       eval_report: Path | EvalReports | None = None) -> Task:
+    """A task for an instance already loaded; pass a shared GitRepo (and EvalReports) to
+    reuse their caches."""
     traj = load_task_trajectory(inst, folder, trajectory)
     the_patch, patch_source = load_patch(inst, folder, patch, traj)
     git = repo if isinstance(repo, GitRepo) else \
@@ -149,8 +170,9 @@ def task_from_instance(inst: Instance, *, folder: Path | None = None,
         the_patch = parse_diff(the_patch.text.replace("\r\n", "\n"), source=the_patch.source)
         view = view.with_patch(the_patch)
         view.check_patch()
+    evaluation = load_task_evaluation(inst.instance_id, folder, eval_report, the_patch)
     return Task(instance=inst, patch=the_patch, patch_source=patch_source, view=view,
-                folder=folder, trajectory=traj)
+                folder=folder, trajectory=traj, evaluation=evaluation)
 
 
 def summarize(task: Task) -> dict[str, object]:
@@ -173,4 +195,6 @@ def summarize(task: Task) -> dict[str, object]:
             "source": task.trajectory.source, "format": task.trajectory.format,
             "format_version": task.trajectory.format_version,
             "steps": len(task.trajectory.steps)},
+        "evaluation": None if task.evaluation is None else task.evaluation.summary(),
+        "outcome": describe(task.evaluation),
     }

@@ -20,12 +20,14 @@ from reasondraft.batch.state import TaskRecord, write_report
 from reasondraft.draft.drafter import load_answer_path
 from reasondraft.draft.run import request_from
 from reasondraft.errors import InputError
+from reasondraft.evaluation import EvalReports
 from reasondraft.termtext import safe
 
 
 def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path, repos: Path,
                    jobs: int, max_cost: float | None, shard: str | None, only: str | None,
-                   retry_failed: bool, patch: str | None, console: Console) -> Batch:
+                   retry_failed: bool, patch: str | None, console: Console,
+                   eval_report: Path | None = None) -> Batch:
     request, out = request_from(flags)
     if jobs < 1:
         raise InputError(f"-j {jobs}: need at least one job")
@@ -33,10 +35,12 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
         raise InputError(f"--patch {patch!r}: a batch explains each trajectory's submission "
                          "(default) or the instances' patches (--patch gold)")
     only_ids = {i.strip() for i in only.split(",") if i.strip()} if only else None
+    reports = EvalReports(eval_report) if eval_report is not None else None
     plan = plan_batch(instances, trajectories, repos, only=only_ids,
                       shard=parse_shard(shard) if shard else None)
     batch = Batch(plan, BatchOptions(request=request, out=out, jobs=jobs, max_cost=max_cost,
-                                     retry_failed=retry_failed, patch=patch))
+                                     retry_failed=retry_failed, patch=patch,
+                                     eval_reports=reports))
     load_answer_path()  # startup, like imports: not the batch's time (README: Batch)
     # What startup built lives as long as the process; frozen, the cyclic collector never
     # walks it again. Unfrozen, its first full pass (0.4 s here) stalled every task at once.

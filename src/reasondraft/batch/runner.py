@@ -32,6 +32,7 @@ from reasondraft.draft.drafter import (
 )
 from reasondraft.draft.llm import LLMClient, RateGate
 from reasondraft.errors import InputError, ModelError
+from reasondraft.evaluation import EvalReports
 from reasondraft.repo import GitRepo
 from reasondraft.task import task_from_instance
 
@@ -46,6 +47,7 @@ class BatchOptions:
     max_cost: float | None = None
     retry_failed: bool = False
     patch: str | None = None
+    eval_reports: EvalReports | None = None  # each task's evaluation, read once per file
 
 
 class Budget:
@@ -228,7 +230,8 @@ class Batch:
                      started: float) -> TaskRecord:
         assert item.instance is not None and item.repo is not None
         load = functools.partial(task_from_instance, item.instance, repo=self._git(item.repo),
-                                 trajectory=item.trajectory, patch=self.options.patch)
+                                 trajectory=item.trajectory, patch=self.options.patch,
+                                 eval_report=self.options.eval_reports)
         result = await adraft_task(load, self.options.request, self.options.out,
                                    client=client, calls=slot, executor=self.work)
         errors = sum(f.severity == "error" for f in result.findings)

@@ -1,8 +1,12 @@
 """Context packing: everything the model needs, with line numbers, under a token budget.
 
-Sections: the problem statement; the diff with base and patched line numbers; for each hunk
-its enclosing function or class (base, and after the diff) with line numbers; the failing
-tests and the test patch; the trajectory condensed step by step with its step numbers.
+Sections: the problem statement and the maintainers' hints; the diff with base and patched
+line numbers; its outcome as the harness reported it (or unknown); for each hunk its
+enclosing function or class (base, and after the diff) with line numbers, or the lines
+around the change inside a definition too long to show whole; the tests the harness runs
+(each with its outcome after the diff, and whether the test patch hides it from the agent)
+and the test patch; the trajectory condensed step by step with its step numbers. Nothing
+here presumes that the diff works: that is the outcome section's to say, with its source.
 
 The trajectory is condensed in levels (shorter thoughts, observations cut head and tail
 with an "N lines omitted" marker, repeated file views collapsed) until the prompt fits;
@@ -15,21 +19,27 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reasondraft.diff import Hunk, Patch, parse_diff
 from reasondraft.errors import InputError
+from reasondraft.evaluation import Evaluation
 from reasondraft.instance import Instance
 from reasondraft.repo import RepoView, Rev
 from reasondraft.trajectory import Action, Step, StepKind, Trajectory
+from reasondraft.verify.tests import parse_test_id
 
 Counter = Callable[[str], int]
 Measure = Callable[[dict[str, str], Counter], int]  # the whole prompt, by a counter
 
 MAX_CODE_LINES = 120
 WINDOW = 12
+HINTS_CHARS = 6_000
+_DEFINES = re.compile(r"\s*(?:async\s+)?(?:def|class)\s+(\w+)")
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,8 @@ class Level:
 LEVELS = [Level(600, 24, 8, action_lines=40), Level(300, 10, 4, action_lines=16),
           Level(120, 3, 1, action_lines=6), Level(0, 1, 0, 400),
           Level(0, 0, 0, 200), Level(0, 0, 0, 80), Level(0, 0, 0, 40)]
-DROP_ORDER = ["code_after", "code_before", "test_patch", "pass_to_pass", "problem_tail"]
+DROP_ORDER = ["code_after", "code_before", "test_patch", "hints", "pass_to_pass",
+              "problem_tail"]
 
 
 def byte_bound(text: str) -> int:
@@ -130,15 +141,26 @@ def enclosing(source: str, first: int, last: int) -> tuple[int, int, str] | None
 
 
 def code_block(view: RepoView, path: str, rev: Rev, first: int, last: int) -> str | None:
-    """The enclosing definition (Python) or a window of lines around first..last."""
+    """The enclosing definition (Python) or a window of lines around first..last.
+
+    A definition longer than MAX_CODE_LINES (a big class around a new method) shows its
+    first line, then the window around the change: its top would say nothing about it."""
     found = view.read(path, rev)
     if found is None or found.binary:
         return None
     span = enclosing(found.text, first, last) if path.endswith(".py") else None
     start, end, name = span if span else (first - WINDOW, last + WINDOW, "")
-    label = f"{path} @{rev.value}" + (f" — {name}" if name else "") + f" (lines {max(1, start)}-"\
-        f"{min(end, len(found.lines))})"
-    return f"#### {label}\n{numbered(found.lines, start, end)}"
+    start, end = max(1, start), min(end, len(found.lines))
+    label = f"{path} @{rev.value}" + (f" — {name}" if name else "") + f" (lines {start}-{end})"
+    if end - start + 1 <= MAX_CODE_LINES:
+        return f"#### {label}\n{numbered(found.lines, start, end)}"
+    low = max(start, first - WINDOW)
+    high = min(end, last + WINDOW, low + MAX_CODE_LINES - 1)
+    head = [numbered(found.lines, start, start)] if low > start else []
+    if low > start + 1:
+        head.append(f"  [... lines {start + 1}-{low - 1} not shown ...]")
+    return "\n".join([f"#### {label}, showing lines {low}-{high} around the change", *head,
+                      numbered(found.lines, low, high)])
 
 
 def hunk_span(hunk: Hunk, side: str) -> tuple[int, int]:
@@ -167,19 +189,118 @@ def render_code(view: RepoView, patch: Patch, rev: Rev) -> str:
 
 # -- tests -------------------------------------------------------------------------------
 
-def render_test_ids(instance: Instance, with_pass_to_pass: bool) -> str:
-    lines = ["FAIL_TO_PASS (fail before the fix, pass after):"]
-    lines += [f"- {t}" for t in instance.FAIL_TO_PASS] or ["- (none listed)"]
-    if instance.PASS_TO_PASS:
+def report_name(evaluation: Evaluation) -> str:
+    """The report as the prompt names it: the harness's kind of report and the file name
+    (not its path, which says nothing to the model and may name the user)."""
+    kind = "run summary" if evaluation.kind == "summary" else "report"
+    return f"the SWE-bench harness {kind} ({Path(evaluation.source).name})"
+
+
+def render_outcome(evaluation: Evaluation | None) -> str:
+    """Whether the diff resolves the task, said only as its source says it."""
+    if evaluation is None:
+        return ("Unknown — no evaluation report; do not claim the patch works. A test "
+                "result may be claimed only from a trajectory step that shows the run, or "
+                "marked as expected.")
+    source = report_name(evaluation)
+    if evaluation.resolved is None:
+        return (f"Unknown — {evaluation.reason or 'the report does not say'} (per {source}); "
+                "do not claim the patch works.")
+    counts = "; ".join(
+        f"{name}: {len(evaluation.tests[name].get('success', []))} pass, "
+        f"{len(evaluation.tests[name].get('failure', []))} fail after the diff"
+        for name in ("FAIL_TO_PASS", "PASS_TO_PASS") if name in evaluation.tests)
+    if evaluation.resolved:
+        return f"Resolved, per {source}." + (f" {counts}." if counts else "")
+    lines = [f"NOT resolved, per {source}." + (f" {counts}." if counts else "")]
+    if evaluation.patch_applied is False:
+        lines.append("The diff did not apply in the harness, so none of its tests ran.")
+    failing = [(name, t) for name in ("FAIL_TO_PASS", "PASS_TO_PASS")
+               for t in evaluation.tests.get(name, {}).get("failure", [])]
+    if failing:
+        lines.append("Tests that fail after the diff:")
+        lines += [f"- {t} ({name})" for name, t in failing]
+    elif evaluation.patch_applied is not False:
+        lines.append("The report does not list which tests fail.")
+    lines.append("Do not present the diff as resolving the issue: show where the reasoning "
+                 "that led to it falls short.")
+    return "\n".join(lines)
+
+
+def test_patch_additions(instance: Instance) -> tuple[set[str], set[str]]:
+    """Names of the functions and classes the test patch defines in added lines, and the
+    files it touches: a test it adds was hidden from the agent."""
+    if not instance.test_patch.strip():
+        return set(), set()
+    try:
+        patch = parse_diff(instance.test_patch, source="test_patch")
+    except InputError:
+        return set(), set()
+    names = {match.group(1) for diff in patch for hunk in diff.hunks for line in hunk.lines
+             if line.kind == "+" and (match := _DEFINES.match(line.text))}
+    return names, {path for diff in patch for path in (diff.old_path, diff.new_path) if path}
+
+
+def hidden_from_agent(test_id: str, added: tuple[set[str], set[str]]) -> bool:
+    """True if the test patch adds this test (so the agent never saw it)."""
+    names, paths = added
+    parsed = parse_test_id(test_id)
+    return bool(parsed.name) and parsed.name in names and (parsed.path is None
+                                                            or parsed.path in paths)
+
+
+def after_diff(evaluation: Evaluation | None, test_id: str) -> str | None:
+    """A test's outcome after the diff per the harness, or None when nothing says."""
+    if evaluation is None:
+        return None
+    outcome = evaluation.after(test_id)
+    if outcome is None and evaluation.resolved:  # resolved: every listed test passed
+        return "pass"
+    return outcome
+
+
+def render_test_ids(instance: Instance, with_pass_to_pass: bool,
+                    evaluation: Evaluation | None = None) -> str:
+    """The instance's FAIL_TO_PASS and PASS_TO_PASS with what is known after the diff (each
+    FAIL_TO_PASS test, and the PASS_TO_PASS tests that fail, named one by one), and, for a
+    test the test patch adds, that the agent never saw it."""
+    added = test_patch_additions(instance)
+
+    def item(test_id: str, with_after: bool) -> str:
+        notes = ["hidden from the agent: added by the test patch"] \
+            if hidden_from_agent(test_id, added) else []
+        after = after_diff(evaluation, test_id)
+        if with_after and after:
+            notes.append(f"after this diff: {after} (harness)")
+        return f"- {test_id}" + (f" — {'; '.join(notes)}" if notes else "")
+
+    def known(tests: list[str]) -> str:
+        if evaluation is None:
+            return "; whether they pass after this diff is unknown"
+        outcomes = [after_diff(evaluation, t) for t in tests]
+        if not any(outcomes):
+            return "; after this diff: unknown, the report does not list them"
+        counts = [f"{outcomes.count(o)} {o}" for o in ("pass", "fail") if o in outcomes]
+        if None in outcomes:
+            counts.append(f"{outcomes.count(None)} not in the report")
+        return f"; after this diff: {', '.join(counts)} (harness)"
+
+    lines = ["FAIL_TO_PASS (fail at the base commit; a diff that resolves the task makes "
+             f"them pass{known(instance.FAIL_TO_PASS) if evaluation is None else ''}):"]
+    lines += [item(t, True) for t in instance.FAIL_TO_PASS] or ["- (none listed)"]
+    p2p = instance.PASS_TO_PASS
+    if p2p:
+        failing = [t for t in p2p if after_diff(evaluation, t) == "fail"]
         if with_pass_to_pass:
-            shown = instance.PASS_TO_PASS[:30]
-            lines.append(f"PASS_TO_PASS ({len(instance.PASS_TO_PASS)} tests, pass before and "
-                         "after):")
-            lines += [f"- {t}" for t in shown]
-            if len(instance.PASS_TO_PASS) > len(shown):
-                lines.append(f"- ... {len(instance.PASS_TO_PASS) - len(shown)} more")
+            shown = list(dict.fromkeys(failing + p2p[:30]))
+            lines.append(f"PASS_TO_PASS ({len(p2p)} tests, pass at the base commit and must "
+                         f"keep passing{known(p2p)}):")
+            lines += [item(t, t in failing) for t in shown]
+            if len(p2p) > len(shown):
+                lines.append(f"- ... {len(p2p) - len(shown)} more")
         else:
-            lines.append(f"PASS_TO_PASS: {len(instance.PASS_TO_PASS)} tests (list omitted)")
+            lines.append(f"PASS_TO_PASS: {len(p2p)} tests{known(p2p)} (list omitted)")
+            lines += [item(t, True) for t in failing]
     return "\n".join(lines)
 
 
@@ -288,20 +409,24 @@ def cut_middle(text: str, max_chars: int) -> str:
 
 
 def build_sections(view: RepoView, patch: Patch, instance: Instance, dropped: list[str],
-                   problem_chars: int) -> dict[str, str]:
+                   problem_chars: int, evaluation: Evaluation | None = None) -> dict[str, str]:
     """Every section but the trajectory, leaving out those named in ``dropped``."""
     return {
         "problem": cut_middle(instance.problem_statement.strip(), problem_chars),
+        "hints": "" if "hints" in dropped else cut_middle(instance.hints_text.strip(),
+                                                          HINTS_CHARS),
         "diff": render_diff(patch),
+        "outcome": render_outcome(evaluation),
         "code_before": "" if "code_before" in dropped else render_code(view, patch, Rev.BASE),
         "code_after": "" if "code_after" in dropped else render_code(view, patch, Rev.PATCHED),
-        "tests": render_test_ids(instance, "pass_to_pass" not in dropped),
+        "tests": render_test_ids(instance, "pass_to_pass" not in dropped, evaluation),
         "test_patch": "" if "test_patch" in dropped else render_test_patch(instance),
     }
 
 
 def pack(view: RepoView, patch: Patch, instance: Instance, trajectory: Trajectory | None, *,
-         budget: int, measure: Measure, count: Counter) -> Packed:
+         budget: int, measure: Measure, count: Counter,
+         evaluation: Evaluation | None = None) -> Packed:
     """Fit the context under ``budget`` tokens, the whole prompt as ``measure`` sizes it.
 
     Trajectory levels are tried from the most detailed; when the barest does not fit,
@@ -314,7 +439,7 @@ def pack(view: RepoView, patch: Patch, instance: Instance, trajectory: Trajector
             problem_chars = 4_000
         if drop:
             dropped.append(drop)
-        sections = build_sections(view, patch, instance, dropped, problem_chars)
+        sections = build_sections(view, patch, instance, dropped, problem_chars, evaluation)
         levels: list[int | None] = list(range(len(LEVELS))) if trajectory else [None]
         for level in levels:
             sections["trajectory"] = render_trajectory(trajectory, LEVELS[level]) \

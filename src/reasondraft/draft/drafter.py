@@ -42,8 +42,9 @@ from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, RetryPolic
 from reasondraft.draft.prompts import Templates, load_templates, render_messages
 from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import InputError, ModelError
+from reasondraft.evaluation import REPORT_FILE
 from reasondraft.files import atomic_write, read_bytes
-from reasondraft.task import PATCH_FILE, TASK_FILE, Task
+from reasondraft.task import GOLD, PATCH_FILE, TASK_FILE, Task
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 
@@ -186,6 +187,12 @@ def load_answer_path() -> None:
         client.structured(messages, ReasoningTrace, max_repairs=0)
 
 
+def solution_name(task: Task) -> str:
+    """What the prompt calls the diff: the reference solution only when it is the
+    instance's own patch; any other diff is a solution submitted, which may not work."""
+    return "the reference solution" if task.patch_source == GOLD else "the solution submitted"
+
+
 def prepare(task: Task, request: DraftRequest) -> Prepared:
     """Pack the task's context under the budget and render the messages."""
     templates = load_templates()
@@ -193,7 +200,7 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
     schema_text = json.dumps(schema)
     count = token_counter(request.model)
     fields = {"instance_id": task.instance_id, "repo": task.instance.repo or "(unknown)",
-              "base_commit": task.view.base_commit}
+              "base_commit": task.view.base_commit, "solution": solution_name(task)}
 
     def measure(sections: dict[str, str], counter: Counter) -> int:
         messages = render_messages(templates, fields, sections, [])
@@ -201,7 +208,8 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
         return schema_size + FRAMING_TOKENS + sum(counter(m["content"]) for m in messages)
 
     packed = pack(task.view, task.patch, task.instance, task.trajectory,
-                  budget=request.max_input_tokens, measure=measure, count=count)
+                  budget=request.max_input_tokens, measure=measure, count=count,
+                  evaluation=task.evaluation)
     messages = render_messages(templates, fields, packed.sections, packed.dropped)
     return Prepared(messages=messages, packed=packed, schema=schema, templates=templates)
 
@@ -316,6 +324,7 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
                 "instance": content_hash(inputs[TASK_FILE]),
                 "patch": content_hash(inputs[PATCH_FILE]),
                 "trajectory": trajectory_hash(inputs),
+                "report": content_hash(inputs[REPORT_FILE]) if REPORT_FILE in inputs else None,
             },
             "usage": usage.as_dict(),
             "cost_usd": usage.cost,
@@ -330,10 +339,18 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
 
 
 def input_files(task: Task) -> dict[str, bytes]:
-    """The task folder's input files by relative path: task.json, patch.diff, and the
-    trajectory byte for byte (``trajectory.<ext>``, or ``trajectory/`` for an event-store
-    folder). Read once: they are hashed into provenance and written from the same bytes."""
+    """The task folder's input files by relative path: task.json, patch.diff, the
+    evaluation as report.json, and the trajectory byte for byte (``trajectory.<ext>``, or
+    ``trajectory/`` for an event-store folder). Read once: they are hashed into provenance
+    and written from the same bytes.
+
+    report.json is this instance's entry in the per-instance shape (Evaluation.to_json),
+    not the report file's bytes: a run summary or a file of many instances becomes the one
+    instance the folder is about, and the folder always holds one shape."""
     files = {TASK_FILE: task.instance.to_json().encode(), PATCH_FILE: task.patch.text.encode()}
+    if task.evaluation is not None:
+        files[REPORT_FILE] = (json.dumps(task.evaluation.to_json(), indent=4,
+                                         ensure_ascii=False) + "\n").encode()
     source = Path(task.trajectory.source) if task.trajectory and task.trajectory.source else None
     if source is not None and source.is_dir():
         for item in sorted(source.rglob("*")):

@@ -42,11 +42,12 @@ def request_from(flags: dict[str, Any]) -> tuple[DraftRequest, Path]:
 
 def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path | None,
                    instance_id: str | None, trajectory: Path | None, patch: str | None,
-                   repo: Path | None, repos: Path | None, record: Path | None, force: bool,
-                   dry_run: bool, as_json: bool, console: Console) -> DraftResult | None:
+                   repo: Path | None, repos: Path | None, eval_report: Path | None = None,
+                   record: Path | None, force: bool, dry_run: bool, as_json: bool,
+                   console: Console) -> DraftResult | None:
     request, out = request_from(flags)
     task = load_task(folder, instance=instance, instance_id=instance_id, trajectory=trajectory,
-                     patch=patch, repo=repo, repos=repos)
+                     patch=patch, repo=repo, repos=repos, eval_report=eval_report)
     if dry_run:
         show_prepared(prepare(task, request), as_json, console)
         return None

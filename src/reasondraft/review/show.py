@@ -24,6 +24,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from reasondraft.evaluation import describe
 from reasondraft.refs import normalize_newlines
 from reasondraft.review.checked import CheckedDraft, open_draft, resolve
 from reasondraft.review.references import (
@@ -71,6 +72,8 @@ def header(checked: CheckedDraft) -> list[Text]:
         line.append(f"  {s['references']} references, {s['errors']} errors, "
                     f"{s['warnings']} warnings", style="red" if s["errors"] else "dim")
     lines = [line]
+    if checked.ctx is not None and checked.ctx.evaluation is not None:
+        lines.append(safe(f"outcome: {describe(checked.ctx.evaluation)}", "dim"))
     if where.status == "broken":
         lines.append(_warning(f"{where.problem}; showing the body as written (fix the front "
                               "matter with `reasondraft edit`)"))

@@ -18,6 +18,7 @@ from reasondraft.instance import Instance
 from reasondraft.repo import SYMLINK_MODE, FileText, GitRepo, RepoView, Rev, UnsafePath
 
 if TYPE_CHECKING:
+    from reasondraft.evaluation import Evaluation
     from reasondraft.task import Task
     from reasondraft.trajectory.model import Trajectory
 
@@ -29,16 +30,19 @@ PREFETCH_MIN = 4  # below that, one pipelined batch saves nothing
 class VerifyContext:
     """The repository at the base commit and after the diff, plus what else is known.
 
-    ``instance`` gives FAIL_TO_PASS and the test patch; ``trajectory`` the steps. Both are
-    optional: checks that need them are skipped (steps: with one warning per draft).
+    ``instance`` gives FAIL_TO_PASS and the test patch; ``trajectory`` the steps;
+    ``evaluation`` the harness's verdict on the diff (None: unknown). All are optional:
+    checks that need them are skipped (steps: with one warning per draft).
     """
 
     def __init__(self, view: RepoView, *, instance: Instance | None = None,
-                 trajectory: Trajectory | None = None) -> None:
+                 trajectory: Trajectory | None = None,
+                 evaluation: Evaluation | None = None) -> None:
         self.view = view
         self.patch = view.patch
         self.instance = instance
         self.trajectory = trajectory
+        self.evaluation = evaluation
         self.test_patch_error: str | None = None
         self._test_view: RepoView | None = _UNSET
         self._texts: dict[tuple[str, Rev, bool], FileText | None] = {}
@@ -47,12 +51,14 @@ class VerifyContext:
     @classmethod
     def from_task(cls, task: Task, trajectory: Trajectory | None = None) -> VerifyContext:
         """The context of a loaded task (its trajectory unless one is given)."""
-        return cls(task.view, instance=task.instance, trajectory=trajectory or task.trajectory)
+        return cls(task.view, instance=task.instance, trajectory=trajectory or task.trajectory,
+                   evaluation=task.evaluation)
 
     @classmethod
     def from_parts(cls, repo: Path | GitRepo | RepoView, base: str | None = None, *,
                    patch: Patch | None = None, instance: Instance | None = None,
-                   trajectory: Trajectory | None = None) -> VerifyContext:
+                   trajectory: Trajectory | None = None,
+                   evaluation: Evaluation | None = None) -> VerifyContext:
         """A context from explicit parts; the base defaults to the instance's base_commit.
 
         Pass a shared GitRepo (or a RepoView) to reuse its caches across tasks.
@@ -66,7 +72,7 @@ class VerifyContext:
                                  "base_commit")
             view = RepoView(repo, base, patch)
         view.check_patch()
-        return cls(view, instance=instance, trajectory=trajectory)
+        return cls(view, instance=instance, trajectory=trajectory, evaluation=evaluation)
 
     # -- diffs ------------------------------------------------------------------------------
 

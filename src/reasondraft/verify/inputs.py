@@ -11,7 +11,9 @@ Order for each input (the first that exists wins):
 - repository: ``--repo DIR``, ``--repos DIR`` + the instance's repo, the front matter's
   repo_path;
 - trajectory: ``--trajectory FILE``, the folder's ``trajectory.*`` (or ``trajectory/``);
-  none is fine.
+  none is fine;
+- evaluation: ``--eval-report FILE|DIR``, the folder's ``report.json``; none is fine (the
+  outcome is unknown). A report that evaluated another patch than the diff is refused.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from reasondraft.document import DRAFT_FILE, DraftFile
 from reasondraft.errors import InputError
+from reasondraft.evaluation import EvalReports
 from reasondraft.instance import Instance, load_instance
 from reasondraft.repo import GitRepo
 from reasondraft.task import (
     PATCH_FILE,
     TASK_FILE,
     load_patch,
+    load_task_evaluation,
     load_task_trajectory,
     resolve_repo_path,
 )
@@ -48,19 +52,27 @@ class Sources:
     instance_id: str | None = None
     trajectory: Path | None = None
     base: str | None = None
+    eval_report: Path | None = None
 
 
 class Repos:
-    """Repositories opened during one run, shared by every draft that reads them."""
+    """Repositories opened during one run, shared by every draft that reads them (and the
+    evaluation reports, read once however many drafts they cover)."""
 
     def __init__(self) -> None:
         self._open: dict[Path, GitRepo] = {}
+        self._reports: dict[Path, EvalReports] = {}
 
     def get(self, path: Path) -> GitRepo:
         key = path.resolve()
         if key not in self._open:
             self._open[key] = GitRepo(path)
         return self._open[key]
+
+    def reports(self, path: Path) -> EvalReports:
+        if path not in self._reports:
+            self._reports[path] = EvalReports(path)
+        return self._reports[path]
 
     def close(self) -> None:
         for repo in self._open.values():
@@ -96,10 +108,12 @@ def draft_context(draft: DraftFile, sources: Sources, repos: Repos) -> VerifyCon
     base = sources.base or instance.base_commit or _text(front, "base_commit")
     repo_path = resolve_repo_path(instance, sources.repo, sources.repos,
                                   _text(front, "repo_path") or None)
-    return VerifyContext.from_parts(repos.get(repo_path), base,
-                                    patch=_patch(instance, folder, sources), instance=instance,
-                                    trajectory=load_task_trajectory(instance, folder,
-                                                                    sources.trajectory))
+    patch = _patch(instance, folder, sources)
+    reports = repos.reports(sources.eval_report) if sources.eval_report else None
+    return VerifyContext.from_parts(
+        repos.get(repo_path), base, patch=patch, instance=instance,
+        trajectory=load_task_trajectory(instance, folder, sources.trajectory),
+        evaluation=load_task_evaluation(instance.instance_id, folder, reports, patch))
 
 
 def _text(front: dict[str, Any], key: str) -> str:
