@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -268,6 +269,29 @@ def test_front_matter_reads_or_refuses(front: str, body: str) -> None:
         assert draft.status and draft.content_hash
     lenient = split_document(text, "draft.md", strict=False)
     assert lenient.front_error is None or "\n" not in lenient.front_error
+
+
+@pytest.mark.parametrize(("front", "expected"), [
+    ("status: draft\ncreated: 2001-13-45", "draft.md:3: front matter is not valid YAML "
+                                           "('2001-13-45' is not a valid timestamp)"),
+    ("reviewed: 2021-02-30 10:00:00", "draft.md:2: front matter is not valid YAML "
+                                      "('2021-02-30 10:00:00' is not a valid timestamp)"),
+    ("errors: !!int x", "draft.md:2: front matter is not valid YAML ('x' is not a valid int)"),
+    ("signed: !!bool maybe", "draft.md:2: front matter is not valid YAML "
+                             "('maybe' is not a valid bool)"),
+    ("status: " + "[" * 999 + "]" * 999,
+     "draft.md:2: front matter nested too deeply (more than 100 levels)"),
+    ("review: " + "{a: " * 101 + "1" + "}" * 101,
+     "draft.md:2: front matter nested too deeply (more than 100 levels)"),
+])
+def test_front_matter_cases_the_fuzzing_found(front: str, expected: str) -> None:
+    """PyYAML's constructors raised ValueError/KeyError for these; ``status`` of 999
+    nested lists raised RecursionError."""
+    text = f"---\n{front}\n---\nbody\n"
+    with pytest.raises(InputError) as info:
+        split_document(text, "draft.md")
+    assert str(info.value) == expected
+    assert split_document(text, "draft.md", strict=False).front_error == expected
 
 
 # -- references --------------------------------------------------------------------------
