@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from reasondraft.errors import InputError
-from reasondraft.files import atomic_write, read_text
+from reasondraft.files import MAX_NESTING, atomic_write, nested_within, read_text
 
 FORMAT_VERSION = 1
 FENCE = "---"
@@ -28,6 +28,21 @@ GENERATED_FILE = "draft.generated.md"
 # front matter of thousands of drafts).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, where a value its tag cannot build (``2021-02-30``, ``!!int x``,
+    ``!!bool maybe``) is a YAML error at the value's line: PyYAML's constructors raise
+    ValueError, KeyError, AttributeError and others for those."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
+            shown = repr(node.value)[:60] if isinstance(node, yaml.ScalarNode) else "value"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{shown} is not a valid {node.tag.rsplit(':', 1)[-1]}",
+                node.start_mark) from None
 
 
 @dataclass
@@ -91,7 +106,7 @@ def split_document(text: str, where: str = "draft", *, strict: bool = True) -> D
         return DraftFile(front={}, body=text, body_line=1)
     front_text, body, body_line = bounds
     try:
-        front = yaml.load(front_text, Loader=SAFE_LOADER) if front_text.strip() else {}
+        front = yaml.load(front_text, Loader=_FrontLoader) if front_text.strip() else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -101,6 +116,9 @@ def split_document(text: str, where: str = "draft", *, strict: bool = True) -> D
     if not isinstance(front, dict):
         return _broken(body, where, "front matter is not a mapping of keys", 2, strict,
                        body_line)
+    if not nested_within(front):  # what reads it next (repr, yaml.dump, pydantic) recurses
+        return _broken(body, where, f"front matter nested too deeply (more than {MAX_NESTING} "
+                       "levels)", 2, strict, body_line)
     return DraftFile(front=front, body=body, body_line=body_line)
 
 

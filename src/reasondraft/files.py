@@ -17,6 +17,10 @@ from typing import Any
 
 from reasondraft.errors import InputError
 
+# How deep parsed JSON and front matter may nest (real files: about 12 levels).
+MAX_NESTING = 100
+_CONTAINERS = frozenset({dict, list, tuple, set, frozenset})
+
 
 @contextmanager
 def _reading(path: Path) -> Iterator[None]:
@@ -56,12 +60,37 @@ def read_text(path: Path) -> str:
 
 
 def parse_json(text: str, where: str) -> Any:
-    """Parse JSON text; a syntax error names the line and column."""
+    """Parse JSON text; a syntax error names the line and column.
+
+    Nesting deeper than :data:`MAX_NESTING` is refused: the parser, ``json.dumps``,
+    ``repr`` and pydantic all recurse once per level, so a value parsed near the
+    interpreter's limit would crash whatever walks it next.
+    """
     try:
-        return json.loads(text)
+        value = json.loads(text)
+        too_deep = not nested_within(value)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                          where=where) from None
+    except RecursionError:  # deeper than even the interpreter allows
+        too_deep = True
+    if too_deep:
+        raise InputError(f"JSON nested too deeply (more than {MAX_NESTING} levels)",
+                         where=where)
+    return value
+
+
+def nested_within(value: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether ``value`` nests at most ``limit`` containers deep (level by level, so no
+    recursion, one pass over the containers; other values count as leaves)."""
+    level = [value] if type(value) in _CONTAINERS else []
+    for _ in range(limit):
+        if not level:
+            return True
+        level = [child for node in level
+                 for child in (node.values() if type(node) is dict else node)
+                 if type(child) in _CONTAINERS]
+    return not level
 
 
 def read_json(path: Path) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reasondraft.errors import InputError
-from reasondraft.files import iter_jsonl, read_json
+from reasondraft.files import iter_jsonl, parse_json, read_json
 
 
 class Instance(BaseModel):
@@ -40,9 +40,9 @@ class Instance(BaseModel):
             if not value.strip():
                 return []
             try:
-                value = json.loads(value)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"not a JSON list of test ids ({exc.msg})") from None
+                value = parse_json(value, "")
+            except InputError as exc:
+                raise ValueError(f"not a JSON list of test ids ({exc})") from None
         return value
 
     @field_validator("version", "created_at", mode="before")

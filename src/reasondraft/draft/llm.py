@@ -14,7 +14,6 @@ duration; never API keys).
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -30,8 +29,8 @@ from pydantic import BaseModel
 from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
 
 from reasondraft.draft.setup import litellm_module, remember_async_validator_checks
-from reasondraft.errors import ModelError
-from reasondraft.files import append_jsonl
+from reasondraft.errors import InputError, ModelError
+from reasondraft.files import append_jsonl, parse_json
 
 litellm = litellm_module()
 remember_async_validator_checks()
@@ -101,9 +100,11 @@ def answer_of(response: Any) -> Any:
     message = response.choices[0].message
     calls = getattr(message, "tool_calls", None)
     text = calls[0].function.arguments if calls else message.content
+    if not isinstance(text, str):
+        return text
     try:
-        return json.loads(text)
-    except (TypeError, ValueError):
+        return parse_json(text, "answer")
+    except InputError:  # not JSON (or nested absurdly deep): the text itself is the answer
         return text
 
 

@@ -23,11 +23,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from reasondraft.trajectory.jsonobj import Obj, kind_of, wrong_type
 from reasondraft.trajectory.model import Action, Observation, Stats, Step, StepKind, Trajectory
 from reasondraft.trajectory.paths import Workspace
 from reasondraft.trajectory.steps import (
     MESSAGE,
     combined_action,
+    iso_time,
     make_step,
     message_action,
     parse_arguments,
@@ -41,86 +43,106 @@ AGENT_SYSTEMS = {"swe-agent": "swe-agent", "mini-swe-agent": "mini-swe-agent",
                  "openhands": "openhands"}
 
 
+def claim(doc: Any) -> str | None:
+    """The key that makes ``doc`` ATIF whether or not it is a valid one."""
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    return "'schema_version'" if isinstance(version, str) and version.startswith(PREFIX) \
+        else None
+
+
 def refusal(doc: Any) -> str | None:
     """Why ``doc`` is not an ATIF trajectory, or None when it is."""
     if not isinstance(doc, dict):
         return "top level is not an object"
-    version = doc.get("schema_version")
-    if not isinstance(version, str) or not version.startswith(PREFIX):
+    if claim(doc) is None:
         return f"no 'schema_version' starting with {PREFIX!r}"
-    if not isinstance(doc.get("steps"), list):
-        return "no 'steps' list"
+    steps = doc.get("steps")
+    if not isinstance(steps, list):
+        return "no 'steps' list" if steps is None else f"'steps' is {kind_of(steps)}, not a list"
     return None
 
 
-def _text(content: Any) -> str:
+def _text(holder: Obj, key: str) -> str:
     """ATIF content: a string, or (v1.6) a list of parts whose text is kept."""
+    content = holder.get(key)
     if isinstance(content, list):
-        return "\n".join(str(p.get("text", "")) for p in content
-                         if isinstance(p, dict) and p.get("type", "text") == "text")
-    return content if isinstance(content, str) else ""
+        path = holder.at(key)
+        parts = [Obj.of(p, holder.where, f"{path}[{i}]", "a content part")
+                 for i, p in enumerate(content)]
+        return "\n".join(p.text("text") or "" for p in parts
+                         if p.text("type") in (None, "text"))
+    if isinstance(content, str) or content is None:
+        return content or ""
+    raise holder.wrong(key, "a string or a list of parts")
 
 
-def _observation(step: dict[str, Any], extra: dict[str, Any]) -> Observation | None:
-    results = (step.get("observation") or {}).get("results")
-    if not isinstance(results, list) or not results:
+def _observation(step: Obj, extra: Obj) -> Observation | None:
+    results = step.obj("observation").objs("results")
+    if not results:
         return None
-    code = extra.get("exit_code")
-    return Observation(text="\n\n".join(_text(r.get("content")) for r in results
-                                        if isinstance(r, dict)),
-                       exit_code=code if isinstance(code, int) else None)
+    return Observation(text="\n\n".join(_text(r, "content") for r in results),
+                       exit_code=extra.integer("exit_code"))
 
 
-def _action(step: dict[str, Any]) -> Action:
-    calls = [tool_action(str(c.get("function_name", "tool")), parse_arguments(c.get("arguments")))
-             for c in step.get("tool_calls") or [] if isinstance(c, dict)]
-    return combined_action(calls) if calls else message_action(_text(step.get("message")))
+def _action(step: Obj) -> Action:
+    calls = [tool_action(c.text("function_name") or "tool", parse_arguments(c))
+             for c in step.objs("tool_calls")]
+    return combined_action(calls) if calls else message_action(_text(step, "message"))
 
 
-def _kind(value: Any) -> StepKind | None:
+def _kind(extra: Obj) -> StepKind | None:
     """The step kind our own export recorded in ``extra``, if it is a valid one."""
+    value = extra.text("kind")
     try:
-        return StepKind(value)
+        return StepKind(value) if value is not None else None
     except ValueError:
         return None
 
 
-def _step(number: int, step: dict[str, Any], workspace: Workspace) -> Step:
-    extra = step.get("extra") if isinstance(step.get("extra"), dict) else {}
+def _paths(extra: Obj) -> list[str] | None:
+    """The paths our own export recorded in ``extra``, if any."""
+    if "paths" not in extra:
+        return None
+    paths = extra.array("paths")
+    for index, path in enumerate(paths):
+        if not isinstance(path, str):
+            raise wrong_type(path, "a string", extra.where, f"{extra.at('paths')}[{index}]")
+    return paths
+
+
+def _step(number: int, step: Obj, workspace: Workspace) -> Step:
+    extra = step.obj("extra")
     action = _action(step)
-    reasoning = _text(step.get("reasoning_content"))
-    message = _text(step.get("message")) if action.name != MESSAGE else ""
-    paths = extra.get("paths")
-    agent = extra.get("agent")
+    reasoning = _text(step, "reasoning_content")
+    message = _text(step, "message") if action.name != MESSAGE else ""
     return make_step(number, action, workspace,
                      thought="\n\n".join(t for t in (reasoning, message) if t.strip()),
-                     observation=_observation(step, extra),
-                     kind=_kind(extra.get("kind")),
-                     paths=[p for p in paths if isinstance(p, str)]
-                     if isinstance(paths, list) else None,
-                     agent=agent if isinstance(agent, str) else None,
-                     timestamp=step.get("timestamp"))
+                     observation=_observation(step, extra), kind=_kind(extra),
+                     paths=_paths(extra), agent=extra.text("agent"),
+                     timestamp=iso_time(step, "timestamp"))
 
 
 def read(doc: dict[str, Any], source: str) -> Trajectory:
     """Read an ATIF document."""
-    extra = doc.get("extra") if isinstance(doc.get("extra"), dict) else {}
-    agent = doc.get("agent") if isinstance(doc.get("agent"), dict) else {}
-    metrics = doc.get("final_metrics") if isinstance(doc.get("final_metrics"), dict) else {}
-    metrics_extra = metrics.get("extra") if isinstance(metrics.get("extra"), dict) else {}
-    root = extra.get("workspace_root")
-    workspace = Workspace(root if isinstance(root, str) else None)
-    agent_steps = [s for s in doc["steps"] if isinstance(s, dict) and s.get("source") == "agent"]
-    agents = extra["agents"] if isinstance(extra.get("agents"), list) else \
-        [agent["name"]] if isinstance(agent.get("name"), str) else []
+    root = Obj(doc, source)
+    extra = root.obj("extra")
+    agent = root.obj("agent")
+    metrics = root.obj("final_metrics")
+    workspace = Workspace(extra.text("workspace_root"))
+    agent_steps = [s for s in root.objs("steps") if s.text("source") == "agent"]
+    name = agent.text("name")
+    agents = extra.array("agents") if "agents" in extra else [name] if name else []
+    for index, value in enumerate(agents):
+        if not isinstance(value, str):
+            raise wrong_type(value, "a string", source, f"extra.agents[{index}]")
     return Trajectory(
         format="atif", format_version=doc["schema_version"][len(PREFIX):],
-        instance_id=extra.get("instance_id"), model=agent.get("model_name"), agents=agents,
-        stats=Stats(cost=metrics.get("total_cost_usd"),
-                    input_tokens=metrics.get("total_prompt_tokens"),
-                    output_tokens=metrics.get("total_completion_tokens"),
-                    api_calls=metrics_extra.get("api_calls")),
-        base_commit=extra.get("base_commit"), submission=extra.get("submission"),
+        instance_id=extra.text("instance_id"), model=agent.text("model_name"), agents=agents,
+        stats=Stats(cost=metrics.number("total_cost_usd"),
+                    input_tokens=metrics.integer("total_prompt_tokens"),
+                    output_tokens=metrics.integer("total_completion_tokens"),
+                    api_calls=metrics.obj("extra").integer("api_calls")),
+        base_commit=extra.text("base_commit"), submission=extra.text("submission"),
         workspace_root=workspace.root, source=source,
         steps=[_step(n, s, workspace) for n, s in enumerate(agent_steps, start=1)])
 

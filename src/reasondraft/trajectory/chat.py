@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from reasondraft.trajectory.jsonobj import Obj, kind_of
 from reasondraft.trajectory.model import Action, Observation, Step, Trajectory
 from reasondraft.trajectory.paths import Workspace, root_in_texts
 from reasondraft.trajectory.steps import (
@@ -36,77 +37,89 @@ def messages_of(doc: Any) -> list[Any] | None:
     return doc if isinstance(doc, list) else None
 
 
+def claim(doc: Any) -> str | None:
+    """The key that makes ``doc`` a transcript whether or not it is a valid one."""
+    return "a 'messages' key" if isinstance(doc, dict) and "messages" in doc else None
+
+
 def refusal(doc: Any) -> str | None:
     """Why ``doc`` is not a chat transcript, or None when it is."""
     messages = messages_of(doc)
     if messages is None:
-        return "no 'messages' list" if isinstance(doc, dict) else "top level is not a list"
-    dicts = [m for m in messages[:20] if isinstance(m, dict)]
-    if not dicts or any(m.get("role") not in ROLES for m in dicts):
+        if isinstance(doc, dict):
+            found = doc.get("messages")
+            return "no 'messages' list" if found is None else \
+                f"'messages' is {kind_of(found)}, not a list"
+        return "top level is not a list"
+    roles = [m.get("role") for m in messages[:20] if isinstance(m, dict)]
+    if not roles or any(not isinstance(r, str) or r not in ROLES for r in roles):
         return "not a list of messages with a 'role'"
     if not any(m.get("role") == "assistant" for m in messages if isinstance(m, dict)):
         return "no assistant message"
     return None
 
 
-def _blocks(content: Any) -> list[dict[str, Any]]:
+def _blocks(holder: Obj, key: str = "content") -> list[Obj]:
     """Content as a list of typed blocks (a plain string is one text block)."""
+    content = holder.get(key)
+    path = holder.at(key)
     if isinstance(content, str):
-        return [{"type": "text", "text": content}]
+        return [Obj({"type": "text", "text": content}, holder.where, path)]
     if isinstance(content, list):
-        return [b if isinstance(b, dict) else {"type": "text", "text": str(b)} for b in content]
-    return []
+        return [Obj({"type": "text", "text": b}, holder.where, f"{path}[{i}]")
+                if isinstance(b, str) else Obj.of(b, holder.where, f"{path}[{i}]", "a block")
+                for i, b in enumerate(content)]
+    if content is None:
+        return []
+    raise holder.wrong(key, "a string or a list of blocks")
 
 
-def _text(content: Any) -> str:
+def _text(holder: Obj, key: str = "content") -> str:
     """The text of message content or of a tool result's content."""
-    return "\n".join(str(b.get("text", "")) for b in _blocks(content)
+    return "\n".join(b.text("text") or "" for b in _blocks(holder, key)
                      if b.get("type") in ("text", "output_text", "input_text"))
 
 
-def _calls(message: dict[str, Any]) -> list[tuple[str | None, Action]]:
+def _calls(message: Obj) -> list[tuple[str | None, Action]]:
     """(call id, action) for each tool call of an assistant message, either style."""
     calls: list[tuple[str | None, Action]] = []
-    for call in message.get("tool_calls") or []:
-        function = call.get("function") or {}
-        calls.append((call.get("id"), tool_action(str(function.get("name", "tool")),
-                                                  parse_arguments(function.get("arguments")))))
-    legacy = message.get("function_call")
-    if isinstance(legacy, dict) and legacy.get("name"):
-        calls.append((None, tool_action(str(legacy["name"]),
-                                        parse_arguments(legacy.get("arguments")))))
-    for block in _blocks(message.get("content")):
+    for call in message.objs("tool_calls"):
+        function = call.obj("function")
+        calls.append((call.text("id"), tool_action(function.text("name") or "tool",
+                                                   parse_arguments(function))))
+    legacy = message.obj("function_call")
+    name = legacy.text("name")
+    if name:
+        calls.append((None, tool_action(name, parse_arguments(legacy))))
+    for block in _blocks(message):
         if block.get("type") == "tool_use":
-            arguments = block.get("input") if isinstance(block.get("input"), dict) else {}
-            calls.append((block.get("id"), tool_action(str(block.get("name", "tool")),
-                                                       arguments)))
+            calls.append((block.text("id"), tool_action(block.text("name") or "tool",
+                                                        block.obj("input").data)))
     return calls
 
 
-def _thought(message: dict[str, Any]) -> tuple[str, str]:
+def _thought(message: Obj) -> tuple[str, str]:
     """(reasoning, visible text) of an assistant message."""
-    reasoning = [str(message.get(k)) for k in ("reasoning_content", "reasoning")
-                 if isinstance(message.get(k), str)]
-    reasoning += [str(b.get("thinking", "")) for b in _blocks(message.get("content"))
+    reasoning = [message.text(k) or "" for k in ("reasoning_content", "reasoning")]
+    reasoning += [b.text("thinking") or "" for b in _blocks(message)
                   if b.get("type") == "thinking"]
-    return "\n\n".join(r for r in reasoning if r.strip()), _text(message.get("content"))
+    return "\n\n".join(r for r in reasoning if r.strip()), _text(message)
 
 
-def _replies(messages: list[dict[str, Any]]) -> dict[str | None, Observation]:
+def _replies(messages: list[Obj]) -> dict[str | None, Observation]:
     """Tool outputs by call id, from tool/function messages and tool_result blocks."""
     replies: dict[str | None, Observation] = {}
     for message in messages:
-        if message.get("role") in ("tool", "function"):
-            replies[message.get("tool_call_id")] = Observation(text=_text(message.get("content")))
+        if message.text("role") in ("tool", "function"):
+            replies[message.text("tool_call_id")] = Observation(text=_text(message))
             continue
-        for block in _blocks(message.get("content")):
+        for block in _blocks(message):
             if block.get("type") == "tool_result":
-                replies[block.get("tool_use_id")] = Observation(text=_text(block.get("content")))
+                replies[block.text("tool_use_id")] = Observation(text=_text(block))
     return replies
 
 
-def _turn(message: dict[str, Any], following: list[dict[str, Any]]
-          ) -> tuple[str, Action, Observation | None]:
+def _turn(message: Obj, following: list[Obj]) -> tuple[str, Action, Observation | None]:
     reasoning, text = _thought(message)
     calls = _calls(message)
     if not calls:
@@ -117,10 +130,10 @@ def _turn(message: dict[str, Any], following: list[dict[str, Any]]
     return thought, combined_action([a for _, a in calls]), combined_observation(answered)
 
 
-def _style(messages: list[dict[str, Any]]) -> str:
+def _style(messages: list[Obj]) -> str:
     for message in messages:
         if any(b.get("type") in ("tool_use", "tool_result", "thinking")
-               for b in _blocks(message.get("content"))):
+               for b in _blocks(message)):
             return "anthropic"
         if message.get("tool_calls") or message.get("role") == "tool":
             return "openai"
@@ -129,14 +142,15 @@ def _style(messages: list[dict[str, Any]]) -> str:
 
 def read(doc: Any, source: str) -> Trajectory:
     """Read a chat transcript (a message list, or an object holding ``messages``)."""
-    messages = [m for m in messages_of(doc) or [] if isinstance(m, dict)]
-    meta = doc if isinstance(doc, dict) else {}
-    turns = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
+    meta = Obj(doc if isinstance(doc, dict) else {}, source)
+    messages = (meta.objs("messages") if isinstance(doc, dict) else
+                [Obj.of(m, source, f"[{i}]", "a message") for i, m in enumerate(doc)])
+    turns = [i for i, m in enumerate(messages) if m.text("role") == "assistant"]
     parsed = []
     for number, index in enumerate(turns, start=1):
         end = turns[number] if number < len(turns) else len(messages)
         parsed.append((_turn(messages[index], messages[index + 1:end]),
-                       iso_time(messages[index].get("timestamp"))))
+                       iso_time(messages[index], "timestamp")))
     workspace = Workspace(root_in_texts(
         v for (_, action, _), _ in parsed for call in action.calls or [action]
         for v in call.arguments.values() if isinstance(v, str)))
@@ -144,10 +158,8 @@ def read(doc: Any, source: str) -> Trajectory:
                                    observation=observation, timestamp=stamp)
                          for n, ((thought, action, observation), stamp)
                          in enumerate(parsed, start=1)]
-    patch = next((meta[k] for k in PATCH_KEYS if isinstance(meta.get(k), str)), None)
-    model = meta.get("model")
+    patch = next((p for p in map(meta.text, PATCH_KEYS) if p is not None), None)
     return Trajectory(format="chat", format_version=_style(messages),
-                      instance_id=meta.get("instance_id"),
-                      model=model if isinstance(model, str) else None,
+                      instance_id=meta.text("instance_id"), model=meta.text("model"),
                       submission=patch if patch and patch.strip() else None,
                       workspace_root=workspace.root, source=source, steps=steps)

@@ -8,7 +8,10 @@ on its raw bytes, so other rows — even broken ones — are never parsed. Other
 (chat messages, events) together form one document.
 
 Then the format: each reader says why it refuses a document or reads it; the first that
-accepts wins (most specific first), and when none does, the error lists every reason.
+accepts wins (most specific first), and when none does, the error lists every reason. A
+document with a format's signature keys (SWE-agent's ``trajectory`` beside ``history`` or
+``info``) is that format's to read or refuse: its damage is reported as such, never read
+by a later, looser reader. Readers check every value they use (see :mod:`jsonobj`).
 """
 
 from __future__ import annotations
@@ -31,21 +34,29 @@ _ROW_ID = re.compile(rb'"instance_id"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 class Reader(NamedTuple):
     name: str
+    claim: Callable[[Any], str | None]
     refusal: Callable[[Any], str | None]
     read: Callable[[Any, str], Trajectory]
 
 
-READERS = tuple(Reader(m.NAME, m.refusal, m.read)
+READERS = tuple(Reader(m.NAME, m.claim, m.refusal, m.read)
                 for m in (atif, mini_swe_agent, swe_agent, openhands, chat))
 
 
 def read_document(doc: Any, source: str) -> Trajectory:
-    """Read a parsed document with the first reader that accepts it."""
+    """Read a parsed document with the first reader that accepts it.
+
+    A document that carries a format's signature keys belongs to that format: when that
+    reader refuses it, the error says so, and no later reader gets to misread it."""
     reasons = []
     for reader in READERS:
         reason = reader.refusal(doc)
         if reason is None:
             return reader.read(doc, source)
+        claim = reader.claim(doc)
+        if claim is not None:
+            raise InputError(f"looks like {reader.name} (it has {claim}) but {reason}",
+                             where=source)
         reasons.append(f"not {reader.name}: {reason}")
     raise InputError("no trajectory format matched (" + "; ".join(reasons) + ")", where=source)
 
@@ -99,9 +110,9 @@ def _load_file(path: Path, instance_id: str | None) -> Any:
     if b"\0" in raw[:8192]:
         raise InputError("binary file, expected text", where=str(path))
     try:
-        first = json.loads(raw)
-    except ValueError:  # not a whole value on one line: a multi-line JSON document
-        lines.close()
+        first = parse_json(decode_utf8(raw, str(path)), str(path))
+    except InputError:  # not a whole value on one line: read_json parses the document
+        lines.close()  # (and says what is wrong with it, at its real line)
         return read_json(path)
     del raw
     following = next(rows, None)

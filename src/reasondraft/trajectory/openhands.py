@@ -19,11 +19,13 @@ from typing import Any
 
 from reasondraft.errors import InputError
 from reasondraft.files import read_json
+from reasondraft.trajectory.jsonobj import Obj, kind_of, wrong_type
 from reasondraft.trajectory.kinds import classify_command, classify_tool
 from reasondraft.trajectory.model import Action, Observation, Stats, StepKind, Trajectory
 from reasondraft.trajectory.paths import Workspace, command_paths, root_in_texts, tool_paths
 from reasondraft.trajectory.steps import (
     combined_observation,
+    iso_time,
     make_step,
     message_action,
     one_line,
@@ -41,14 +43,37 @@ NOISE = frozenset({"thought", "security_risk", "confirmation_state", "hidden", "
                    "blocking", "impl_source", "is_confirmed", "kernel_init_code",
                    "include_extra", "wait_for_response", "file_urls", "image_urls", "start",
                    "end", "translated_ipython_code", "outputs", "reasoning_content"})
+ROW_KEYS = ("instance_id", "instruction", "test_result", "metadata")
 _UPLOADED = re.compile(r"<uploaded_files>\s*(/\S+?)/?\s*</uploaded_files>")
 _EMPTY_THINK = re.compile(r"<think>\s*</think>\s*")
+
+
+def _is_event(item: Any) -> bool:
+    """An event object, or an old ``[action, observation]`` pair."""
+    if isinstance(item, list):
+        return len(item) == 2 and isinstance(item[0], dict)
+    return isinstance(item, dict) and ("action" in item or "observation" in item)
+
+
+def claim(doc: Any) -> str | None:
+    """The keys that make ``doc`` an OpenHands output row whether or not it is a valid one
+    (an event list is recognised by its events, so it has no claim apart from them)."""
+    if isinstance(doc, dict) and "history" in doc:
+        other = next((k for k in ROW_KEYS if k in doc), None)
+        return f"'history' and '{other}' keys" if other else None
+    return None
 
 
 def refusal(doc: Any) -> str | None:
     """Why ``doc`` is not OpenHands events or an output row, or None when it is."""
     if isinstance(doc, dict):
-        return None if isinstance(doc.get("history"), list) else "no 'history' list of events"
+        history = doc.get("history")
+        if not isinstance(history, list):
+            return "no 'history' list of events" if history is None else \
+                f"'history' is {kind_of(history)}, not a list of events"
+        if history and not _is_event(history[0]):
+            return "'history[0]' is not an event with 'action' or 'observation'"
+        return None
     if isinstance(doc, list):
         first = next((e for e in doc if isinstance(e, dict)), None)
         if first is not None and ("action" in first or "observation" in first) \
@@ -76,7 +101,7 @@ class _Run:
     """What the events said about the run as a whole."""
 
     pending: list[_Pending] = field(default_factory=list)
-    by_id: dict[Any, _Pending] = field(default_factory=dict)
+    by_id: dict[int | str, _Pending] = field(default_factory=dict)
     uploaded: str | None = None
     model: str | None = None
     cwd: str | None = None
@@ -86,28 +111,39 @@ class _Run:
     responses: set[str] = field(default_factory=set)
 
 
-def _flatten(history: Iterable[Any]) -> Iterator[dict[str, Any]]:
+def _flatten(history: list[Any], where: str, path: str) -> Iterator[Obj]:
     """Events in order; an old ``[action, observation]`` pair becomes two linked events."""
     for index, item in enumerate(history):
+        at = f"{path}[{index}]"
         if isinstance(item, dict):
-            yield item
-        elif isinstance(item, list | tuple) and len(item) == 2:
-            action, observation = item
-            if isinstance(action, dict):
-                action.setdefault("id", f"pair-{index}")
-                yield action
-                if isinstance(observation, dict):
-                    observation.setdefault("cause", action["id"])
-                    yield observation
+            yield Obj(item, where, at)
+        elif isinstance(item, list) and len(item) == 2 and isinstance(item[0], dict):
+            action, observation = Obj(item[0], where, f"{at}[0]"), item[1]
+            action.data.setdefault("id", f"pair-{index}")
+            yield action
+            if observation is not None:
+                observation = Obj.of(observation, where, f"{at}[1]", "an observation object")
+                observation.data.setdefault("cause", action.data["id"])
+                yield observation
+        else:
+            raise wrong_type(item, "an event or an [action, observation] pair", where, at)
 
 
-def _action(kind_name: str, name: str, args: dict[str, Any]) -> Action:
+def _event_id(event: Obj, key: str) -> int | str | None:
+    """An event's ``id`` or the ``cause`` naming another event's id."""
+    value = event.get(key)
+    if value is None or (isinstance(value, int | str) and not isinstance(value, bool)):
+        return value
+    raise event.wrong(key, "an event id (a number or a string)")
+
+
+def _action(kind_name: str, name: str, args: Obj) -> Action:
     """The tool call an action event stands for, with OpenHands' bookkeeping left out."""
     if kind_name == "message":
-        return message_action(str(args.get("content", "")))
+        return message_action(args.text("content") or "")
     if kind_name == "think":  # the thought is what the think tool was called with
-        return tool_action(name, {"thought": str(args.get("thought", ""))})
-    arguments = {k: v for k, v in args.items() if k not in NOISE and v is not None}
+        return tool_action(name, {"thought": args.text("thought") or ""})
+    arguments = {k: v for k, v in args.data.items() if k not in NOISE and v is not None}
     action = tool_action(name, arguments)
     path = arguments.get("path")
     if kind_name == "read":
@@ -115,71 +151,71 @@ def _action(kind_name: str, name: str, args: dict[str, Any]) -> Action:
     elif kind_name == "edit":
         action.text = f"{arguments.get('command') or 'edit'} {path}"
     elif kind_name == "run":
-        action.text = one_line(str(arguments.get("command", "")))
+        action.text = one_line(args.text("command") or "")
     return action
 
 
-def _note_metrics(run: _Run, event: dict[str, Any]) -> None:
+def _note_metrics(run: _Run, event: Obj) -> None:
     """Model name, call count and the running cost/token totals an event carries."""
-    meta = event.get("tool_call_metadata") or {}
-    response = meta.get("model_response") or {}
-    if isinstance(response.get("id"), str):
-        run.responses.add(response["id"])
-    if run.model is None and isinstance(response.get("model"), str):
-        run.model = response["model"]
-    metrics = event.get("llm_metrics") or {}
-    if isinstance(metrics.get("accumulated_cost"), int | float):
-        run.cost = metrics["accumulated_cost"]
-    usage = metrics.get("accumulated_token_usage") or {}
-    if isinstance(usage.get("prompt_tokens"), int):
-        run.input_tokens = usage["prompt_tokens"]
-    if isinstance(usage.get("completion_tokens"), int):
-        run.output_tokens = usage["completion_tokens"]
+    response = event.obj("tool_call_metadata").obj("model_response")
+    response_id = response.text("id")
+    if response_id is not None:
+        run.responses.add(response_id)
+    if run.model is None:
+        run.model = response.text("model")
+    metrics = event.obj("llm_metrics")
+    usage = metrics.obj("accumulated_token_usage")
+    cost, prompt = metrics.number("accumulated_cost"), usage.integer("prompt_tokens")
+    completion = usage.integer("completion_tokens")
+    run.cost = run.cost if cost is None else cost
+    run.input_tokens = run.input_tokens if prompt is None else prompt
+    run.output_tokens = run.output_tokens if completion is None else completion
 
 
-def _take_action(run: _Run, event: dict[str, Any]) -> None:
-    kind_name = str(event["action"])
-    args = event.get("args") if isinstance(event.get("args"), dict) else {}
-    if event.get("source") == "user" and kind_name == "message" and run.uploaded is None:
-        match = _UPLOADED.search(str(args.get("content", "")))
+def _take_action(run: _Run, event: Obj) -> None:
+    kind_name = event.text("action")
+    if kind_name is None:
+        raise event.wrong("action", "an action name")
+    args = event.obj("args")
+    source = event.text("source")
+    if source == "user" and kind_name == "message" and run.uploaded is None:
+        match = _UPLOADED.search(args.text("content") or "")
         run.uploaded = match.group(1) if match else None
     _note_metrics(run, event)
-    if event.get("source") != "agent" or kind_name in BOOKKEEPING:
+    event_id = _event_id(event, "id")
+    if source != "agent" or kind_name in BOOKKEEPING:
         return
-    name = (event.get("tool_call_metadata") or {}).get("function_name") or kind_name
-    action = _action(kind_name, str(name), args)
+    name = event.obj("tool_call_metadata").text("function_name") or kind_name
+    action = _action(kind_name, name, args)
+    command = args.text("command") if kind_name == "run" else None
     if kind_name == "run":
-        kind = classify_command(str(args.get("command", "")))
+        kind = classify_command(command or "")
     else:
         kind = KINDS.get(kind_name) or classify_tool(action.name, action.arguments)
-    parts = [] if kind_name == "think" else [args.get("reasoning_content"), args.get("thought")]
-    thought = "\n\n".join(_EMPTY_THINK.sub("", p) for p in parts if isinstance(p, str) and p)
-    command = args.get("command") if kind_name == "run" else None
-    pending = _Pending(action, kind, thought, event.get("timestamp"), run.cwd,
-                       command if isinstance(command, str) else None)
+    parts = [] if kind_name == "think" else [args.text("reasoning_content"), args.text("thought")]
+    thought = "\n\n".join(_EMPTY_THINK.sub("", p) for p in parts if p)
+    pending = _Pending(action, kind, thought, iso_time(event, "timestamp"), run.cwd, command)
     run.pending.append(pending)
-    if "id" in event:
-        run.by_id[event["id"]] = pending
+    if event_id is not None:
+        run.by_id[event_id] = pending
 
 
-def _take_observation(run: _Run, event: dict[str, Any]) -> None:
-    extras = event.get("extras") if isinstance(event.get("extras"), dict) else {}
-    metadata = extras.get("metadata") if isinstance(extras.get("metadata"), dict) else {}
-    if isinstance(metadata.get("working_dir"), str):
-        run.cwd = metadata["working_dir"]
-    pending = run.by_id.get(event.get("cause"))
+def _take_observation(run: _Run, event: Obj) -> None:
+    extras = event.obj("extras")
+    metadata = extras.obj("metadata")
+    cwd, cause = metadata.text("working_dir"), _event_id(event, "cause")
+    run.cwd = run.cwd if cwd is None else cwd
+    pending = run.by_id.get(cause) if cause is not None else None
     if pending is None:
         return
-    code = metadata.get("exit_code", extras.get("exit_code"))
-    pending.observations.append(Observation(text=str(event.get("content") or ""),
-                                            exit_code=code if isinstance(code, int) else None))
+    code = metadata.integer("exit_code") if "exit_code" in metadata \
+        else extras.integer("exit_code")
+    pending.observations.append(Observation(text=event.text("content") or "", exit_code=code))
 
 
-def _collect(events: Iterable[Any]) -> _Run:
+def _collect(events: Iterable[Obj]) -> _Run:
     run = _Run()
     for event in events:
-        if not isinstance(event, dict):
-            continue
         if "action" in event:
             _take_action(run, event)
         elif "observation" in event:
@@ -209,20 +245,21 @@ def _trajectory(run: _Run, source: str, **metadata: Any) -> Trajectory:
 def read(doc: Any, source: str) -> Trajectory:
     """Read a JSON list of events or one evaluation output row."""
     if isinstance(doc, list):
-        return _trajectory(_collect(doc), source, format_version="events")
-    run = _collect(_flatten(doc["history"]))
-    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    llm = metadata.get("llm_config") if isinstance(metadata.get("llm_config"), dict) else {}
-    result = doc.get("test_result") if isinstance(doc.get("test_result"), dict) else {}
-    patch = result.get("git_patch", doc.get("git_patch"))
-    metrics = doc.get("metrics") if isinstance(doc.get("metrics"), dict) else {}
-    if isinstance(metrics.get("accumulated_cost"), int | float):
-        run.cost = metrics["accumulated_cost"]
-    agent = metadata.get("agent_class")
+        events = (Obj.of(e, source, f"[{i}]", "an event object") for i, e in enumerate(doc))
+        return _trajectory(_collect(events), source, format_version="events")
+    root = Obj(doc, source)
+    run = _collect(_flatten(root.array("history"), source, "history"))
+    metadata = root.obj("metadata")
+    result = root.obj("test_result")
+    patch = result.text("git_patch") if "git_patch" in result else root.text("git_patch")
+    cost = root.obj("metrics").number("accumulated_cost")
+    run.cost = run.cost if cost is None else cost
+    agent = metadata.text("agent_class")
     return _trajectory(
-        run, source, format_version="output.jsonl", instance_id=doc.get("instance_id"),
-        model=llm.get("model") or run.model, agents=[agent] if isinstance(agent, str) else [],
-        submission=patch if isinstance(patch, str) and patch.strip() else None)
+        run, source, format_version="output.jsonl", instance_id=root.text("instance_id"),
+        model=metadata.obj("llm_config").text("model") or run.model,
+        agents=[agent] if agent else [],
+        submission=patch if patch and patch.strip() else None)
 
 
 def _event_files(folder: Path) -> list[Path]:
@@ -240,12 +277,9 @@ def _event_files(folder: Path) -> list[Path]:
     return [numbered[i] for i in ids]
 
 
-def _read_events(files: list[Path]) -> Iterator[dict[str, Any]]:
+def _read_events(files: list[Path]) -> Iterator[Obj]:
     for path in files:
-        event = read_json(path)
-        if not isinstance(event, dict):
-            raise InputError("expected an event object", where=str(path))
-        yield event
+        yield Obj.of(read_json(path), str(path), expected="an event object")
 
 
 def read_folder(folder: Path) -> Trajectory:

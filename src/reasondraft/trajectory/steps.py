@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from reasondraft.errors import InputError
+from reasondraft.files import parse_json
+from reasondraft.trajectory.jsonobj import Obj
 from reasondraft.trajectory.kinds import EDITORS, classify_tool, shell_command, strongest
 from reasondraft.trajectory.model import Action, Observation, Step, StepKind
 from reasondraft.trajectory.paths import PATH_KEYS, Workspace, tool_paths, unique
@@ -25,17 +28,26 @@ def one_line(text: str, limit: int = 160) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def parse_arguments(raw: Any) -> dict[str, Any]:
-    """Tool-call arguments as a dict: OpenAI sends a JSON string, others an object."""
+def parse_arguments(call: Obj, key: str = "arguments") -> dict[str, Any]:
+    """A tool call's arguments as a dict: OpenAI sends a JSON string, others an object.
+
+    Text that does not parse (or nests too deep) is kept as ``{"raw": text}``: models
+    write broken arguments and the agent ran with them. A value that is neither text nor
+    an object is refused."""
+    raw = call.get(key)
     if isinstance(raw, dict):
         return raw
-    if isinstance(raw, str) and raw.strip():
+    if isinstance(raw, str):
+        if not raw.strip():
+            return {}
         try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
+            value = parse_json(raw, call.where)
+        except InputError:
             return {"raw": raw}
         return value if isinstance(value, dict) else {"value": value}
-    return {}
+    if raw is None:
+        return {}
+    raise call.wrong(key, "an object or a JSON string")
 
 
 def describe(name: str, arguments: dict[str, Any]) -> str:
@@ -104,11 +116,18 @@ def action_paths(action: Action, workspace: Workspace, cwd: str | None = None) -
                   for p in tool_paths(call.name, call.arguments, workspace, cwd))
 
 
-def iso_time(value: Any) -> str | None:
-    """A timestamp as ISO 8601 text (Unix seconds are converted; text is kept)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
+def iso_time(holder: Obj, key: str) -> str | None:
+    """A timestamp field as ISO 8601 text (Unix seconds are converted; text is kept)."""
+    value = holder.get(key)
+    if isinstance(value, str) or value is None:
+        return value or None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise holder.wrong(key, "a time (text or Unix seconds)")
+    try:
         return datetime.fromtimestamp(value, UTC).isoformat()
-    return value if isinstance(value, str) and value else None
+    except (OverflowError, OSError, ValueError):
+        raise InputError(f"{holder.at(key)}: {value} is not a Unix time in range",
+                         where=holder.where) from None
 
 
 def make_step(number: int, action: Action, workspace: Workspace, *, thought: str = "",

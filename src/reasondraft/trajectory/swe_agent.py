@@ -12,10 +12,10 @@ each history message; the non-demo assistant messages pair with the trajectory e
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Iterator
 from typing import Any
 
+from reasondraft.trajectory.jsonobj import Obj, kind_of
 from reasondraft.trajectory.kinds import classify_command
 from reasondraft.trajectory.model import Observation, Stats, Step, Trajectory
 from reasondraft.trajectory.paths import Workspace, command_paths, guess_root, tool_paths, unique
@@ -30,61 +30,49 @@ from reasondraft.trajectory.steps import (
 NAME = "SWE-agent"
 
 
+def claim(doc: Any) -> str | None:
+    """The keys that make ``doc`` a SWE-agent trajectory whether or not it is a valid one."""
+    if isinstance(doc, dict) and "trajectory" in doc:
+        other = next((k for k in ("history", "info") if k in doc), None)
+        return f"'trajectory' and '{other}' keys" if other else None
+    return None
+
+
 def refusal(doc: Any) -> str | None:
     """Why ``doc`` is not a SWE-agent trajectory, or None when it is."""
     if not isinstance(doc, dict):
         return "top level is not an object"
     steps = doc.get("trajectory")
-    if not isinstance(steps, list):
+    if steps is None:
         return "no 'trajectory' list"
-    if steps and not all(isinstance(s, dict) and "action" in s for s in steps):
-        return "'trajectory' entries have no 'action'"
+    if not isinstance(steps, list):
+        return f"'trajectory' is {kind_of(steps)}, not a list"
+    for index, step in enumerate(steps):
+        if not isinstance(step, dict) or "action" not in step:
+            return f"'trajectory[{index}]' is not an entry with an 'action'"
     return None
 
 
-def _as_dict(value: Any) -> dict[str, Any]:
-    """An object that may arrive JSON-encoded (0.x ``state``, some ``replay_config``)."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _dig(data: dict[str, Any], *keys: str) -> Any:
-    """``data[k1][k2]...``, or None where a level is missing."""
-    for key in keys:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)  # type: ignore[assignment]
-    return data
-
-
-def _version(doc: dict[str, Any]) -> str:
+def _version(info: Obj, steps: list[Obj]) -> str:
     """1.x writes ``state`` as an object and times each step; 0.x does neither."""
-    declared = _dig(doc, "info", "swe_agent_version")
-    if isinstance(declared, str) and declared:
+    declared = info.text("swe_agent_version")
+    if declared:
         return declared
-    steps = doc["trajectory"]
     is_1x = any(isinstance(s.get("state"), dict) or "execution_time" in s for s in steps)
     return "1.x" if is_1x else "0.x"
 
 
-def _assistant_messages(history: Any) -> list[dict[str, Any]]:
+def _assistant_messages(history: list[Obj]) -> list[Obj]:
     """History messages that hold an action, in order, demonstrations left out."""
-    if not isinstance(history, list):
-        return []
-    return [m for m in history if isinstance(m, dict) and m.get("role") == "assistant"
-            and not m.get("is_demo") and "action" in m]
+    return [m for m in history if m.text("role") == "assistant" and not m.get("is_demo")
+            and "action" in m]
 
 
-def _action_text(entry: dict[str, Any]) -> str:
-    return str(entry.get("action", "")).strip()
+def _action_text(entry: Obj) -> str:
+    return (entry.text("action") or "").strip()
 
 
-def _pair(steps: list[dict[str, Any]], messages: list[dict[str, Any]]
-          ) -> Iterator[dict[str, Any] | None]:
+def _pair(steps: list[Obj], messages: list[Obj]) -> Iterator[Obj | None]:
     """For each trajectory entry, its assistant history message — the next one, in order,
     with the same action text — or None."""
     positions: dict[str, list[int]] = {}
@@ -101,77 +89,73 @@ def _pair(steps: list[dict[str, Any]], messages: list[dict[str, Any]]
         yield messages[candidates[found]]
 
 
-def _agents(history: Any) -> list[str]:
-    names = (m.get("agent") for m in history if isinstance(m, dict)) \
-        if isinstance(history, list) else ()
-    return unique(n for n in names if isinstance(n, str) and n)
+def _stats(info: Obj) -> Stats:
+    model_stats = info.encoded_obj("model_stats")
+    cost = model_stats.number("instance_cost")
+    return Stats(cost=model_stats.number("total_cost") if cost is None else cost,
+                 input_tokens=model_stats.integer("tokens_sent"),
+                 output_tokens=model_stats.integer("tokens_received"),
+                 api_calls=model_stats.integer("api_calls"))
 
 
-def _stats(info: dict[str, Any]) -> Stats:
-    model_stats = _as_dict(info.get("model_stats"))
-    cost = model_stats.get("instance_cost", model_stats.get("total_cost"))
-    return Stats(cost=cost, input_tokens=model_stats.get("tokens_sent"),
-                 output_tokens=model_stats.get("tokens_received"),
-                 api_calls=model_stats.get("api_calls"))
+def _open_file(state: Obj) -> str | None:
+    value = state.text("open_file")
+    return value if value and value.startswith("/") else None
 
 
-def _open_file(state: dict[str, Any]) -> str | None:
-    value = state.get("open_file")
-    return value if isinstance(value, str) and value.startswith("/") else None
-
-
-def _step(number: int, entry: dict[str, Any], message: dict[str, Any] | None,
-          workspace: Workspace, agent: str | None) -> Step:
-    state = _as_dict(entry.get("state"))
-    cwd = state.get("working_dir") if isinstance(state.get("working_dir"), str) else None
-    command = str(entry.get("action", ""))
-    calls = (message or {}).get("tool_calls") or []
-    call = calls[0].get("function", {}) if calls and isinstance(calls[0], dict) else {}
+def _step(number: int, entry: Obj, state: Obj, message: Obj | None, workspace: Workspace,
+          agent: str | None) -> Step:
+    cwd = state.text("working_dir")
+    command = entry.text("action") or ""
+    calls = message.objs("tool_calls") if message is not None else []
+    call = calls[0].obj("function") if calls else None
     paths = command_paths(command, workspace, cwd, _open_file(state))
-    if call.get("name"):
-        arguments = parse_arguments(call.get("arguments"))
-        action = tool_action(str(call["name"]), arguments)
+    name = call.text("name") if call is not None else None
+    if call is not None and name:
+        arguments = parse_arguments(call)
+        action = tool_action(name, arguments)
         action.text = one_line(command)  # SWE-agent's rendering reads better than JSON
         paths = unique([*paths, *tool_paths(action.name, arguments, workspace, cwd)])
     else:
         action = command_action(command)
-    thought = entry.get("thought", entry.get("response"))
-    observation = entry.get("observation")
+    thought = entry.text("thought") if "thought" in entry else entry.text("response")
+    observation = entry.text("observation")
     return make_step(number, action, workspace, kind=classify_command(command), paths=paths,
-                     thought=thought if isinstance(thought, str) else "",
-                     observation=Observation(text=observation)
-                     if isinstance(observation, str) else None, agent=agent)
+                     thought=thought or "",
+                     observation=Observation(text=observation) if observation is not None
+                     else None, agent=agent)
 
 
-def _workspace(steps: list[dict[str, Any]]) -> Workspace:
+def _workspace(states: list[Obj]) -> Workspace:
     """The root: a well-known one among the working dirs and open files, else the first
     working directory."""
-    states = [_as_dict(s.get("state")) for s in steps]
-    dirs = [s["working_dir"] for s in states if isinstance(s.get("working_dir"), str)]
+    dirs = [d for d in (s.text("working_dir") for s in states) if d is not None]
     files = [f for f in map(_open_file, states) if f]
     return Workspace(guess_root([*dirs, *files]) or (dirs[0] if dirs else None))
 
 
 def read(doc: dict[str, Any], source: str) -> Trajectory:
     """Read a SWE-agent trajectory document."""
-    steps: list[dict[str, Any]] = doc["trajectory"]
-    info = _as_dict(doc.get("info"))
-    config = _as_dict(doc.get("replay_config"))
-    history = doc.get("history")
-    agents = _agents(history)
+    root = Obj(doc, source)
+    steps = root.objs("trajectory")
+    states = [entry.encoded_obj("state") for entry in steps]
+    info = root.obj("info")
+    config = root.encoded_obj("replay_config")
+    history = root.objs("history")
+    agents = unique(a for a in (m.text("agent") for m in history) if a)
     multi = len(agents) > 1
-    workspace = _workspace(steps)
-    messages = _assistant_messages(history)
-    submission = info.get("submission")
-    model = _dig(config, "agent", "model", "name") or _dig(config, "agent", "model",
-                                                              "model_name")
+    workspace = _workspace(states)
+    submission = info.text("submission")
+    model = config.obj("agent").obj("model")
     return Trajectory(
-        format="swe-agent", format_version=_version(doc),
-        instance_id=_dig(config, "problem_statement", "id"), model=model, agents=agents,
-        stats=_stats(info), base_commit=_dig(config, "env", "repo", "base_commit"),
-        submission=submission if isinstance(submission, str) and submission.strip() else None,
+        format="swe-agent", format_version=_version(info, steps),
+        instance_id=config.obj("problem_statement").text("id"),
+        model=model.text("name") or model.text("model_name"), agents=agents,
+        stats=_stats(info), base_commit=config.obj("env").obj("repo").text("base_commit"),
+        submission=submission if submission and submission.strip() else None,
         workspace_root=workspace.root, source=source,
-        steps=[_step(n, entry, message, workspace,
-                     (message or {}).get("agent") if multi else None)
-               for n, (entry, message) in enumerate(zip(steps, _pair(steps, messages),
-                                                        strict=True), start=1)])
+        steps=[_step(n, entry, state, message, workspace,
+                     message.text("agent") if multi and message is not None else None)
+               for n, (entry, state, message) in enumerate(
+                   zip(steps, states, _pair(steps, _assistant_messages(history)), strict=True),
+                   start=1)])
