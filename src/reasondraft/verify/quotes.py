@@ -48,33 +48,110 @@ def match_from(pattern: Pattern, rows: tuple[str, ...], pos: int, stop: int, *,
 
     ``rows`` are right-stripped; every matched line must carry the same extra indent. With
     ``to_stop`` the match must end exactly at ``stop``.
+
+    The pattern is literal segments between '...' lines. Once the extra indent is known, the
+    earliest place of each segment is the best one (later segments only gain room), so the
+    match is found segment by segment without backtracking; while the indent is not yet
+    known, each indent a segment's places would fix is tried once. A hostile quote with many
+    '...' lines therefore costs (segments x rows), never an exponential search.
     """
-    return _match(pattern, 0, rows, pos, stop, to_stop, None)
+    head, *tail = _segments(pattern)
+    if pos + len(head) > stop:
+        return None
+    prefix = _fits(head, rows, pos, None)
+    if prefix is _NO:
+        return None
+    if not tail:
+        end = pos + len(head)
+        return end if end == stop or not to_stop else None
+    return _place(tail, rows, pos + len(head), stop, to_stop, prefix)
 
 
-def _match(pattern: Pattern, i: int, rows: tuple[str, ...], pos: int, stop: int,
-           to_stop: bool, prefix: str | None) -> int | None:
-    while i < len(pattern) and pattern[i] is not None:
-        if pos >= stop:
-            return None
-        item, row = pattern[i], rows[pos]
+class _No:
+    """A segment that does not fit (``None`` is a fit that fixes no indent)."""
+
+
+_NO = _No()
+
+
+def _segments(pattern: Pattern) -> list[tuple[str, ...]]:
+    """The literal runs of ``pattern``: the first before any '...', one after each."""
+    segments: list[list[str]] = [[]]
+    for item in pattern:
+        if item is None:
+            segments.append([])
+        else:
+            segments[-1].append(item)
+    return [tuple(segment) for segment in segments]
+
+
+def _fits(segment: tuple[str, ...], rows: tuple[str, ...], pos: int,
+          prefix: str | None) -> str | _No | None:
+    """The extra indent after ``segment`` matched at ``rows[pos:]`` (``None`` while no
+    non-blank line fixed it), or ``_NO``. The caller keeps ``pos + len(segment)`` in range."""
+    for offset, item in enumerate(segment):
+        row = rows[pos + offset]
         if item:
             if not row.endswith(item):
-                return None
+                return _NO
             head = row[:len(row) - len(item)]
             if head.strip() or (prefix is not None and head != prefix):
-                return None
+                return _NO
             prefix = head
         elif row:
+            return _NO
+    return prefix
+
+
+def _place(segments: list[tuple[str, ...]], rows: tuple[str, ...], pos: int, stop: int,
+           to_stop: bool, prefix: str | None) -> int | None:
+    """The shortest end for ``segments``, each after a '...', from ``pos``."""
+    *middle, last = segments
+    for index, segment in enumerate(middle):
+        if prefix is None and any(segment):
+            return _each_indent(segments[index:], rows, pos, stop, to_stop)
+        for start in range(pos, stop - len(segment) + 1):
+            fixed = _fits(segment, rows, start, prefix)
+            if not isinstance(fixed, _No):
+                prefix, pos = fixed, start + len(segment)
+                break
+        else:
             return None
-        i, pos = i + 1, pos + 1
-    if i == len(pattern):
-        return pos if not to_stop or pos == stop else None
-    for skip_to in range(pos, stop + 1):
-        end = _match(pattern, i + 1, rows, skip_to, stop, to_stop, prefix)
+    if not to_stop:
+        if not last:
+            return pos
+        if prefix is None and any(last):
+            return _each_indent([last], rows, pos, stop, to_stop)
+        for start in range(pos, stop - len(last) + 1):
+            if not isinstance(_fits(last, rows, start, prefix), _No):
+                return start + len(last)
+        return None
+    start = stop - len(last)
+    return stop if start >= pos and not isinstance(_fits(last, rows, start, prefix), _No) \
+        else None
+
+
+def _each_indent(segments: list[tuple[str, ...]], rows: tuple[str, ...], pos: int, stop: int,
+                 to_stop: bool) -> int | None:
+    """Like _place when the first segment will fix the indent: its earliest place per indent
+    it can fix is tried, the rest placed with that indent; the shortest end wins."""
+    first, rest = segments[0], segments[1:]
+    tried: set[str] = set()
+    ends: list[int] = []
+    for start in range(pos, stop - len(first) + 1):
+        fixed = _fits(first, rows, start, None)
+        if not isinstance(fixed, str) or fixed in tried:
+            continue
+        tried.add(fixed)
+        after = start + len(first)
+        if not rest:
+            if not to_stop or after == stop:
+                ends.append(after)
+            continue
+        end = _place(rest, rows, after, stop, to_stop, fixed)
         if end is not None:
-            return end
-    return None
+            ends.append(end)
+    return min(ends, default=None)
 
 
 def rows_of(ctx: VerifyContext, target: Target) -> tuple[str, ...]:
