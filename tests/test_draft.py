@@ -206,3 +206,74 @@ def test_prompt_text_is_never_rendered_as_a_template(task_folder, tmp_path,
     prompt = server.requests[0]["messages"][1]["content"]
     assert "Template {{ 7 * 7 }} and {% for x in y %} stay." in prompt
     assert "{% for x in y %}" in json.dumps(server.requests[1]["messages"])  # the re-ask too
+
+
+# -- secrets: redacted from what the model sees, never the values on screen or disk ------
+
+FAKE_OPENAI = "sk-" + "proj-" + "aB3dE5fG7hJ9kL2mN4pQ6rS8tU1vW0xYz" * 2
+FAKE_AWS = "AK" + "IA" + "Z7Q2X9R4W8T3Y6U1"
+FAKE_PEM = ("-----BEGIN " + "OPENSSH PRIVATE KEY-----\n" + "b3BlbnNzaC1rZXktdjEAAAAA" * 2
+            + "\n-----END OPENSSH PRIVATE KEY-----")
+SECRETS = {"problem": {"password": 1},
+           "trajectory": {"aws-access-key": 1, "openai-key": 1, "private-key": 1}}
+
+
+@pytest.fixture
+def secret_task(task_folder):
+    """The geo task with a password in its problem statement and keys in its trajectory
+    (a mini-swe-agent run that printed a .env file and a private key)."""
+    folder, repo = task_folder
+    task = json.loads((folder / "task.json").read_text())
+    task["problem_statement"] += '\nconnect with DB_PASSWORD="Tr0ub4dor3"'
+    (folder / "task.json").write_text(json.dumps(task))
+    output = f"OPENAI_API_KEY={FAKE_OPENAI}\nAWS_ACCESS_KEY_ID={FAKE_AWS}\n{FAKE_PEM}"
+    messages = [
+        {"role": "system", "content": "You can run shell commands."},
+        {"role": "user", "content": "Fix area()."},
+        {"role": "assistant", "content": "THOUGHT: look around.\n\n```bash\ncat .env id\n```"},
+        {"role": "user", "content": f"<returncode>0</returncode>\n<output>\n{output}\n</output>"},
+        {"role": "assistant", "content": "THOUGHT: done.\n\n```bash\necho done\n```"},
+        {"role": "user", "content": "<returncode>0</returncode>\n<output>\ndone\n</output>"},
+    ]
+    (folder / "trajectory.traj.json").write_text(json.dumps({
+        "trajectory_format": "mini-swe-agent-1", "instance_id": "acme__geo-1",
+        "info": {"exit_status": "Submitted"}, "messages": messages}))
+    return folder, repo
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in ("Tr0ub4dor3", FAKE_OPENAI[:20], FAKE_AWS, "b3BlbnNzaC1rZXkt"):
+        assert secret not in text
+
+
+def test_secrets_never_reach_the_model_or_the_log_and_provenance_counts_them(
+        secret_task, tmp_path) -> None:
+    folder, repo = secret_task
+    model = recording(tmp_path, trace("geo.py#L2"))
+    log = tmp_path / "calls.jsonl"
+    result = draft_task(load_task(folder, repo=repo),
+                        DraftRequest(model=model, retry=FAST, log=log), tmp_path / "out")
+    assert_no_secret(log.read_text())  # the messages as sent
+    assert "[REDACTED:private-key]" in log.read_text()
+    front = read_draft(result.folder / "draft.md").front
+    assert front["provenance"]["redactions"] == {
+        "aws-access-key": 1, "openai-key": 1, "password": 1, "private-key": 1}
+    # the evidence stays as it was
+    copied = result.folder / "trajectory.json"
+    assert copied.read_bytes() == (folder / "trajectory.traj.json").read_bytes()
+    assert FAKE_AWS in copied.read_text()
+
+
+def test_cli_dry_run_shows_what_was_redacted_but_no_secret(secret_task, tmp_path) -> None:
+    folder, repo = secret_task
+    args = ["draft", str(folder), "--repo", str(repo), "--model", "openai/gpt-4o", "--dry-run"]
+    shown = run_cli(*args, "--json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["redactions"] == SECRETS
+    assert_no_secret(shown.stdout)
+    text = run_cli(*args, cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert ("redacted: problem: 1 password; trajectory: 1 aws-access-key, 1 openai-key, "
+            "1 private-key") in text.stdout
+    assert "[REDACTED:openai-key]" in text.stdout
+    assert_no_secret(text.stdout)

@@ -53,11 +53,14 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
 
 
 def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
-    """--dry-run: the messages, the response schema, tokens per section, what was dropped."""
+    """--dry-run: the messages, the response schema, tokens per section, what was dropped,
+    what was redacted (kind, section, count; never the value)."""
     packing = prepared.packed.provenance() | {"overhead_tokens": prepared.overhead_tokens}
+    redactions = prepared.rendered.redactions
     if as_json:
         print(json.dumps({"messages": prepared.messages, "schema": prepared.schema,
-                          "prompt": prepared.templates.hash, "packing": packing}, indent=2))
+                          "prompt": prepared.templates.hash, "packing": packing,
+                          "redactions": redactions}, indent=2))
         return
     for message in prepared.messages:
         console.rule(f"[bold]{message['role']}")
@@ -74,6 +77,10 @@ def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
     console.print(f"trajectory detail level: {'-' if level is None else level}; dropped: "
                   f"{', '.join(prepared.packed.dropped) or 'nothing'}; prompt "
                   f"{prepared.templates.hash}")
+    console.print("redacted: " + ("; ".join(
+        f"{where}: " + ", ".join(f"{count} {kind}" for kind, count in counts.items())
+        for where, counts in redactions.items()) or "nothing"), markup=False, highlight=False,
+        soft_wrap=True)
 
 
 def show_result(task: Task, result: DraftResult, as_json: bool, console: Console) -> None:
