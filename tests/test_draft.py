@@ -277,3 +277,22 @@ def test_cli_dry_run_shows_what_was_redacted_but_no_secret(secret_task, tmp_path
             "1 private-key") in text.stdout
     assert "[REDACTED:openai-key]" in text.stdout
     assert_no_secret(text.stdout)
+
+
+def test_a_401_that_echoes_the_key_shows_it_nowhere(task_folder, tmp_path) -> None:
+    """The key is masked whatever its format: a local server's key has no known prefix."""
+    folder, repo = task_folder
+    key = "local-" + "s3cr3t" * 5
+    log = tmp_path / "calls.jsonl"
+    with LocalServer([Reply(status=401, echo_authorization=True)]) as server:
+        result = run_cli("draft", str(folder), "--repo", str(repo), "--model", "openai/x",
+                         "--api-base", server.url, "--log", str(log),
+                         "--out", str(tmp_path / "out"), cwd=tmp_path,
+                         env={"OPENAI_API_KEY": key})
+        assert len(server.requests) == 1
+    assert result.returncode == 1
+    assert "Authorization: Bearer [REDACTED:env-api-key]" in result.stderr  # echoed, masked
+    assert result.stderr.count("\n") == 1
+    for where in (result.stdout, result.stderr, log.read_text()):
+        assert "s3cr3t" not in where
+    assert log.stat().st_mode & 0o777 == 0o600
