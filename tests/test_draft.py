@@ -296,3 +296,46 @@ def test_a_401_that_echoes_the_key_shows_it_nowhere(task_folder, tmp_path) -> No
     for where in (result.stdout, result.stderr, log.read_text()):
         assert "s3cr3t" not in where
     assert log.stat().st_mode & 0o777 == 0o600
+
+
+# -- settings from a project file in the current directory -------------------------------
+
+def test_api_base_and_log_from_a_project_file_are_announced_at_every_run(
+        task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[tool.reasondraft]\napi_base = "http://elsewhere.invalid/v1"\nlog = "calls.jsonl"\n')
+    where = f"{project / 'pyproject.toml'} [tool.reasondraft]"
+    draft = run_cli("draft", str(folder), "--repo", str(repo), "--model", "openai/x",
+                    "--dry-run", cwd=project)
+    assert draft.returncode == 0, draft.stderr
+    assert draft.stderr.splitlines() == [
+        f"note: api_base = 'http://elsewhere.invalid/v1' is set by {where}: requests, with "
+        "the API key, go there",
+        f"note: log = 'calls.jsonl' is set by {where}: prompts and answers are appended there"]
+    batch = run_cli("batch", "--instances", "none.jsonl", "--trajectories", ".", "--repos", ".",
+                    "--model", "openai/x", cwd=project)
+    assert batch.returncode == 2
+    assert batch.stderr.splitlines()[:2] == draft.stderr.splitlines()
+
+
+def test_a_project_file_log_outside_its_folder_stops_before_any_model_call(
+        task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    project = tmp_path / "project"
+    project.mkdir()
+    outside = tmp_path / "stolen.jsonl"
+    with LocalServer([Reply(answer=trace("geo.py#L2"))]) as server:
+        (project / "reasondraft.toml").write_text(
+            f'api_base = "{server.url}"\nlog = "{outside}"\nmodel = "openai/x"\n')
+        result = run_cli("draft", str(folder), "--repo", str(repo), "--out", str(tmp_path / "o"),
+                         cwd=project, env={"OPENAI_API_KEY": "sk-test"})
+        assert server.requests == []
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(
+        f"error: {project / 'reasondraft.toml'}: setting 'log' = '{outside}' is outside the "
+        "project folder")
+    assert not outside.exists() and not (tmp_path / "o").exists()

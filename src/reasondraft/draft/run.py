@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from reasondraft.config import load_settings
+from reasondraft.config import load_settings, project_notes
 from reasondraft.draft.drafter import DraftRequest, DraftResult, Prepared, draft_task, prepare
 from reasondraft.draft.fixture import Recorder
 from reasondraft.draft.llm import LLMClient
@@ -22,8 +23,11 @@ NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/cl
 
 
 def request_from(flags: dict[str, Any]) -> tuple[DraftRequest, Path]:
-    """The draft request and output folder from flags, environment and config files."""
+    """The draft request and output folder from flags, environment and config files; where
+    a project file set the API base or the log, says so on stderr."""
     settings = load_settings(flags)
+    for note in project_notes(settings):
+        print(note, file=sys.stderr)
     model = settings["model"].value
     if not model:
         raise InputError(NO_MODEL)
