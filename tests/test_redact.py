@@ -59,7 +59,7 @@ def fake(kind: str) -> str:
     ("headers = {'Authorization': 'token 4f9a8b7c6d5e3f21a0b9'}", "auth-header"),
 ])
 def test_each_secret_format_is_redacted_by_kind(text: str, kind: str) -> None:
-    result = redact(text, env={})
+    result = redact(text, keys=())
     assert result.counts == {kind: 1}
     assert f"[REDACTED:{kind}]" in result.text
     secret_free = result.text.replace(f"[REDACTED:{kind}]", "")
@@ -70,7 +70,7 @@ def test_each_secret_format_is_redacted_by_kind(text: str, kind: str) -> None:
 
 def test_only_the_secret_is_replaced() -> None:
     text = f'DB_PASSWORD="s3cret-pass" and OPENAI_API_KEY={fake("openai-key")} done'
-    assert redact(text, env={}).text == ('DB_PASSWORD="[REDACTED:password]" and '
+    assert redact(text, keys=()).text == ('DB_PASSWORD="[REDACTED:password]" and '
                                          "OPENAI_API_KEY=[REDACTED:openai-key] done")
 
 
@@ -78,21 +78,21 @@ def test_json_encoded_text_is_redacted_too() -> None:
     """Tool-call arguments reach the prompt JSON-encoded: escaped quotes and newlines."""
     arguments = json.dumps({"path": "/testbed/.env",
                             "file_text": f"password = 'hunter2xyz9'\n{fake('private-key')}\n"})
-    result = redact(arguments, env={})
+    result = redact(arguments, keys=())
     assert result.counts == {"password": 1, "private-key": 1}
     assert "hunter2xyz9" not in result.text and "MIIEow" not in result.text
 
 
 def test_a_key_block_cut_by_packing_is_redacted_as_far_as_it_goes() -> None:
     cut = [*fake("private-key").split("\n")[:3], "[... 4 lines omitted ...]"]
-    result = redact("\n".join(cut), env={})
+    result = redact("\n".join(cut), keys=())
     assert result.counts == {"private-key": 1}
     assert "MIIEow" not in result.text and "[... 4 lines omitted ...]" in result.text
 
 
 def test_assigned_tokens_get_their_own_kind() -> None:
     result = redact(f"GITHUB_TOKEN={fake('github-token')}\napi_key = '{fake('openai-key')}'",
-                    env={})
+                    keys=())
     assert result.counts == {"github-token": 1, "openai-key": 1}
 
 
@@ -125,12 +125,12 @@ def test_assigned_tokens_get_their_own_kind() -> None:
     "the header -----BEGIN RSA PRIVATE KEY----- starts a key; the footer ends it",
 ])
 def test_ordinary_code_and_data_are_left_alone(text: str) -> None:
-    result = redact(text, env={})
+    result = redact(text, keys=())
     assert (result.text, result.counts) == (text, {})
 
 
 def test_placeholder_url_passwords_are_left_alone() -> None:
-    assert redact("http://user:pass@example.com", env={}).counts == {}
+    assert redact("http://user:pass@example.com", keys=()).counts == {}
 
 
 def test_environment_key_values_are_redacted_and_masked_whatever_their_format() -> None:
@@ -138,7 +138,7 @@ def test_environment_key_values_are_redacted_and_masked_whatever_their_format() 
            "SHORT_API_KEY": "EMPTY", "HOME": "/root" + "x" * 20}
     assert key_values(env) == ("local-" + "k3y" * 8, "tok" + "9" * 20)
     text = f"env: OPENAI_API_KEY=local-{'k3y' * 8} HF={'tok' + '9' * 20} HOME=/rootxx EMPTY"
-    result = redact(text, env=env)
+    result = redact(text, key_values(env))
     assert result.counts == {ENV_KIND: 2}
     assert "k3yk3y" not in result.text and "EMPTY" in result.text
     assert mask_keys(text, env=env) == result.text
@@ -166,4 +166,4 @@ ADVERSARIAL = [
 @pytest.mark.parametrize(("text", "counts"), ADVERSARIAL,
                          ids=[repr(text[:24]) for text, _ in ADVERSARIAL])
 def test_hostile_input_is_scanned_in_linear_time(text: str, counts: dict[str, int]) -> None:
-    assert redact(text, env={}).counts == counts
+    assert redact(text, keys=()).counts == counts

@@ -28,7 +28,7 @@ ENV_KIND = "env-api-key"
 # Variables whose values litellm sends as credentials: OPENAI_API_KEY, ANTHROPIC_API_KEY,
 # HF_TOKEN, AWS_SECRET_ACCESS_KEY, AZURE_CLIENT_SECRET ... Shorter values are placeholders
 # ("EMPTY", "dummy") that local servers accept; masking them would mangle ordinary words.
-KEY_VARIABLE = re.compile(r"(?:API_KEY|_TOKEN|SECRET_ACCESS_KEY|_SECRET)\Z", re.IGNORECASE)
+KEY_VARIABLE_ENDS = ("API_KEY", "_TOKEN", "SECRET_ACCESS_KEY", "_SECRET")
 MIN_KEY_CHARS = 8
 
 # After a token's first character: the one before it is not part of a token (or it
@@ -133,7 +133,8 @@ def key_values(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The values of the API-key variables in ``env`` (default: the process environment),
     longest first so that a key that contains another is replaced whole."""
     env = os.environ if env is None else env
-    values = {v for k, v in env.items() if KEY_VARIABLE.search(k) and len(v) >= MIN_KEY_CHARS}
+    names = [name for name in env if name.upper().endswith(KEY_VARIABLE_ENDS)]
+    values = {env[name] for name in names if len(env[name]) >= MIN_KEY_CHARS}
     return tuple(sorted(values, key=len, reverse=True))
 
 
@@ -144,9 +145,10 @@ def mask_keys(text: str, env: Mapping[str, str] | None = None) -> str:
     return text
 
 
-def redact(text: str, env: Mapping[str, str] | None = None) -> Redacted:
-    """``text`` with known secret formats and the API-key variables' values replaced."""
-    return _redact(text, key_values(env))
+def redact(text: str, keys: tuple[str, ...] | None = None) -> Redacted:
+    """``text`` with known secret formats and the values in ``keys`` (default: the API-key
+    variables' values, see key_values) replaced."""
+    return _redact(text, key_values() if keys is None else keys)
 
 
 @lru_cache(maxsize=32)

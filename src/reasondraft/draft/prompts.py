@@ -16,7 +16,7 @@ from string import Template
 from typing import Any
 
 from reasondraft.files import read_text
-from reasondraft.redact import redact
+from reasondraft.redact import key_values, redact
 from reasondraft.resources import data_dir
 
 OMITTED = "(omitted to fit the token budget)"
@@ -61,8 +61,9 @@ def render_messages(templates: Templates, fields: dict[str, str], sections: dict
     Every field and section is redacted before it goes in (the templates are ours)."""
     values: dict[str, str] = {}
     redactions: dict[str, dict[str, int]] = {}
+    keys = key_values()
     for name, text in (fields | sections).items():
-        clean = redact(text)
+        clean = redact(text, keys)
         if clean.counts:
             redactions[name] = clean.counts
         values[name] = clean.text or (OMITTED if name in dropped else EMPTY)
