@@ -253,3 +253,16 @@ def test_state_saved_from_many_threads_keeps_every_record(tmp_path) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda record: state.record(tmp_path, record), records))
     assert set(BatchState.load(tmp_path).tasks) == {r.instance_id for r in records}
+
+
+def test_a_server_echoing_the_key_leaves_it_in_no_report_state_or_log(workspace,
+                                                                      monkeypatch) -> None:
+    tmp, make = workspace
+    monkeypatch.setenv("OPENAI_API_KEY", "local-" + "s3cr3t" * 5)
+    with LocalServer([Reply(status=401, echo_authorization=True)]) as server:
+        _, shown = run_batch(tmp, make(["acme__geo-1"]), server)
+    report = json.loads((tmp / "out" / "batch-report.json").read_text())
+    assert "Bearer [REDACTED:env-api-key]" in report["tasks"][0]["reason"]
+    files = ["out/batch-report.json", "out/batch-state.json", "calls.jsonl"]
+    for text in [shown] + [(tmp / name).read_text() for name in files]:
+        assert "s3cr3t" not in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reasondraft.config import load_settings
+from reasondraft.config import load_settings, project_notes
 from reasondraft.errors import InputError
 
 
@@ -40,3 +40,36 @@ def test_bad_settings_name_their_source(tmp_path, content, env, message) -> None
     (tmp_path / "reasondraft.toml").write_text(content)
     with pytest.raises(InputError, match=message):
         load_settings(env=env, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("name", ["reasondraft.toml", "pyproject.toml"])
+def test_a_project_file_may_log_only_inside_its_folder(tmp_path, name) -> None:
+    section = "[tool.reasondraft]\n" if name == "pyproject.toml" else ""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "logs").symlink_to(tmp_path)  # a link inside that leads out
+    for log in ["/tmp/elsewhere.jsonl", "../calls.jsonl", "logs/calls.jsonl"]:
+        (project / name).write_text(f'{section}log = "{log}"\n')
+        with pytest.raises(InputError, match=rf"{name}.*setting 'log' = '{log}' is outside "
+                                             "the project folder"):
+            load_settings(env={}, cwd=project)
+    (project / name).write_text(f'{section}log = "audit/calls.jsonl"\n')
+    assert load_settings(env={}, cwd=project)["log"].file == project / name
+    # a log given by flag or environment is the user's own choice
+    (project / name).write_text(f'{section}log = "/tmp/elsewhere.jsonl"\n')
+    assert load_settings({"log": "/tmp/mine.jsonl"}, env={}, cwd=project)["log"].file is None
+    env = {"REASONDRAFT_LOG": "/tmp/mine.jsonl"}
+    assert load_settings(env=env, cwd=project)["log"].value == "/tmp/mine.jsonl"
+
+
+def test_project_notes_name_the_file_that_set_api_base_or_log(tmp_path) -> None:
+    (tmp_path / "reasondraft.toml").write_text('api_base = "http://elsewhere:8000/v1"\n'
+                                               'log = "calls.jsonl"\nmodel = "openai/x"\n')
+    notes = project_notes(load_settings(env={}, cwd=tmp_path))
+    source = tmp_path / "reasondraft.toml"
+    assert notes == [
+        f"note: api_base = 'http://elsewhere:8000/v1' is set by {source}: requests, with the "
+        "API key, go there",
+        f"note: log = 'calls.jsonl' is set by {source}: prompts and answers are appended there"]
+    env = {"REASONDRAFT_API_BASE": "http://mine/v1", "REASONDRAFT_LOG": "/tmp/mine.jsonl"}
+    assert project_notes(load_settings(env=env, cwd=tmp_path)) == []

@@ -98,7 +98,7 @@ def test_nothing_we_write_in_the_prompt_calls_the_diff_a_fix(tmp_path, clone) ->
                 for name, text in prepared.packed.sections.items()}
         fields = {"instance_id": task.instance_id, "repo": "r", "base_commit": "b",
                   "solution": "the solution submitted"}
-        for message in render_messages(prepared.templates, fields, ours, []):
+        for message in render_messages(prepared.templates, fields, ours, []).messages:
             assert not PRE_JUDGING.search(message["content"]), message["content"]
     assert "fail before the fix" not in (data_dir("prompts") / "user.md").read_text()
 

@@ -1,6 +1,11 @@
 """Settings for drafting: each value comes from a flag, else ``REASONDRAFT_<NAME>``, else
 ``reasondraft.toml`` / ``[tool.reasondraft]`` in pyproject.toml (current directory), else a
 built-in default. ``reasondraft config`` shows every value and where it came from.
+
+A project file is whatever sits in the directory a command runs in, so it may come from
+someone else: the settings that decide where prompts and the API key go (``api_base``,
+``log``) are announced at every run when a project file set them (:func:`project_notes`),
+and a ``log`` it sets must lie inside its own directory.
 """
 
 from __future__ import annotations
@@ -53,22 +58,28 @@ SPECS: dict[str, Spec] = {
 }
 
 
+# Settings that send prompts or the key somewhere: loud when a project file sets them.
+RISKY = {"api_base": "requests, with the API key, go there",
+         "log": "prompts and answers are appended there"}
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
     value: Any
     source: str
+    file: Path | None = None  # the project file that set it
 
 
-def _file_settings(cwd: Path) -> tuple[dict[str, Any], str]:
+def _file_settings(cwd: Path) -> tuple[dict[str, Any], str, Path | None]:
     own = cwd / "reasondraft.toml"
     if own.is_file():
-        return _toml(own), str(own)
+        return _toml(own), str(own), own
     pyproject = cwd / "pyproject.toml"
     if pyproject.is_file():
         section = _toml(pyproject).get("tool", {}).get("reasondraft", {})
-        return section, f"{pyproject} [tool.reasondraft]"
-    return {}, ""
+        return section, f"{pyproject} [tool.reasondraft]", pyproject
+    return {}, "", None
 
 
 def _toml(path: Path) -> dict[str, Any]:
@@ -83,7 +94,7 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
     """Every setting with its effective value and source; a bad value names its source."""
     flags = flags or {}
     env = os.environ if env is None else env
-    from_file, file_source = _file_settings(cwd or Path.cwd())
+    from_file, file_source, project_file = _file_settings(cwd or Path.cwd())
     unknown = set(from_file) - set(SPECS)
     if unknown:
         raise InputError(f"unknown setting '{sorted(unknown)[0]}' (known: {', '.join(SPECS)})",
@@ -91,12 +102,13 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
     settings = {}
     for name, spec in SPECS.items():
         env_name = f"REASONDRAFT_{name.upper()}"
+        file = None
         if flags.get(name) is not None:
             raw, source = flags[name], f"--{name.replace('_', '-')}"
         elif env.get(env_name):
             raw, source = env[env_name], env_name
         elif name in from_file:
-            raw, source = from_file[name], file_source
+            raw, source, file = from_file[name], file_source, project_file
         else:
             settings[name] = Setting(name, spec.default, "default")
             continue
@@ -104,5 +116,26 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
             value = spec.parse(raw)
         except (TypeError, ValueError) as exc:
             raise InputError(f"setting '{name}' = {raw!r}: {exc}", where=source) from None
-        settings[name] = Setting(name, value, source)
+        if name == "log" and file is not None:
+            _inside_project(value, file, source)
+        settings[name] = Setting(name, value, source, file)
     return settings
+
+
+def _inside_project(log: str, file: Path, source: str) -> None:
+    """A log path from a project file stays in that project: a file from elsewhere must
+    not make a run append prompts to any file its user can write."""
+    folder = file.parent.resolve()
+    target = (folder / log).resolve()
+    if not target.is_relative_to(folder):
+        raise InputError(f"setting 'log' = {log!r} is outside the project folder {folder}; "
+                         "a project file may only log inside its own folder (pass --log or "
+                         "set REASONDRAFT_LOG to log elsewhere)", where=source)
+
+
+def project_notes(settings: dict[str, Setting]) -> list[str]:
+    """One line for each RISKY setting a project file set, naming the file (printed at
+    every run: a project file may come from someone else)."""
+    return [f"note: {name} = {settings[name].value!r} is set by {settings[name].source}: "
+            f"{why}" for name, why in RISKY.items()
+            if settings[name].file is not None and settings[name].value]

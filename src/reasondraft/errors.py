@@ -6,6 +6,8 @@ file, line or key. The CLI prints that line and exits with status 2; library cal
 one type.
 """
 
+from reasondraft.redact import mask_keys
+
 
 class InputError(Exception):
     """Input that cannot be used as given; the message is one line meant for a person."""
@@ -17,4 +19,11 @@ class InputError(Exception):
 
 class ModelError(Exception):
     """The model could not produce an answer (transport faults exhausted, a refusal, an
-    answer that never parsed); the message is one line naming the model and the cause."""
+    answer that never parsed); the message is one line naming the model and the cause.
+
+    The message is built from what the server said, and a server may echo the request's
+    Authorization header: the API key's value is masked here, where the text is made, so
+    no terminal, batch report or caller ever holds it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(mask_keys(message))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reasondraft.errors import InputError
+from reasondraft.redact import mask_keys
 
 # How deep parsed JSON and front matter may nest (real files: about 12 levels).
 MAX_NESTING = 100
@@ -143,7 +144,12 @@ def atomic_write(path: Path, content: str | bytes) -> None:
 
 
 def append_jsonl(path: Path, record: Any) -> None:
-    """Append one JSON line (logs only: appends of one short line are atomic enough)."""
+    """Append one JSON line (logs only: appends of one short line are atomic enough).
+
+    A log holds prompts and server errors: it is created readable by its owner only, and
+    the values of API-key variables are masked in every line (a server may echo the key)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+    line = mask_keys(json.dumps(record, ensure_ascii=False, default=str)) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(line)

@@ -33,6 +33,7 @@ from reasondraft.draft.drafter import (
 from reasondraft.draft.llm import LLMClient, RateGate
 from reasondraft.errors import InputError, ModelError
 from reasondraft.evaluation import EvalReports
+from reasondraft.redact import mask_keys
 from reasondraft.repo import GitRepo
 from reasondraft.task import task_from_instance
 
@@ -248,7 +249,7 @@ class Batch:
     @staticmethod
     def _failed(item: Planned, client: LLMClient, started: float, reason: str) -> TaskRecord:
         usage = client.usage
-        return TaskRecord(instance_id=item.instance_id, status="failed", reason=reason,
+        return TaskRecord(instance_id=item.instance_id, status="failed", reason=mask_keys(reason),
                           seconds=round(time.monotonic() - started, 3),
                           prompt_tokens=usage.prompt_tokens,
                           completion_tokens=usage.completion_tokens,

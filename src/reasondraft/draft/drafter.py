@@ -39,7 +39,7 @@ from reasondraft.document import (
 )
 from reasondraft.draft.context import Counter, Packed, pack
 from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, RetryPolicy, Usage
-from reasondraft.draft.prompts import Templates, load_templates, render_messages
+from reasondraft.draft.prompts import Rendered, Templates, load_templates, render_messages
 from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import InputError, ModelError
 from reasondraft.evaluation import REPORT_FILE
@@ -120,12 +120,17 @@ class DraftRequest:
 
 @dataclass
 class Prepared:
-    """What the model would receive: messages, packing report, schema, templates."""
+    """What the model would receive: messages (and what was redacted from them), packing
+    report, schema, templates."""
 
-    messages: list[dict[str, Any]]
+    rendered: Rendered
     packed: Packed
     schema: dict[str, Any]
     templates: Templates
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return self.rendered.messages
 
     @property
     def overhead_tokens(self) -> int:
@@ -203,15 +208,15 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
               "base_commit": task.view.base_commit, "solution": solution_name(task)}
 
     def measure(sections: dict[str, str], counter: Counter) -> int:
-        messages = render_messages(templates, fields, sections, [])
+        messages = render_messages(templates, fields, sections, []).messages
         schema_size = schema_tokens(request.model) if counter is count else counter(schema_text)
         return schema_size + FRAMING_TOKENS + sum(counter(m["content"]) for m in messages)
 
     packed = pack(task.view, task.patch, task.instance, task.trajectory,
                   budget=request.max_input_tokens, measure=measure, count=count,
                   evaluation=task.evaluation)
-    messages = render_messages(templates, fields, packed.sections, packed.dropped)
-    return Prepared(messages=messages, packed=packed, schema=schema, templates=templates)
+    rendered = render_messages(templates, fields, packed.sections, packed.dropped)
+    return Prepared(rendered=rendered, packed=packed, schema=schema, templates=templates)
 
 
 def refuse_overwrite(folder: Path, force: bool) -> None:
@@ -332,6 +337,7 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
             "seconds": round(seconds, 3),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "packing": prepared.packed.provenance(),
+            "redactions": prepared.rendered.redaction_counts(),
             "unresolved": {"errors": sum(f.severity == "error" for f in findings),
                            "warnings": sum(f.severity == "warning" for f in findings)},
         },

@@ -7,8 +7,9 @@ Layers, from the wire up:
   connections) with exponential backoff and jitter, a bounded number of times;
 - instructor parses the answer into the response model and re-asks with the validation
   error (the verifier's findings) up to ``max_repairs`` times.
-Every request is appended to a JSONL audit log (messages, answer, model, tokens, cost,
-duration; never API keys).
+Every request is appended to a JSONL audit log (messages as sent, so already redacted;
+answer, model, tokens, cost, duration). The log writer masks API keys in every line and
+ModelError masks them in every message, since a server may echo the Authorization header.
 """
 
 from __future__ import annotations

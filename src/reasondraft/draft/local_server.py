@@ -24,6 +24,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     finish_reason: str | None = None
     delay: float = 0.0
+    echo_authorization: bool = False  # an error body that quotes the request's header
 
 
 class LocalServer:
@@ -91,8 +92,11 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status == 200:
             payload = completion_body(body, reply)
         else:
-            payload = {"error": {"message": f"scripted status {reply.status}",
-                                 "type": "server_error", "code": reply.status}}
+            message = f"scripted status {reply.status}"
+            if reply.echo_authorization:
+                message += f"; Authorization: {self.headers.get('authorization')}"
+            payload = {"error": {"message": message, "type": "server_error",
+                                 "code": reply.status}}
         data = json.dumps(payload).encode()
         self.send_response(reply.status)
         self.send_header("content-type", "application/json")

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from reasondraft.config import load_settings
+from reasondraft.config import load_settings, project_notes
 from reasondraft.draft.drafter import DraftRequest, DraftResult, Prepared, draft_task, prepare
 from reasondraft.draft.fixture import Recorder
 from reasondraft.draft.llm import LLMClient
@@ -28,8 +28,11 @@ NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/cl
 
 
 def request_from(flags: dict[str, Any]) -> tuple[DraftRequest, Path]:
-    """The draft request and output folder from flags, environment and config files."""
+    """The draft request and output folder from flags, environment and config files; where
+    a project file set the API base or the log, says so on stderr."""
     settings = load_settings(flags)
+    for note in project_notes(settings):
+        Console(stderr=True).print(safe(note, "yellow"), soft_wrap=True)
     model = settings["model"].value
     if not model:
         raise InputError(NO_MODEL)
@@ -60,11 +63,14 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
 
 
 def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
-    """--dry-run: the messages, the response schema, tokens per section, what was dropped."""
+    """--dry-run: the messages, the response schema, tokens per section, what was dropped,
+    what was redacted (kind, section, count; never the value)."""
     packing = prepared.packed.provenance() | {"overhead_tokens": prepared.overhead_tokens}
+    redactions = prepared.rendered.redactions
     if as_json:
         print(json.dumps({"messages": prepared.messages, "schema": prepared.schema,
-                          "prompt": prepared.templates.hash, "packing": packing}, indent=2))
+                          "prompt": prepared.templates.hash, "packing": packing,
+                          "redactions": redactions}, indent=2))
         return
     for message in prepared.messages:
         console.rule(f"[bold]{message['role']}")
@@ -81,6 +87,10 @@ def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
     console.print(f"trajectory detail level: {'-' if level is None else level}; dropped: "
                   f"{', '.join(prepared.packed.dropped) or 'nothing'}; prompt "
                   f"{prepared.templates.hash}")
+    console.print("redacted: " + ("; ".join(
+        f"{where}: " + ", ".join(f"{count} {kind}" for kind, count in counts.items())
+        for where, counts in redactions.items()) or "nothing"), markup=False, highlight=False,
+        soft_wrap=True)
 
 
 def show_result(task: Task, result: DraftResult, as_json: bool, console: Console) -> None:
