@@ -61,8 +61,9 @@ def header(checked: CheckedDraft) -> list[Text]:
     line = Text.assemble((name, "bold"), "  ", (where.status, STATUS_STYLES[where.status]))
     record = where.record
     if record is not None:
-        line.append(f"  {record.decision} by {record.reviewer} at {record.time.isoformat()}",
-                    style="dim")
+        line.append(f"  {record.decision} by {record.reviewer} at {record.time.isoformat()}"
+                    + (", signed" if record.signature else "")
+                    + ("" if where.binds_inputs else ", binding the body only"), style="dim")
     if checked.report is not None:
         s = checked.report.summary
         line.append(f"  {s['references']} references, {s['errors']} errors, "
@@ -74,6 +75,8 @@ def header(checked: CheckedDraft) -> list[Text]:
     if where.modified_since_approval:
         lines.append(_warning("modified since approval: the body changed after it was "
                               "approved, so it no longer counts as approved"))
+    elif where.note:
+        lines.append(_warning(f"{where.note}, so it no longer counts as approved"))
     if checked.unresolved:
         lines.append(_warning(f"references not expanded: {checked.unresolved}"))
     return lines

@@ -63,8 +63,9 @@ def summary_line(report: DraftReport) -> Text:
     line = Text(f"{report.path}: {_count(s['references'], 'reference')}, "
                 f"{_count(s['errors'], 'error')}, {_count(s['warnings'], 'warning')}",
                 style=style)
-    if report.modified_since_approval:
-        line.append(" · modified since approval", style="bold yellow")
+    note = report.standing.note if report.standing else None
+    if note:
+        line.append(f" · {note}", style="bold yellow")
     return line
 
 
