@@ -108,7 +108,7 @@ def test_nesting_is_bounded() -> None:
 
 def test_front_matter_size_is_bounded() -> None:
     text = "---\nnote: '" + "x" * MAX_FRONT_CHARS + "'\n---\nbody\n"
-    with pytest.raises(InputError, match=r"draft:2: front matter is longer than 262,144 characters"):
+    with pytest.raises(InputError, match=r"draft:2: front matter is longer than 262,144 "):
         split_document(text)
 
 
@@ -126,3 +126,16 @@ def test_key_line_names_the_line_of_a_nested_key() -> None:
     assert draft.key_line(("review_history", 1, "a")) == 8
     assert draft.key_line(("review", "reviewer")) == 3  # missing: its parent
     assert draft.key_line(("nothing",)) == 1
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2001-02-30", "cannot read '2001-02-30' as timestamp"),
+    ("!!int x", "cannot read 'x' as int"),
+    ("!!bool maybe", "cannot read 'maybe' as bool"),
+    ("!!timestamp soon", "cannot read 'soon' as timestamp"),
+])
+def test_values_python_cannot_build_are_bad_input_with_line(value: str, message: str) -> None:
+    text = f"---\nstatus: draft\nwhen:\n  - {value}\n---\nbody\n"
+    with pytest.raises(InputError, match=f"draft:4: {message}"):
+        split_document(text)
+    assert split_document(text, strict=False).front_error == f"draft:4: {message}"

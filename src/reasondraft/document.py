@@ -50,8 +50,18 @@ class Refused(Exception):
 
 class FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
     """The safe loader (libyaml's parser and composer when present) refusing a key given
-    twice in one mapping. Aliases and depth are checked on the composed nodes, before any
-    value is built (see :func:`load_front`)."""
+    twice in one mapping, and a value it cannot build, by line. Aliases and depth are
+    checked on the composed nodes, before any value is built (see :func:`load_front`)."""
+
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        """A value, or Refused naming its line where Python cannot build it (a date like
+        2001-02-30, ``!!int x``): PyYAML raises ValueError and kin for those."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, TypeError, OverflowError, AttributeError, IndexError):
+            value = repr(node.value[:60]) if isinstance(node, ScalarNode) else node.id
+            raise Refused(f"cannot read {value} as {node.tag.rsplit(':', 1)[-1]}",
+                          node.start_mark.line) from None
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
