@@ -38,6 +38,9 @@ FRONT_LINE = 2  # the file line of the front matter's first line (after the open
 # front matter of thousands of drafts).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# What PyYAML's constructors raise besides YAMLError for a value they cannot build
+# (2001-02-30, !!int x, !!timestamp soon).
+UNBUILDABLE = (ValueError, KeyError, TypeError, OverflowError, AttributeError, IndexError)
 
 
 class Refused(Exception):
@@ -50,18 +53,8 @@ class Refused(Exception):
 
 class FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
     """The safe loader (libyaml's parser and composer when present) refusing a key given
-    twice in one mapping, and a value it cannot build, by line. Aliases and depth are
-    checked on the composed nodes, before any value is built (see :func:`load_front`)."""
-
-    def construct_object(self, node: Node, deep: bool = False) -> Any:
-        """A value, or Refused naming its line where Python cannot build it (a date like
-        2001-02-30, ``!!int x``): PyYAML raises ValueError and kin for those."""
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, KeyError, TypeError, OverflowError, AttributeError, IndexError):
-            value = repr(node.value[:60]) if isinstance(node, ScalarNode) else node.id
-            raise Refused(f"cannot read {value} as {node.tag.rsplit(':', 1)[-1]}",
-                          node.start_mark.line) from None
+    twice in one mapping. Aliases and depth are checked on the composed nodes, before any
+    value is built (see :func:`load_front`)."""
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)
@@ -98,32 +91,64 @@ def load_front(text: str) -> Any:
         if node is None:
             return None
         _check_nodes(node, text)
-        return loader.construct_document(node)
+        try:
+            return loader.construct_document(node)
+        except UNBUILDABLE:
+            raise _unbuildable(node) from None
     finally:
         loader.dispose()
 
 
+def _unbuildable(root: Node) -> Refused:
+    """The first value PyYAML could not build, found again one scalar at a time (only on
+    that error, so reading stays at libyaml's speed)."""
+    probe = FrontLoader("")
+    try:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.id == "scalar":
+                try:
+                    probe.construct_object(node)
+                except UNBUILDABLE:
+                    return Refused(f"cannot read {node.value[:60]!r} as "
+                                   f"{node.tag.rsplit(':', 1)[-1]}", node.start_mark.line)
+            else:
+                children = [c for pair in node.value for c in pair] \
+                    if node.id == "mapping" else node.value
+                stack.extend(reversed(children))
+    finally:
+        probe.dispose()
+    return Refused("a front matter value cannot be read", 0)
+
+
 def _check_nodes(root: Node, text: str) -> None:
-    """Refuse aliases (a node reached twice) and deep nesting, walking without recursion."""
+    """Refuse aliases (a node reached twice) and deep nesting: a walk level by level, no
+    recursion (status runs it for every draft, so it stays lean)."""
     seen: set[int] = set()
-    stack: list[tuple[Node, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if id(node) in seen:
-            name, line = _first_alias(text)
-            raise Refused(f"YAML alias '*{name}': anchors and aliases are not allowed in "
-                          "front matter", line)
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            children = [child for pair in node.value for child in pair]
-        elif isinstance(node, SequenceNode):
-            children = node.value
-        else:
-            continue
-        if depth > MAX_FRONT_DEPTH:
-            raise Refused(f"front matter nests deeper than {MAX_FRONT_DEPTH} levels",
-                          node.start_mark.line)
-        stack.extend((child, depth + 1) for child in children)
+    level = [root]
+    for depth in range(1, MAX_FRONT_DEPTH + 2):
+        below: list[Node] = []
+        for node in level:
+            if id(node) in seen:
+                name, line = _first_alias(text)
+                raise Refused(f"YAML alias '*{name}': anchors and aliases are not allowed "
+                              "in front matter", line)
+            seen.add(id(node))
+            kind = node.id
+            if kind == "scalar":
+                continue
+            if depth > MAX_FRONT_DEPTH:
+                raise Refused(f"front matter nests deeper than {MAX_FRONT_DEPTH} levels",
+                              node.start_mark.line)
+            if kind == "mapping":
+                for pair in node.value:
+                    below.extend(pair)
+            else:
+                below.extend(node.value)
+        if not below:
+            return
+        level = below
 
 
 def _first_alias(text: str) -> tuple[str, int]:
