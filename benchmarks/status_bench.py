@@ -6,7 +6,8 @@ drafts, drafts people edited (lines changed, paragraphs added), approvals (the r
 ``approve`` writes), approvals edited afterwards (modified since approval) and rejections,
 across three models and two prompt hashes. Prints the wall time of:
 
-- ``scan`` in-process (what ``status`` computes: front matter, body hash, steps, edit rate);
+- ``scan`` in-process (what ``status`` computes: front matter, body hash, steps, edit rate,
+  and the hashes of a decided draft's inputs);
 - ``reasondraft status DIR --json`` and ``reasondraft status DIR`` (the table) in a new
   process, imports included;
 - ``reasondraft status SUBSET --verify --json`` on the first ``--verify-subset`` drafts,
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 from reasondraft.document import GENERATED_FILE, read_draft, write_draft
-from reasondraft.review.record import make_record, with_record
+from reasondraft.review.record import current_inputs, make_record, with_record
 from reasondraft.review.status import scan, totals
 from reasondraft.verify import verify_draft
 
@@ -76,8 +77,9 @@ def build(root: Path, source: Path, count: int, rng: random.Random) -> None:
         if kind in ("approved", "modified", "rejected"):
             decision = "rejected" if kind == "rejected" else "approved"
             record = make_record(decision, "reviewer", draft.content_hash, summary,
+                                 inputs=current_inputs(draft),
                                  reason="needs work" if kind == "rejected" else None)
-            draft.front = with_record(draft.front, record, str(folder))
+            draft.front = with_record(draft, record)
         if kind == "modified":
             draft.body = human_edit(draft.body, rng)
         write_draft(folder / "draft.md", draft)

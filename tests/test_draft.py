@@ -16,6 +16,7 @@ from reasondraft.draft.drafter import DraftRequest, draft_task
 from reasondraft.draft.llm import RetryPolicy
 from reasondraft.draft.local_server import LocalServer, Reply
 from reasondraft.errors import InputError, ModelError
+from reasondraft.review.record import current_inputs
 from reasondraft.task import load_task
 from reasondraft.verify import verify_draft
 
@@ -137,6 +138,10 @@ def test_demo_drafts_the_example_with_one_repair(tmp_path) -> None:
     assert report.summary["references"] > 40
     assert (result.folder / "trajectory.traj").read_bytes() == \
         Path(task.trajectory.source).read_bytes()
+    inputs = current_inputs(read_draft(result.folder))  # what approve binds, from disk
+    provenance = read_draft(result.folder).front["provenance"]["inputs"]
+    assert (inputs.task, inputs.patch, inputs.trajectory) == (
+        provenance["instance"], provenance["patch"], provenance["trajectory"])
 
 
 def test_example_task_loads_with_its_trajectory_submission(tmp_path) -> None:

@@ -272,17 +272,15 @@ def test_front_matter_reads_or_refuses(front: str, body: str) -> None:
 
 
 @pytest.mark.parametrize(("front", "expected"), [
-    ("status: draft\ncreated: 2001-13-45", "draft.md:3: front matter is not valid YAML "
-                                           "('2001-13-45' is not a valid timestamp)"),
-    ("reviewed: 2021-02-30 10:00:00", "draft.md:2: front matter is not valid YAML "
-                                      "('2021-02-30 10:00:00' is not a valid timestamp)"),
-    ("errors: !!int x", "draft.md:2: front matter is not valid YAML ('x' is not a valid int)"),
-    ("signed: !!bool maybe", "draft.md:2: front matter is not valid YAML "
-                             "('maybe' is not a valid bool)"),
+    ("status: draft\ncreated: 2001-13-45", "draft.md:3: cannot read '2001-13-45' as timestamp"),
+    ("reviewed: 2021-02-30 10:00:00",
+     "draft.md:2: cannot read '2021-02-30 10:00:00' as timestamp"),
+    ("errors: !!int x", "draft.md:2: cannot read 'x' as int"),
+    ("signed: !!bool maybe", "draft.md:2: cannot read 'maybe' as bool"),
     ("status: " + "[" * 999 + "]" * 999,
-     "draft.md:2: front matter nested too deeply (more than 100 levels)"),
+     "draft.md:2: front matter nests deeper than 32 levels"),
     ("review: " + "{a: " * 101 + "1" + "}" * 101,
-     "draft.md:2: front matter nested too deeply (more than 100 levels)"),
+     "draft.md:2: front matter nests deeper than 32 levels"),
 ])
 def test_front_matter_cases_the_fuzzing_found(front: str, expected: str) -> None:
     """PyYAML's constructors raised ValueError/KeyError for these; ``status`` of 999

@@ -302,6 +302,20 @@ ForceOpt = Annotated[bool, typer.Option(
                     "draft.md is kept).")]
 
 
+AllowedSignersOpt = Annotated[Path | None, typer.Option(
+    "--allowed-signers", help="ssh-keygen allowed signers file (principal = reviewer): check "
+                              "each approval's signature and show who signed it.")]
+RequireSignedOpt = Annotated[bool, typer.Option(
+    "--require-signed", help="Count only approvals signed by an allowed signer as approved "
+                             "(the others are 'unsigned').")]
+
+
+def _signers(allowed: Path | None, required: bool) -> Any:
+    from reasondraft.review.signing import signers
+
+    return signers(allowed, required)
+
+
 def _sources(repo: Path | None, repos: Path | None, eval_report: Path | None = None) -> Any:
     from reasondraft.verify import Sources
 
@@ -378,11 +392,15 @@ def approve_command(
     override: Annotated[str | None, typer.Option(
         "--override", help="Approve despite verify errors; the reason is recorded.")] = None,
     force: ForceOpt = False,
+    sign: Annotated[Path | None, typer.Option(
+        "--sign", help="Sign the record with this SSH key (ssh-keygen -Y sign, namespace "
+                       "reasondraft).")] = None,
     repo: RepoOpt = None,
     repos: ReposOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Verify, then record the approval (bound to the body's sha256) and set status approved.
+    """Verify, then record the approval (bound to the body's and the inputs' sha256) and set
+    status approved.
 
     Refused (exit 1) while verify finds errors, unless --override "reason".
     """
@@ -392,7 +410,7 @@ def approve_command(
     from reasondraft.verify.report import render_draft
 
     outcome = approve(draft, reviewer, note=note, override=override, force=force,
-                      sources=_sources(repo, repos))
+                      sources=_sources(repo, repos), sign=sign)
     if as_json:
         print_json(outcome.to_json())
     else:
@@ -433,6 +451,8 @@ def status_command(
         "--verify", help="Also verify every draft (errors and warnings columns).")] = False,
     by: Annotated[str | None, typer.Option(
         "--by", help="'model': summarize per provenance model and prompt hash.")] = None,
+    allowed_signers: AllowedSignersOpt = None,
+    require_signed: RequireSignedOpt = False,
     repo: RepoOpt = None,
     repos: ReposOpt = None,
     as_json: JsonOpt = False,
@@ -443,7 +463,8 @@ def status_command(
 
     if by not in (None, "model"):
         raise InputError(f"--by {by}: unknown grouping (supported: model)")
-    rows = scan(directory, verify=verify, sources=_sources(repo, repos))
+    rows = scan(directory, verify=verify, sources=_sources(repo, repos),
+                signers=_signers(allowed_signers, require_signed))
     if by:
         summaries = by_model(rows)
         print_json(summaries) if as_json else render_by_model(summaries, console)
@@ -463,11 +484,16 @@ def export_command(
     ] = False,
     schema: Annotated[bool, typer.Option(
         "--schema", help="Print the JSON Schema of one line and exit.")] = False,
+    allowed_signers: AllowedSignersOpt = None,
+    require_signed: RequireSignedOpt = False,
     repo: RepoOpt = None,
     repos: ReposOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Write approved traces as JSON Lines: trace, resolved references, review, provenance.
+
+    Every approval is verified again: one whose recorded errors differ from verify's
+    (without an override) is not exported as approved.
 
     Exit status 1 when a draft that should be exported could not be (listed with why).
     """
@@ -480,7 +506,8 @@ def export_command(
     if directory is None or out is None:
         raise InputError("give a DIR and --out FILE.jsonl (or --schema)")
     result = exporting.export(directory, out, include_all=include_all,
-                              sources=_sources(repo, repos))
+                              sources=_sources(repo, repos),
+                              signers=_signers(allowed_signers, require_signed))
     if as_json:
         print_json(result.to_json())
     else:

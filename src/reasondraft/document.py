@@ -5,6 +5,12 @@ repo_path hint, status, provenance, review record); the body is what people edit
 hash binds an approval to exact content. A human may break the front matter: reading in
 ``strict=False`` mode keeps the body and reports the problem instead of failing, so
 ``show`` and ``edit`` still open such a draft.
+
+Front matter is untrusted, so the one reader (:func:`split_document`) refuses, naming the
+line, what YAML allows but no draft needs: a key given twice in one mapping (a person reads
+the first, a loader keeps the last), aliases (``*name``: nine levels of ten make gigabytes
+for whoever walks the result), nesting deeper than ``MAX_FRONT_DEPTH`` and front matter
+larger than ``MAX_FRONT_CHARS``. Real front matter is 1-5 KB, four levels deep.
 """
 
 from __future__ import annotations
@@ -16,33 +22,146 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reasondraft.errors import InputError
-from reasondraft.files import MAX_NESTING, atomic_write, nested_within, read_text
+from reasondraft.files import atomic_write, read_text
 
 FORMAT_VERSION = 1
 FENCE = "---"
 DRAFT_FILE = "draft.md"
 GENERATED_FILE = "draft.generated.md"
+MAX_FRONT_CHARS = 256 * 1024  # ~50x the largest real front matter (10 history records)
+MAX_FRONT_DEPTH = 32  # mappings and lists inside each other; real drafts use 4
+FRONT_LINE = 2  # the file line of the front matter's first line (after the opening fence)
 # libyaml's safe loader when PyYAML has it: the same documents, ~6x faster (status scans
 # front matter of thousands of drafts).
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# What PyYAML's constructors raise besides YAMLError for a value they cannot build
+# (2001-02-30, !!int x, !!timestamp soon).
+UNBUILDABLE = (ValueError, KeyError, TypeError, OverflowError, AttributeError, IndexError)
 
 
-class _FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
-    """The safe loader, where a value its tag cannot build (``2021-02-30``, ``!!int x``,
-    ``!!bool maybe``) is a YAML error at the value's line: PyYAML's constructors raise
-    ValueError, KeyError, AttributeError and others for those."""
+class Refused(Exception):
+    """Front matter YAML accepts but drafts must not hold; ``line`` is 0-based in it."""
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader (libyaml's parser and composer when present) refusing a key given
+    twice in one mapping. Aliases and depth are checked on the composed nodes, before any
+    value is built (see :func:`load_front`)."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):  # a key came twice; find it (rare: cost is fine)
+            first: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line
+                if key in first:
+                    raise Refused(f"duplicate key '{key}' (first on line "
+                                  f"{first[key] + FRONT_LINE})", line)
+                first[key] = line
+        return mapping
+
+
+class SafeDumper(SAFE_DUMPER):  # type: ignore[misc,valid-type]
+    """The safe dumper without anchors and aliases: the reader refuses them."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def load_front(text: str) -> Any:
+    """Front matter text as Python values, or Refused / yaml.YAMLError naming the line."""
+    if len(text) > MAX_FRONT_CHARS:
+        raise Refused(f"front matter is longer than {MAX_FRONT_CHARS:,} characters", 0)
+    loader = FrontLoader(text)
+    try:
         try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, KeyError, AttributeError, TypeError, OverflowError):
-            shown = repr(node.value)[:60] if isinstance(node, yaml.ScalarNode) else "value"
-            raise yaml.constructor.ConstructorError(
-                None, None, f"{shown} is not a valid {node.tag.rsplit(':', 1)[-1]}",
-                node.start_mark) from None
+            node = loader.get_single_node()
+        except RecursionError:  # PyYAML's pure-Python composer (libyaml stops at 1000)
+            raise Refused(f"front matter nests deeper than {MAX_FRONT_DEPTH} levels", 0) \
+                from None
+        if node is None:
+            return None
+        _check_nodes(node, text)
+        try:
+            return loader.construct_document(node)
+        except UNBUILDABLE:
+            raise _unbuildable(node) from None
+    finally:
+        loader.dispose()
+
+
+def _unbuildable(root: Node) -> Refused:
+    """The first value PyYAML could not build, found again one scalar at a time (only on
+    that error, so reading stays at libyaml's speed)."""
+    probe = FrontLoader("")
+    try:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.id == "scalar":
+                try:
+                    probe.construct_object(node)
+                except UNBUILDABLE:
+                    return Refused(f"cannot read {node.value[:60]!r} as "
+                                   f"{node.tag.rsplit(':', 1)[-1]}", node.start_mark.line)
+            else:
+                children = [c for pair in node.value for c in pair] \
+                    if node.id == "mapping" else node.value
+                stack.extend(reversed(children))
+    finally:
+        probe.dispose()
+    return Refused("a front matter value cannot be read", 0)
+
+
+def _check_nodes(root: Node, text: str) -> None:
+    """Refuse aliases (a node reached twice) and deep nesting: a walk level by level, no
+    recursion (status runs it for every draft, so it stays lean)."""
+    seen: set[int] = set()
+    level = [root]
+    for depth in range(1, MAX_FRONT_DEPTH + 2):
+        below: list[Node] = []
+        for node in level:
+            if id(node) in seen:
+                name, line = _first_alias(text)
+                raise Refused(f"YAML alias '*{name}': anchors and aliases are not allowed "
+                              "in front matter", line)
+            seen.add(id(node))
+            kind = node.id
+            if kind == "scalar":
+                continue
+            if depth > MAX_FRONT_DEPTH:
+                raise Refused(f"front matter nests deeper than {MAX_FRONT_DEPTH} levels",
+                              node.start_mark.line)
+            if kind == "mapping":
+                for pair in node.value:
+                    below.extend(pair)
+            else:
+                below.extend(node.value)
+        if not below:
+            return
+        level = below
+
+
+def _first_alias(text: str) -> tuple[str, int]:
+    """The first alias event's name and line (the nodes only know where the anchor is)."""
+    loader = SAFE_LOADER(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                return event.anchor, event.start_mark.line
+    finally:
+        loader.dispose()
+    return "", 0
 
 
 @dataclass
@@ -55,6 +174,8 @@ class DraftFile:
     path: Path | None = None
     front_error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    front_text: str = ""
+    where: str = "draft"
 
     @property
     def content_hash(self) -> str:
@@ -66,6 +187,32 @@ class DraftFile:
 
     def render(self) -> str:
         return join_document(self.front, self.body)
+
+    def key_line(self, keys: tuple[str | int, ...]) -> int:
+        """The file line of a front matter key path (its deepest part present): for
+        messages about a value, so it parses the front matter again."""
+        loader = FrontLoader(self.front_text)
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError:
+            return 1
+        finally:
+            loader.dispose()
+        line = -1
+        for key in keys:
+            if isinstance(node, MappingNode):
+                pair = next(((k, v) for k, v in node.value
+                             if isinstance(k, ScalarNode) and k.value == str(key)), None)
+                if pair is None:
+                    break
+                line, node = pair[0].start_mark.line, pair[1]
+            elif isinstance(node, SequenceNode) and isinstance(key, int) \
+                    and 0 <= key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line
+            else:
+                break
+        return line + FRONT_LINE if line >= 0 else 1
 
 
 def content_hash(data: str | bytes) -> str:
@@ -106,20 +253,20 @@ def split_document(text: str, where: str = "draft", *, strict: bool = True) -> D
         return DraftFile(front={}, body=text, body_line=1)
     front_text, body, body_line = bounds
     try:
-        front = yaml.load(front_text, Loader=_FrontLoader) if front_text.strip() else {}
+        front = load_front(front_text) if front_text.strip() else {}
+    except Refused as exc:
+        return _broken(body, where, str(exc), exc.line + FRONT_LINE, strict, body_line)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = mark.line + FRONT_LINE if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return _broken(body, where, f"front matter is not valid YAML ({problem})", line, strict,
                        body_line)
     if not isinstance(front, dict):
-        return _broken(body, where, "front matter is not a mapping of keys", 2, strict,
-                       body_line)
-    if not nested_within(front):  # what reads it next (repr, yaml.dump, pydantic) recurses
-        return _broken(body, where, f"front matter nested too deeply (more than {MAX_NESTING} "
-                       "levels)", 2, strict, body_line)
-    return DraftFile(front=front, body=body, body_line=body_line)
+        return _broken(body, where, "front matter is not a mapping of keys", FRONT_LINE,
+                       strict, body_line)
+    return DraftFile(front=front, body=body, body_line=body_line, front_text=front_text,
+                     where=where)
 
 
 def _broken(body: str, where: str, message: str, line: int, strict: bool,
@@ -127,7 +274,7 @@ def _broken(body: str, where: str, message: str, line: int, strict: bool,
     if strict:
         raise InputError(message, where=f"{where}:{line}")
     return DraftFile(front={}, body=body, body_line=body_line,
-                     front_error=f"{where}:{line}: {message}")
+                     front_error=f"{where}:{line}: {message}", where=where)
 
 
 def body_of(text: str) -> str:
@@ -140,7 +287,7 @@ def join_document(front: dict[str, Any], body: str) -> str:
     """Front matter (YAML, keys in insertion order) + body; no front matter if it is empty."""
     if not front:
         return body
-    dumped = yaml.dump(front, Dumper=SAFE_DUMPER, sort_keys=False, allow_unicode=True,
+    dumped = yaml.dump(front, Dumper=SafeDumper, sort_keys=False, allow_unicode=True,
                        width=100)
     return f"{FENCE}\n{dumped}{FENCE}\n{body}"
 

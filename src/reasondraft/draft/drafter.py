@@ -45,6 +45,7 @@ from reasondraft.errors import InputError, ModelError
 from reasondraft.evaluation import REPORT_FILE
 from reasondraft.files import atomic_write, read_bytes
 from reasondraft.task import GOLD, PATCH_FILE, TASK_FILE, Task
+from reasondraft.taskfiles import trajectory_files, trajectory_hash
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 
@@ -358,23 +359,7 @@ def input_files(task: Task) -> dict[str, bytes]:
         files[REPORT_FILE] = (json.dumps(task.evaluation.to_json(), indent=4,
                                          ensure_ascii=False) + "\n").encode()
     source = Path(task.trajectory.source) if task.trajectory and task.trajectory.source else None
-    if source is not None and source.is_dir():
-        for item in sorted(source.rglob("*")):
-            if item.is_file():
-                files[f"trajectory/{item.relative_to(source).as_posix()}"] = read_bytes(item)
-    elif source is not None:
-        files[f"trajectory{source.suffix or '.json'}"] = read_bytes(source)
-    return files
-
-
-def trajectory_hash(inputs: dict[str, bytes]) -> str | None:
-    """The source trajectory's hash: its bytes, or a folder's names and bytes in order."""
-    parts = [(name, data) for name, data in inputs.items() if name.startswith("trajectory")]
-    if not parts:
-        return None
-    if len(parts) == 1 and not parts[0][0].startswith("trajectory/"):
-        return content_hash(parts[0][1])
-    return content_hash(b"".join(name.encode() + b"\0" + data for name, data in parts))
+    return files | (trajectory_files(source) if source is not None else {})
 
 
 def write_folder(folder: Path, files: dict[str, bytes]) -> None:

@@ -3,7 +3,8 @@
 
 Reading never fails on the draft's content: broken front matter is reported in
 ``standing.problem`` and the body is still there; a repository or task that cannot be
-opened leaves ``report`` None with the reason in ``unresolved``.
+opened leaves ``report`` None with the reason in ``unresolved``. Once verified, an approval
+whose record states other errors than verify finds is ``stale`` (see ``against_verify``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from reasondraft.document import DraftFile, read_draft
 from reasondraft.errors import InputError
-from reasondraft.review.record import Standing, standing
+from reasondraft.review.record import Standing, against_verify, standing
 from reasondraft.verify import BodyReport, Repos, Sources, VerifyContext, check_body
 from reasondraft.verify.inputs import draft_context
 
@@ -34,7 +35,8 @@ def open_draft(path: Path) -> CheckedDraft:
 
 
 def resolve(checked: CheckedDraft, sources: Sources, repos: Repos) -> CheckedDraft:
-    """Verify the draft's references, or say in ``unresolved`` why its inputs are missing."""
+    """Verify the draft's references, or say in ``unresolved`` why its inputs are missing;
+    the standing then accounts for what verify found."""
     draft = checked.draft
     try:
         checked.ctx = draft_context(draft, sources, repos)
@@ -42,4 +44,5 @@ def resolve(checked: CheckedDraft, sources: Sources, repos: Repos) -> CheckedDra
         checked.unresolved = str(exc)
         return checked
     checked.report = check_body(draft.body, checked.ctx, line_offset=draft.body_line - 1)
+    checked.standing = against_verify(checked.standing, checked.report.summary)
     return checked

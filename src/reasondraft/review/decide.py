@@ -8,7 +8,10 @@ after the body changed, a new decision needs no force and the old record moves t
 history. A draft an editor saved in the meantime is left alone (nothing is written).
 
 ``approve`` refuses while verify finds errors unless an override reason is given; the
-reason is recorded only when it was needed (there were errors).
+reason is recorded only when it was needed (there were errors). The record binds the hashes
+of the task folder's inputs, taken before verify ran; if they hash differently when the
+file is written, nothing is written. ``sign`` signs the record with an SSH key
+(:mod:`reasondraft.review.signing`).
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ from reasondraft.document import (
 )
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, decode_utf8, read_bytes
+from reasondraft.review import signing
 from reasondraft.review.lock import draft_lock
 from reasondraft.review.record import (
     Decision,
+    InputHashes,
     ReviewRecord,
     Standing,
+    current_inputs,
     make_record,
     standing,
     with_record,
@@ -63,12 +69,15 @@ class ReviewOutcome:
 
 def approve(path: Path, reviewer: str, *, note: str | None = None,
             override: str | None = None, force: bool = False, sources: Sources | None = None,
-            repos: Repos | None = None) -> ReviewOutcome:
-    """Approve a draft (file or task folder) if verify finds no errors, or with ``override``."""
+            repos: Repos | None = None, sign: Path | None = None) -> ReviewOutcome:
+    """Approve a draft (file or task folder) if verify finds no errors, or with ``override``;
+    with ``sign``, the record carries an SSH signature by that key."""
     if override is not None:
         _required("--override", override)
+    if sign is not None:
+        signing.signing_key(sign)
     return _decide(path, "approved", reviewer, note=note, reason=None, override=override,
-                   force=force, sources=sources, repos=repos)
+                   force=force, sources=sources, repos=repos, sign=sign)
 
 
 def reject(path: Path, reviewer: str, reason: str, *, note: str | None = None,
@@ -77,7 +86,7 @@ def reject(path: Path, reviewer: str, reason: str, *, note: str | None = None,
     """Reject a draft with a reason (verify runs only to record its summary)."""
     _required("--reason", reason)
     return _decide(path, "rejected", reviewer, note=note, reason=reason, override=None,
-                   force=force, sources=sources, repos=repos)
+                   force=force, sources=sources, repos=repos, sign=None)
 
 
 def _required(option: str, value: str) -> None:
@@ -87,7 +96,7 @@ def _required(option: str, value: str) -> None:
 
 def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             reason: str | None, override: str | None, force: bool, sources: Sources | None,
-            repos: Repos | None) -> ReviewOutcome:
+            repos: Repos | None, sign: Path | None) -> ReviewOutcome:
     _required("--reviewer", reviewer)
     path = draft_path(path)
     own = repos is None
@@ -99,16 +108,19 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             draft.path = path
             before = standing(draft)
             _refuse_replacing(before, path, force)
+            inputs = current_inputs(draft)
             report = check_body(draft.body, draft_context(draft, sources or Sources(), repos),
                                 line_offset=draft.body_line - 1)
             errors = report.summary["errors"]
             if decision == "approved" and errors and not override:
                 return ReviewOutcome(path, decision, report, None)
             record = make_record(decision, reviewer.strip(), draft.content_hash,
-                                 report.summary, note=note, reason=reason,
+                                 report.summary, inputs=inputs, note=note, reason=reason,
                                  override=override if errors else None)
+            if sign is not None:
+                record = signing.sign(record, sign)
             backup = backup_draft(path, data) if before.decided else None
-            _write(path, data, draft, record)
+            _write(path, data, draft, record, inputs)
             return ReviewOutcome(path, decision, report, record, backup)
     finally:
         if own:
@@ -125,11 +137,17 @@ def _refuse_replacing(before: Standing, path: Path, force: bool) -> None:
                          "replace that decision (a backup is kept)", where=str(path))
 
 
-def _write(path: Path, data: bytes, draft: DraftFile, record: ReviewRecord) -> None:
-    """Rewrite the front matter around the unchanged body, unless an editor saved meanwhile."""
-    front = with_record(draft.front, record, str(path))
+def _write(path: Path, data: bytes, draft: DraftFile, record: ReviewRecord,
+           inputs: InputHashes) -> None:
+    """Rewrite the front matter around the unchanged body, unless an editor saved (or an
+    input changed) meanwhile."""
+    front = with_record(draft, record)
     if read_bytes(path) != data:
         raise InputError("changed on disk while being reviewed; nothing written (run the "
                          "command again)", where=str(path))
+    changed = inputs.changed(current_inputs(draft))
+    if changed:
+        raise InputError(f"{', '.join(changed)} changed while being reviewed; nothing "
+                         "written (run the command again)", where=str(path))
     atomic_write(path, join_document(front, draft.body))
 

@@ -9,10 +9,14 @@ is the Markdown exactly as approved (its sha256 is ``content_hash``), so no word
 (see :mod:`reasondraft.review.record`), ``provenance`` the drafter's front-matter block.
 
 By default only drafts whose approval still holds are exported; a draft modified since
-approval, not yet approved or rejected is skipped and counted with its reason. ``--all``
-exports every draft, each with its ``status``. A draft that cannot be exported (broken
-front matter, a repository that cannot be opened) is listed in ``failed`` with the error.
-The file is written atomically once every draft was processed.
+approval, stale (an input changed, or verify now finds another number of errors than the
+approval recorded without an override -- export verifies every draft again), unsigned
+(with ``--require-signed``), not yet approved or rejected is skipped and counted with its
+reason. ``--all`` exports every draft, each with its ``status`` and, when that is not what
+the record says, ``status_reason``. With ``--allowed-signers`` each line says who signed
+its approval (``signed_by``). A draft that cannot be exported (broken front matter, a
+repository that cannot be opened) is listed in ``failed`` with the error. The file is
+written atomically once every draft was processed.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from reasondraft.review.record import (
     read_history,
 )
 from reasondraft.review.references import action_text, cited_code, cited_steps, kind
+from reasondraft.review.signing import Signers
 from reasondraft.trace import Trace
 from reasondraft.verify import Citation, Repos, Sources, VerifyContext
 from reasondraft.verify.inputs import draft_paths
@@ -88,6 +93,13 @@ class ExportLine(BaseModel):
     repo: str | None
     base_commit: str | None
     status: Status
+    status_reason: str | None = Field(description=(
+        "Why an approval on record does not count (status modified, stale or unsigned): "
+        "what changed since, verify's errors against the recorded ones, or the signature "
+        "problem."))
+    signed_by: str | None = Field(description=(
+        "The reviewer whose SSH signature over the review record verified against "
+        "--allowed-signers; None when not checked or not valid."))
     content_hash: str
     trace: Trace
     extras: list[ExportExtra]
@@ -108,8 +120,12 @@ def schema() -> dict[str, Any]:
 
 @dataclass
 class ExportResult:
+    """What export did; ``signed`` counts lines with a verified signature (None: not
+    checked)."""
+
     out: Path
     exported: int = 0
+    signed: int | None = None
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
 
@@ -118,38 +134,47 @@ class ExportResult:
         return dict(Counter(reason for _, reason in self.skipped))
 
     def to_json(self) -> dict[str, Any]:
-        return {"out": str(self.out), "exported": self.exported,
+        return {"out": str(self.out), "exported": self.exported, "signed": self.signed,
                 "skipped": len(self.skipped), "skipped_by_reason": self.reasons(),
                 "failed": [{"draft": str(p), "error": e} for p, e in self.failed]}
 
 
 SKIP_REASONS: dict[str, str] = {
-    "modified": "modified since approval", "draft": "not approved", "rejected": "rejected"}
+    "modified": "modified since approval", "stale": "inputs changed since approval",
+    "unsigned": "not signed by an allowed signer", "draft": "not approved",
+    "rejected": "rejected"}
+VERIFY_DIFFERS = "verify errors differ from the approval"
 
 
 def export(path: Path, out: Path, *, include_all: bool = False,
-           sources: Sources | None = None) -> ExportResult:
+           sources: Sources | None = None, signers: Signers | None = None) -> ExportResult:
     """Write the drafts PATH names to ``out`` (atomically, all lines or none)."""
     if out.is_dir():
         raise InputError("is a directory; --out takes a file name (e.g. approved.jsonl)",
                          where=str(out))
-    result = ExportResult(out)
+    result = ExportResult(out, signed=0 if signers is not None else None)
     lines: list[str] = []
     with Repos() as repos:
         for draft in draft_paths(path):
-            line = _export_one(draft, include_all, sources or Sources(), repos, result)
+            line = _export_one(draft, include_all, sources or Sources(), repos, signers,
+                               result)
             if line is not None:
                 lines.append(line.model_dump_json() + "\n")
+                if result.signed is not None and line.signed_by is not None:
+                    result.signed += 1
     atomic_write(out, "".join(lines))
     result.exported = len(lines)
     return result
 
 
 def _export_one(path: Path, include_all: bool, sources: Sources, repos: Repos,
-                result: ExportResult) -> ExportLine | None:
-    """The line for one draft, or None (recorded in ``result`` with why) if not exported."""
+                signers: Signers | None, result: ExportResult) -> ExportLine | None:
+    """The line for one draft, or None (recorded in ``result`` with why) if not exported.
+    An approval is verified again before it is exported as approved."""
     try:
         checked = open_draft(path)
+        if signers is not None:
+            checked.standing = signers.check(checked.standing)
         status = checked.standing.status
         if status == "broken":
             raise InputError(checked.standing.problem or "front matter is broken")
@@ -159,6 +184,9 @@ def _export_one(path: Path, include_all: bool, sources: Sources, repos: Repos,
         resolve(checked, sources, repos)
         if checked.unresolved:
             raise InputError(checked.unresolved)
+        if checked.standing.status != "approved" and not include_all:
+            result.skipped.append((path, VERIFY_DIFFERS))
+            return None
         return export_line(checked)
     except InputError as exc:
         result.failed.append((path, str(exc)))
@@ -172,17 +200,19 @@ def export_line(checked: CheckedDraft) -> ExportLine:
     front, path = draft.front, draft.path
     parsed = parse_body(draft.body)
     provenance = front.get("provenance")
+    where = checked.standing
     return ExportLine(
         instance_id=str(front.get("instance_id") or path.parent.name),
         repo=_text(front.get("repo")), base_commit=_text(front.get("base_commit")),
-        status=checked.standing.status, content_hash=draft.content_hash,
+        status=where.status, status_reason=where.note,
+        signed_by=where.signed_by, content_hash=draft.content_hash,
         trace=parsed.trace,
         extras=[ExportExtra(heading=e.heading, text=e.text, after=e.after, reshaped=e.reshaped)
                 for e in parsed.extras],
         body=draft.body,
         references=[export_reference(c, checked.ctx) for c in report.citations],
-        verify=VerifySummary(**report.summary), review=checked.standing.record,
-        review_history=read_history(front, str(path)),
+        verify=VerifySummary(**report.summary), review=where.record,
+        review_history=read_history(draft),
         edit_rate=draft_edit_rate(path, draft.body),
         provenance=provenance if isinstance(provenance, dict) else None)
 

@@ -5,74 +5,135 @@ Front matter written by ``approve`` / ``reject``::
     status: approved                  # for people and grep; the record below decides
     review:
       decision: approved              # or rejected
-      reviewer: alice
+      reviewer: alice                 # not blank
       time: '2026-01-02T03:04:05Z'    # UTC
       note: null                      # --note
       reason: null                    # reject --reason
       override: null                  # approve --override: why verify errors were accepted
       content_hash: sha256:...        # the body exactly as reviewed
-      verify: {references: 14, errors: 0, warnings: 1}
+      verify: {references: 14, errors: 0, warnings: 1}   # non-negative integers
+      inputs:                         # what the body was judged against (taskfiles.py)
+        front: sha256:...             # front matter instance_id, repo, base_commit
+        task: sha256:...              # task.json (null: absent)
+        patch: sha256:...             # patch.diff
+        trajectory: sha256:...        # trajectory.<ext> or trajectory/
+        report: null                  # report.json
+      signature: null                 # approve --sign: SSH signature, base64 (signing.py)
     review_history:                   # earlier records, oldest first, at most 10
       - {decision: ..., reviewer: ..., ...}
 
 A decision is bound to content: it holds only while the body's sha256 equals
-``content_hash``. Any change of the body afterwards (one character, a line ending) makes an
-approved draft ``modified`` -- it no longer counts as approved anywhere -- and puts a
-rejected one back to ``draft`` (the rejection was feedback; the rework needs review). A new
-decision replaces ``review`` and moves the old record to ``review_history``, so a lead can
-see who approved what before. The ``status`` line is informational: a hand-typed
+``content_hash`` and every input hashes as recorded. A change of the body afterwards (one
+character, a line ending) makes an approved draft ``modified``; a change of an input (a new
+patch.diff, another trajectory, an edited base_commit) makes it ``stale``; so does verify
+finding another number of errors than the approval recorded, unless it recorded an override
+(see :func:`against_verify`). Neither counts as approved anywhere. A rejected draft goes
+back to ``draft`` on either change (the rejection was feedback; the rework needs review).
+A new decision replaces ``review`` and moves the old record to ``review_history``, so a
+lead can see who approved what before. The ``status`` line is informational: a hand-typed
 ``status: approved`` without a matching record is still a ``draft``.
+
+Records written before inputs were bound have no ``inputs``: they bind the body only and
+still count (``Standing.binds_inputs`` is False, and the commands say so). That loses
+nothing: without a signature, a record proves only that someone with write access to the
+file wrote it -- a hand-typed record can state any hashes. ``--require-signed`` is what
+makes a record prove who approved.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from reasondraft.document import DraftFile
 from reasondraft.errors import InputError
+from reasondraft.taskfiles import INPUT_LABELS, input_hashes
 
 Decision = Literal["approved", "rejected"]
-Status = Literal["draft", "approved", "rejected", "modified", "broken"]
+Status = Literal["draft", "approved", "rejected", "modified", "stale", "unsigned", "broken"]
+Signature = Literal["verified", "invalid", "none"]
 REVIEW_KEY = "review"
 HISTORY_KEY = "review_history"
 HISTORY_LIMIT = 10
+SIGNED_FORMAT = "reasondraft-review/1"
+Hash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+Count = Annotated[int, Field(ge=0, strict=True)]
 
 
 class VerifySummary(BaseModel):
     """What verify found when the decision was made."""
 
-    references: int
-    errors: int
-    warnings: int
+    references: Count
+    errors: Count
+    warnings: Count
+
+
+class InputHashes(BaseModel):
+    """sha256 of what a decision was judged against besides the body; None: absent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    front: Hash
+    task: Hash | None = None
+    patch: Hash | None = None
+    trajectory: Hash | None = None
+    report: Hash | None = None
+
+    def changed(self, now: InputHashes) -> list[str]:
+        """The inputs (as people name them) that hash differently ``now``."""
+        return [INPUT_LABELS[name] for name in type(self).model_fields
+                if getattr(self, name) != getattr(now, name)]
 
 
 class ReviewRecord(BaseModel):
-    """One reviewer's decision about one exact body."""
+    """One reviewer's decision about one exact body and its inputs."""
 
     decision: Decision
-    reviewer: str = Field(min_length=1)
+    reviewer: str
     time: datetime
     note: str | None = None
     reason: str | None = None
     override: str | None = None
-    content_hash: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    content_hash: Hash
     verify: VerifySummary
+    inputs: InputHashes | None = None
+    signature: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
+
+    @field_validator("reviewer")
+    @classmethod
+    def _named(cls, reviewer: str) -> str:
+        if not reviewer.strip():
+            raise ValueError("must not be blank")
+        return reviewer
 
     def to_front(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
 
+    def canonical(self) -> bytes:
+        """What a signature covers: a format tag and every field but the signature (body
+        hash and input hashes included), as JSON with sorted keys, no spaces, UTF-8."""
+        data = {"format": SIGNED_FORMAT, **self.model_dump(mode="json", exclude={"signature"})}
+        return json.dumps(data, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode()
+
+
+HISTORY = TypeAdapter(list[ReviewRecord])
+
 
 @dataclass(frozen=True)
 class Standing:
-    """A draft's effective status, the record it rests on, and why it is ``broken``."""
+    """A draft's effective status, the record it rests on, and why it is not what the
+    record says (``broken``: what is wrong; ``stale``: what changed; ``unsigned``: why the
+    signature does not count). ``signature`` is None unless signatures were checked."""
 
     status: Status
     record: ReviewRecord | None = None
     problem: str | None = None
+    signature: Signature | None = None
 
     @property
     def modified_since_approval(self) -> bool:
@@ -80,67 +141,120 @@ class Standing:
 
     @property
     def decided(self) -> bool:
-        """True while a decision about exactly this body stands."""
+        """True while a decision about exactly this body and these inputs stands."""
         return self.status in ("approved", "rejected")
 
+    @property
+    def binds_inputs(self) -> bool | None:
+        """False for a record from before inputs were bound (it binds the body only)."""
+        return None if self.record is None else self.record.inputs is not None
 
-def _model_error(key: str, exc: ValidationError) -> str:
+    @property
+    def note(self) -> str | None:
+        """A short phrase for an approval that does not count (summary lines, headers)."""
+        if self.status == "modified":
+            return "modified since approval"
+        if self.status in ("stale", "unsigned"):
+            return f"{self.status}: {self.problem}"
+        return None
+
+    @property
+    def signed_by(self) -> str | None:
+        """The reviewer whose signature over the record verified."""
+        return self.record.reviewer if self.record and self.signature == "verified" else None
+
+
+def _invalid(draft: DraftFile, key: str, exc: ValidationError) -> InputError:
+    """The first validation error as one line naming the file line and the key."""
     error = exc.errors()[0]
-    where = ".".join(str(part) for part in (key, *error["loc"]))
-    return f"key '{where}': {error['msg']}"
+    keys = (key, *error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    return InputError(f"key '{'.'.join(str(k) for k in keys)}': {message}",
+                      where=f"{draft.where}:{draft.key_line(keys)}")
 
 
-def read_record(front: dict[str, Any], where: str) -> ReviewRecord | None:
+def read_record(draft: DraftFile) -> ReviewRecord | None:
     """The front matter's review record; a malformed one is an InputError naming the key."""
-    raw = front.get(REVIEW_KEY)
+    raw = draft.front.get(REVIEW_KEY)
     if raw is None:
         return None
     try:
         return ReviewRecord.model_validate(raw)
     except ValidationError as exc:
-        raise InputError(_model_error(REVIEW_KEY, exc), where=where) from None
+        raise _invalid(draft, REVIEW_KEY, exc) from None
 
 
-def read_history(front: dict[str, Any], where: str) -> list[ReviewRecord]:
-    raw = front.get(HISTORY_KEY) or []
-    if not isinstance(raw, list):
-        raise InputError(f"key '{HISTORY_KEY}': expected a list", where=where)
+def read_history(draft: DraftFile) -> list[ReviewRecord]:
+    raw = draft.front.get(HISTORY_KEY)
+    if raw is None:
+        return []
     try:
-        return [ReviewRecord.model_validate(item) for item in raw]
+        return HISTORY.validate_python(raw)
     except ValidationError as exc:
-        raise InputError(_model_error(HISTORY_KEY, exc), where=where) from None
+        raise _invalid(draft, HISTORY_KEY, exc) from None
+
+
+def current_inputs(draft: DraftFile) -> InputHashes:
+    """The draft's inputs as they hash now (its task folder: the draft's own folder)."""
+    folder = draft.path.parent if draft.path is not None else None
+    return InputHashes(**input_hashes(draft.front, folder))
 
 
 def standing(draft: DraftFile) -> Standing:
-    """The effective status: a decision counts only while the body hash matches."""
+    """The effective status: a decision counts only while the body and its inputs hash as
+    recorded. The inputs are read only for a decision whose body still matches."""
     if draft.front_error:
         return Standing("broken", problem=draft.front_error)
     try:
-        record = read_record(draft.front, str(draft.path or "draft"))
+        record = read_record(draft)
     except InputError as exc:
         return Standing("broken", problem=str(exc))
     if record is None:
         return Standing("draft")
-    current = record.content_hash == draft.content_hash
-    if record.decision == "approved":
-        return Standing("approved" if current else "modified", record)
-    return Standing("rejected" if current else "draft", record)
+    approved = record.decision == "approved"
+    if record.content_hash != draft.content_hash:
+        return Standing("modified" if approved else "draft", record)
+    if record.inputs is not None:
+        try:
+            changed = record.inputs.changed(current_inputs(draft))
+            problem = f"{', '.join(changed)} changed since the approval"
+        except InputError as exc:
+            changed, problem = ["?"], f"an input cannot be read: {exc}"
+        if changed:
+            return Standing("stale", record, problem=problem) if approved \
+                else Standing("draft", record)
+    return Standing(record.decision, record)
+
+
+def against_verify(where: Standing, summary: dict[str, int]) -> Standing:
+    """An approval whose record states another number of errors than verify finds now is
+    ``stale`` (unless it recorded an override): a record typed by hand claiming 0 errors
+    over a body citing /etc/passwd does not count, nor one from before a stricter check."""
+    record = where.record
+    if where.status != "approved" or record is None or record.override:
+        return where
+    if summary["errors"] == record.verify.errors:
+        return where
+    return replace(where, status="stale", problem=(
+        f"verify finds {summary['errors']} error(s) now; the approval recorded "
+        f"{record.verify.errors}"))
 
 
 def make_record(decision: Decision, reviewer: str, content_hash: str,
-                verify: dict[str, int], *, note: str | None = None,
-                reason: str | None = None, override: str | None = None) -> ReviewRecord:
+                verify: dict[str, int], *, inputs: InputHashes | None,
+                note: str | None = None, reason: str | None = None,
+                override: str | None = None) -> ReviewRecord:
     return ReviewRecord(decision=decision, reviewer=reviewer,
                         time=datetime.now(UTC).replace(microsecond=0), note=note,
                         reason=reason, override=override, content_hash=content_hash,
-                        verify=VerifySummary(**verify))
+                        verify=VerifySummary(**verify), inputs=inputs)
 
 
-def with_record(front: dict[str, Any], record: ReviewRecord, where: str) -> dict[str, Any]:
+def with_record(draft: DraftFile, record: ReviewRecord) -> dict[str, Any]:
     """New front matter holding ``record``; the record it replaces goes to the history."""
-    previous = read_record(front, where)
-    history = read_history(front, where) + ([previous] if previous else [])
-    updated = {**front, "status": record.decision, REVIEW_KEY: record.to_front()}
+    previous = read_record(draft)
+    history = read_history(draft) + ([previous] if previous else [])
+    updated = {**draft.front, "status": record.decision, REVIEW_KEY: record.to_front()}
     updated.pop(HISTORY_KEY, None)
     if history:
         updated[HISTORY_KEY] = [r.to_front() for r in history[-HISTORY_LIMIT:]]

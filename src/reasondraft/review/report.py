@@ -22,6 +22,7 @@ from reasondraft.termtext import safe, visible
 DASH = "-"
 STATUS_STYLES: dict[str, str] = {"draft": "cyan", "approved": "bold green",
                                  "rejected": "bold red", "modified": "bold yellow",
+                                 "stale": "bold yellow", "unsigned": "bold yellow",
                                  "broken": "bold red"}
 
 
@@ -41,6 +42,8 @@ def render_outcome(outcome: ReviewOutcome, console: Console) -> None:
                          safe(f" by {record.reviewer} at {record.time.isoformat()} ({found})"))
     if record.override:
         line.append(safe(f"; errors overridden: {record.override}", "yellow"))
+    if record.signature:
+        line.append("; signed", style="green")
     console.print(line, soft_wrap=True)
     if outcome.backup:
         console.print(safe(f"the previous file is kept in {outcome.backup}", "dim"),
@@ -48,10 +51,10 @@ def render_outcome(outcome: ReviewOutcome, console: Console) -> None:
 
 
 def render_modified(where: Standing, console: Console) -> None:
-    """A warning when the body changed after it was approved."""
-    if where.modified_since_approval and where.record:
-        console.print(safe(f"modified since approval by {where.record.reviewer}: it no longer "
-                           "counts as approved (approve it again when done)", "yellow"),
+    """A warning when the body (or an input) changed after it was approved."""
+    if where.note and where.record:
+        console.print(safe(f"{where.note} by {where.record.reviewer}: it no longer counts as "
+                           "approved (approve it again when done)", "yellow"),
                       soft_wrap=True)
 
 
@@ -79,43 +82,56 @@ def _number(value: int | None) -> str:
 STATUS_COLUMNS = ("task", "status", "errors", "warns", "steps", "reviewer", "age",
                   "modified", "edit")
 NUMERIC = frozenset({"errors", "warns", "steps", "age", "edit"})
+SIGNATURE_CELLS: dict[str, tuple[str, str]] = {"invalid": ("bad", "bold red"),
+                                               "none": ("no", "yellow")}
 
 
-def status_cells(row: DraftStatus) -> list[tuple[str, str]]:
-    """(text, style) per column of one row; ids and reviewers escaped to one line each."""
-    return [(visible(row.instance_id, one_line=True), ""),
-            (row.status, STATUS_STYLES[row.status]),
-            (_number(row.errors), ""), (_number(row.warnings), ""), (str(row.steps), ""),
-            (visible(row.reviewer or DASH, one_line=True), ""), (age(row.age_seconds), ""),
-            ("yes", "bold yellow") if row.modified_since_approval else ("", ""),
-            (percent(row.edit_rate), "")]
+def status_cells(row: DraftStatus, signed: bool = False) -> list[tuple[str, str]]:
+    """(text, style) per column of one row (and ``signed`` when signatures were checked);
+    ids and reviewers escaped to one line each."""
+    cells = [(visible(row.instance_id, one_line=True), ""),
+             (row.status, STATUS_STYLES[row.status]),
+             (_number(row.errors), ""), (_number(row.warnings), ""), (str(row.steps), ""),
+             (visible(row.reviewer or DASH, one_line=True), ""), (age(row.age_seconds), ""),
+             ("yes", "bold yellow") if row.modified_since_approval else ("", ""),
+             (percent(row.edit_rate), "")]
+    if signed:
+        cells.append((visible(f"by {row.signed_by}", one_line=True), "green") if row.signed_by
+                     else SIGNATURE_CELLS.get(row.signature or "", ("", "")))
+    return cells
 
 
 def render_status(rows: list[DraftStatus], console: Console) -> None:
-    """The table of drafts, then the totals (``modified`` never counts as approved).
+    """The table of drafts, then the totals (``modified``/``stale`` never count as approved).
 
-    ``modified`` is "yes" for a draft modified since approval; ``edit`` is the edit rate.
-    Rows are laid out by hand as one Text: a rich Table measures every cell and takes about
-    a second for 1,000 drafts."""
-    cells = [status_cells(row) for row in rows]
+    ``modified`` is "yes" for a draft modified since approval; ``edit`` is the edit rate;
+    ``signed`` (with --allowed-signers) who signed an approval, "no" or "bad". Why a row is
+    ``stale``, ``unsigned`` or ``broken`` is printed under the table. Rows are laid out by
+    hand as one Text: a rich Table measures every cell and takes about a second for 1,000
+    drafts."""
+    signed = any(row.signature is not None for row in rows)
+    columns = STATUS_COLUMNS + (("signed",) if signed else ())
+    cells = [status_cells(row, signed) for row in rows]
     widths = [max([len(name), *(len(row[i][0]) for row in cells)])
-              for i, name in enumerate(STATUS_COLUMNS)]
+              for i, name in enumerate(columns)]
     table = Text()
-    header = [(name, "bold") for name in STATUS_COLUMNS]
+    header = [(name, "bold") for name in columns]
     for row in [header, *cells]:
         for i, (text, style) in enumerate(row):
             pad = " " * (widths[i] - len(text))
             table.append("  " if i else "")
-            if STATUS_COLUMNS[i] in NUMERIC:
+            if columns[i] in NUMERIC:
                 table.append(pad)
             table.append(text, style=style)
-            if STATUS_COLUMNS[i] not in NUMERIC and i < len(row) - 1:
+            if columns[i] not in NUMERIC and i < len(row) - 1:
                 table.append(pad)
         table.append("\n")
     console.print(table, soft_wrap=True, end="")
     for row in rows:
         if row.problem:
-            console.print(safe(f"{row.instance_id}: {row.problem}", "red", one_line=True),
+            why = f"{row.status}: {row.problem}" if row.status in ("stale", "unsigned") \
+                else row.problem
+            console.print(safe(f"{row.instance_id}: {why}", "red", one_line=True),
                           soft_wrap=True)
     console.print(totals_line(totals(rows)), soft_wrap=True)
 
@@ -130,7 +146,7 @@ def totals_line(total: dict[str, Any]) -> Text:
     return line
 
 
-BY_MODEL_COLUMNS = ("approved", "modified", "rejected")
+BY_MODEL_COLUMNS = ("approved", "modified", "stale", "rejected")
 
 
 def render_by_model(summaries: list[dict[str, Any]], console: Console) -> None:
@@ -147,10 +163,12 @@ def render_by_model(summaries: list[dict[str, Any]], console: Console) -> None:
 
 
 def render_export(result: ExportResult, console: Console) -> None:
-    """How many lines were written, how many drafts skipped and why, and what failed."""
+    """How many lines were written (signed ones when checked), how many drafts skipped and
+    why, and what failed."""
     reasons = ", ".join(f"{n} {reason}" for reason, n in result.reasons().items())
-    console.print(safe(f"exported {count(result.exported, 'trace')} to {result.out}; skipped "
-                       f"{len(result.skipped)}" + (f" ({reasons})" if reasons else ""),
+    signed = f" ({result.signed} signed)" if result.signed is not None else ""
+    console.print(safe(f"exported {count(result.exported, 'trace')}{signed} to {result.out}; "
+                       f"skipped {len(result.skipped)}" + (f" ({reasons})" if reasons else ""),
                        "bold"), soft_wrap=True)
     for path, error in result.failed:
         console.print(safe(f"not exported: {path}: {error}", "red", one_line=True),

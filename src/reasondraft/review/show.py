@@ -66,7 +66,10 @@ def header(checked: CheckedDraft) -> list[Text]:
     record = where.record
     if record is not None:
         line.append(safe(f"  {record.decision} by {record.reviewer} at "
-                         f"{record.time.isoformat()}", "dim", one_line=True))
+                         f"{record.time.isoformat()}"
+                         + (", signed" if record.signature else "")
+                         + ("" if where.binds_inputs else ", binding the body only"),
+                         "dim", one_line=True))
     if checked.report is not None:
         s = checked.report.summary
         line.append(f"  {s['references']} references, {s['errors']} errors, "
@@ -80,6 +83,8 @@ def header(checked: CheckedDraft) -> list[Text]:
     if where.modified_since_approval:
         lines.append(_warning("modified since approval: the body changed after it was "
                               "approved, so it no longer counts as approved"))
+    elif where.note:
+        lines.append(_warning(f"{where.note}, so it no longer counts as approved"))
     if checked.unresolved:
         lines.append(_warning(f"references not expanded: {checked.unresolved}"))
     return lines

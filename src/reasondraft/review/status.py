@@ -2,9 +2,13 @@
 
 Per draft it reads draft.md (front matter with libyaml, body hashed) and the body of
 draft.generated.md, counts ``## Step`` headings, and diffs the two bodies line by line for
-the edit rate. Nothing is verified (no git, no repository) unless asked: a directory of
-1,000 drafts takes well under a second (``benchmarks/status_bench.py``). A draft that
-cannot be read is a ``broken`` row with the reason, never a failed scan.
+the edit rate; for a decision whose body still matches, it hashes the task folder's inputs
+(a changed one makes an approval ``stale``). Nothing is verified (no git, no repository)
+unless asked: a directory of 1,000 drafts takes about a second
+(``benchmarks/status_bench.py``). With ``--verify``, an approval whose recorded errors
+differ from verify's is ``stale`` too; with ``--allowed-signers``, each approval's SSH
+signature is checked (:mod:`reasondraft.review.signing`). A draft that cannot be read is a
+``broken`` row with the reason, never a failed scan.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from reasondraft.document import split_document
 from reasondraft.errors import InputError
 from reasondraft.files import read_text
 from reasondraft.review.editrate import draft_edit_rate
-from reasondraft.review.record import Status, standing
+from reasondraft.review.record import Signature, Status, standing
+from reasondraft.review.signing import Signers
 from reasondraft.verify import Repos, Sources, verify_draft
 from reasondraft.verify.inputs import draft_paths
 
@@ -30,7 +35,9 @@ STATUSES: tuple[str, ...] = get_args(Status)
 
 @dataclass
 class DraftStatus:
-    """One row of ``status``; ``errors``/``warnings`` are None unless verified."""
+    """One row of ``status``; ``errors``/``warnings`` are None unless verified,
+    ``signature`` None unless signatures were checked, ``inputs_bound`` None without a
+    record (False: a record from before inputs were bound, binding the body only)."""
 
     instance_id: str
     path: Path
@@ -42,6 +49,9 @@ class DraftStatus:
     created_at: datetime | None = None
     age_seconds: int | None = None
     modified_since_approval: bool = False
+    inputs_bound: bool | None = None
+    signature: Signature | None = None
+    signed_by: str | None = None
     edit_rate: float | None = None
     model: str | None = None
     prompt: str | None = None
@@ -58,10 +68,10 @@ class DraftStatus:
 
 
 def scan(path: Path, *, verify: bool = False, sources: Sources | None = None,
-         now: datetime | None = None) -> list[DraftStatus]:
+         now: datetime | None = None, signers: Signers | None = None) -> list[DraftStatus]:
     """A row per draft that PATH names (a draft, a task folder, or a folder of them)."""
     now = now or datetime.now(UTC)
-    rows = [read_status(draft, now) for draft in draft_paths(path)]
+    rows = [read_status(draft, now, signers) for draft in draft_paths(path)]
     if verify:
         with Repos() as repos:
             for row in rows:
@@ -69,8 +79,9 @@ def scan(path: Path, *, verify: bool = False, sources: Sources | None = None,
     return rows
 
 
-def read_status(path: Path, now: datetime) -> DraftStatus:
-    """The row for one draft.md, from its text and its generated sibling only."""
+def read_status(path: Path, now: datetime, signers: Signers | None = None) -> DraftStatus:
+    """The row for one draft.md, from its text, its generated sibling and (for a decision)
+    its task folder's inputs."""
     try:
         text = read_text(path)
     except InputError as exc:
@@ -79,6 +90,8 @@ def read_status(path: Path, now: datetime) -> DraftStatus:
     draft = split_document(text, str(path), strict=False)
     draft.path = path
     where = standing(draft)
+    if signers is not None:
+        where = signers.check(where)
     front = draft.front
     provenance = front.get("provenance") if isinstance(front.get("provenance"), dict) else {}
     created = _time(provenance.get("created_at")) or _mtime(path)
@@ -91,6 +104,7 @@ def read_status(path: Path, now: datetime) -> DraftStatus:
         reviewed_at=record.time if record else None, created_at=created,
         age_seconds=int((now - created).total_seconds()) if created else None,
         modified_since_approval=where.modified_since_approval,
+        inputs_bound=where.binds_inputs, signature=where.signature, signed_by=where.signed_by,
         edit_rate=draft_edit_rate(path, draft.body),
         model=_text(provenance.get("model")), prompt=_text(provenance.get("prompt")),
         problem=where.problem)
@@ -124,13 +138,17 @@ def _mtime(path: Path) -> datetime | None:
 
 
 def add_verify(row: DraftStatus, sources: Sources, repos: Repos) -> None:
-    """Fill errors/warnings from verify (a draft verify cannot read keeps None + why)."""
+    """Fill errors/warnings from verify (a draft verify cannot read keeps None + why); an
+    approval whose record states other errors becomes ``stale``."""
     try:
-        summary = verify_draft(row.path, sources, repos=repos).summary
+        report = verify_draft(row.path, sources, repos=repos)
     except InputError as exc:
         row.problem = row.problem or str(exc)
         return
-    row.errors, row.warnings = summary["errors"], summary["warnings"]
+    row.errors, row.warnings = report.summary["errors"], report.summary["warnings"]
+    stands = report.standing
+    if row.status == "approved" and stands is not None and stands.status == "stale":
+        row.status, row.problem = stands.status, stands.problem
 
 
 def totals(rows: list[DraftStatus]) -> dict[str, Any]:

@@ -65,8 +65,9 @@ def summary_line(report: DraftReport) -> Text:
     style = "bold red" if s["errors"] else "yellow" if s["warnings"] else "green"
     line = safe(f"{report.path}: {_count(s['references'], 'reference')}, "
                 f"{_count(s['errors'], 'error')}, {_count(s['warnings'], 'warning')}", style)
-    if report.modified_since_approval:
-        line.append(" · modified since approval", style="bold yellow")
+    note = report.standing.note if report.standing else None
+    if note:
+        line.append(f" · {note}", style="bold yellow")
     return line
 
 

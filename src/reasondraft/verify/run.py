@@ -11,7 +11,7 @@ import codecs
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reasondraft.document import DraftFile, split_document
 from reasondraft.errors import InputError
@@ -22,6 +22,9 @@ from reasondraft.verify.findings import Finding, finding, summarize
 from reasondraft.verify.fix import fix_document, unified_diff
 from reasondraft.verify.inputs import Repos, Sources, draft_context, draft_paths
 
+if TYPE_CHECKING:
+    from reasondraft.review.record import Standing
+
 
 @dataclass
 class DraftReport:
@@ -31,7 +34,7 @@ class DraftReport:
     body: BodyReport | None = None
     error: str | None = None
     changes: str = field(default="")  # unified diff of what --fix wrote
-    modified_since_approval: bool = False
+    standing: Standing | None = None  # the review decision, as this verify leaves it
 
     @property
     def citations(self) -> list[Citation]:
@@ -71,12 +74,11 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
         draft.path = path
         ctx = draft_context(draft, sources or Sources(), repos)
         body = check_body(draft.body, ctx, line_offset=draft.body_line - 1)
-        modified = _modified_since_approval(draft)
         if not fix or not any(f.fixable for f in body.findings):
-            return DraftReport(path, body, modified_since_approval=modified)
+            return DraftReport(path, body, standing=_standing(draft, body))
         fixed = fix_document(text, ctx, str(path))
         if fixed == text:
-            return DraftReport(path, body, modified_since_approval=modified)
+            return DraftReport(path, body, standing=_standing(draft, body))
         if read_bytes(path) != data:
             raise InputError("changed on disk while being verified; --fix wrote nothing",
                              where=str(path))
@@ -90,13 +92,14 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
             repos.close()
 
 
-def _modified_since_approval(draft: DraftFile) -> bool:
-    """True when an approval on record no longer matches the body (shown by every command)."""
+def _standing(draft: DraftFile, body: BodyReport) -> Standing:
+    """Where the draft's review decision stands, this verify's errors included (an approval
+    no longer counting is shown by every command)."""
     # Imported here: the review package builds on verify, so verify may not import it at
     # module level.
-    from reasondraft.review.record import standing
+    from reasondraft.review.record import against_verify, standing
 
-    return standing(draft).status == "modified"
+    return against_verify(standing(draft), body.summary)
 
 
 def verify_paths(paths: Iterable[Path], sources: Sources | None = None, *,
