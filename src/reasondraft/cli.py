@@ -18,7 +18,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from reasondraft import __version__
-from reasondraft.errors import InputError, ModelError
+from reasondraft.errors import InputError, ModelError, WriteConflict
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,12 +26,13 @@ err_console = Console(stderr=True)
 
 class Group(TyperGroup):
     """One line on stderr instead of a traceback: exit 2 for bad input (InputError),
-    exit 1 for a model that failed (ModelError)."""
+    exit 1 for a model that failed (ModelError) or a write refused because its target
+    changed meanwhile (WriteConflict)."""
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (InputError, ModelError) as exc:
+        except (InputError, ModelError, WriteConflict) as exc:
             from rich.markup import escape  # messages quote file content: never markup
 
             err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,

@@ -18,3 +18,9 @@ class InputError(Exception):
 class ModelError(Exception):
     """The model could not produce an answer (transport faults exhausted, a refusal, an
     answer that never parsed); the message is one line naming the model and the cause."""
+
+
+class WriteConflict(Exception):
+    """What a command was about to write changed on disk since it started (another run or a
+    reviewer got there first); nothing was written. The CLI prints the one-line message
+    (which says where the work was saved instead) and exits with status 1."""

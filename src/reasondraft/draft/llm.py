@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
 
 from reasondraft.draft.setup import litellm_module, remember_async_validator_checks
-from reasondraft.errors import ModelError
+from reasondraft.errors import InputError, ModelError
 from reasondraft.files import append_jsonl
 
 litellm = litellm_module()
@@ -271,6 +271,8 @@ class LLMClient:
             raise ModelError(f"{self.model}: the answer was cut off at the token limit "
                              "(finish_reason=length); raise the model's max tokens") from None
         except InstructorRetryException as exc:
+            if isinstance(exc.__cause__, InputError):  # ours (the audit log), not the model's
+                raise exc.__cause__ from None
             raise self._failure(exc, max_repairs) from None
         except TRANSIENT as exc:
             raise ModelError(f"{self.model}: gave up after {self.retry.attempts} attempts: "

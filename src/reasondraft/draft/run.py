@@ -10,10 +10,18 @@ from rich.console import Console
 from rich.table import Table
 
 from reasondraft.config import load_settings
-from reasondraft.draft.drafter import DraftRequest, DraftResult, Prepared, draft_task, prepare
+from reasondraft.draft.drafter import (
+    DraftRequest,
+    DraftResult,
+    Prepared,
+    check_outputs,
+    draft_task,
+    prepare,
+)
 from reasondraft.draft.fixture import Recorder
 from reasondraft.draft.llm import LLMClient
 from reasondraft.errors import InputError
+from reasondraft.files import check_output_file
 from reasondraft.task import Task, load_task
 
 NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5,"
@@ -39,6 +47,10 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
                    repo: Path | None, repos: Path | None, record: Path | None, force: bool,
                    dry_run: bool, as_json: bool, console: Console) -> DraftResult | None:
     request, out = request_from(flags)
+    if not dry_run:  # every output path, before loading the task and calling the model
+        check_outputs(request, out)
+        if record is not None:
+            check_output_file(record)
     task = load_task(folder, instance=instance, instance_id=instance_id, trajectory=trajectory,
                      patch=patch, repo=repo, repos=repos)
     if dry_run:
@@ -83,6 +95,8 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
         print(json.dumps({
             "instance_id": task.instance_id, "folder": str(result.folder),
             "repairs": result.repairs, "usage": result.usage.as_dict(),
+            "backup": str(result.backup) if result.backup else None,
+            "skipped_inputs": result.skipped,
             "errors": len(errors), "warnings": len(warnings),
             "findings": [f.model_dump() for f in result.findings]}, indent=2))
         return
@@ -98,3 +112,9 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
                       markup=True, highlight=False)
     verdict = "[green]verifies clean[/]" if not errors else f"[red]{len(errors)} error(s)[/]"
     console.print(f"verify: {verdict}, {len(warnings)} warning(s)")
+    if result.backup is not None:
+        console.print(f"the folder it replaced is kept as {result.backup}", markup=False,
+                      highlight=False)
+    for entry in result.skipped:
+        console.print(f"not copied from the trajectory folder: {entry}", markup=False,
+                      highlight=False)
