@@ -253,3 +253,23 @@ def test_state_saved_from_many_threads_keeps_every_record(tmp_path) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda record: state.record(tmp_path, record), records))
     assert set(BatchState.load(tmp_path).tasks) == {r.instance_id for r in records}
+
+
+def test_an_id_that_is_not_a_folder_name_is_skipped_and_nothing_escapes(workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1"])
+    row = json.loads(instances.read_text().splitlines()[0])
+    with instances.open("a") as handle:
+        for bad in ("../escape", "/tmp/abs-escape", "a/b"):
+            handle.write(json.dumps(row | {"instance_id": bad}) + "\n")
+    with LocalServer(answer_for(set())) as server:
+        batch, _ = run_batch(tmp, instances, server)
+    records = batch.records
+    assert records["acme__geo-1"].status == "done"
+    for bad in ("../escape", "/tmp/abs-escape", "a/b"):
+        assert records[bad].status == "skipped"
+        assert "cannot name a folder" in records[bad].reason
+    assert len(server.requests) == 1
+    assert not (tmp / "escape").exists() and not Path("/tmp/abs-escape").exists()
+    assert sorted(p.name for p in (tmp / "out").iterdir()) == [
+        "acme__geo-1", "batch-report.json", "batch-state.json"]

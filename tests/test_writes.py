@@ -446,3 +446,18 @@ def test_output_checks_accept_what_can_be_created(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["log.jsonl"]  # nothing created
     with pytest.raises(InputError, match="cannot create files in /proc"):
         check_output_file(Path("/proc/version"))
+
+
+def test_an_audit_log_that_fails_mid_run_is_reported_as_itself(tmp_path, monkeypatch) -> None:
+    """Not as 'no valid answer after 3 attempts' (instructor wraps what a call raises)."""
+    from reasondraft.draft.drafter import ReasoningTrace
+    from reasondraft.draft.llm import LLMClient
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    os.mkfifo(tmp_path / "fifo")
+    with LocalServer([Reply(answer=trace())]) as server:
+        client = LLMClient("openai/x", api_base=server.url, log=tmp_path / "fifo", retry=FAST)
+        with pytest.raises(InputError, match="is a FIFO"):
+            client.structured([{"role": "user", "content": "x"}], ReasoningTrace,
+                              max_repairs=2)
+    assert len(server.requests) == 1

@@ -141,7 +141,7 @@ class DraftResult:
     packed: Packed
     seconds: float
     backup: Path | None = None  # the folder it replaced (--force), kept whole
-    skipped: list[str] = field(default_factory=list)  # links in a trajectory folder
+    skipped: list[str] = field(default_factory=list)  # links, special files: not copied
 
 
 @functools.cache

@@ -173,7 +173,8 @@ def _regular_stat(path: Path, *, directory: bool = False) -> os.stat_result | No
 
 def _swap(claim: Claim, staging: Path) -> Path | None:
     folder = claim.folder
-    _check_folder(folder)
+    if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
+        raise _Changed("was replaced by something that is not a folder")
     if not os.path.lexists(folder):
         if claim.draft is not None:
             raise _Changed("was removed")
