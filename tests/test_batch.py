@@ -266,3 +266,23 @@ def test_a_server_echoing_the_key_leaves_it_in_no_report_state_or_log(workspace,
     files = ["out/batch-report.json", "out/batch-state.json", "calls.jsonl"]
     for text in [shown] + [(tmp / name).read_text() for name in files]:
         assert "s3cr3t" not in text
+
+
+def test_an_id_that_is_not_a_folder_name_is_skipped_and_nothing_escapes(workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1"])
+    row = json.loads(instances.read_text().splitlines()[0])
+    with instances.open("a") as handle:
+        for bad in ("../escape", "/tmp/abs-escape", "a/b"):
+            handle.write(json.dumps(row | {"instance_id": bad}) + "\n")
+    with LocalServer(answer_for(set())) as server:
+        batch, _ = run_batch(tmp, instances, server)
+    records = batch.records
+    assert records["acme__geo-1"].status == "done"
+    for bad in ("../escape", "/tmp/abs-escape", "a/b"):
+        assert records[bad].status == "skipped"
+        assert "cannot name a folder" in records[bad].reason
+    assert len(server.requests) == 1
+    assert not (tmp / "escape").exists() and not Path("/tmp/abs-escape").exists()
+    assert sorted(p.name for p in (tmp / "out").iterdir()) == [
+        "acme__geo-1", "batch-report.json", "batch-state.json"]

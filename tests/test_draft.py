@@ -124,9 +124,10 @@ def test_existing_draft_is_not_overwritten_without_force(task_folder, tmp_path) 
     with pytest.raises(InputError, match="draft exists; pass --force"):
         draft_task(task, DraftRequest(model=model, retry=FAST), out)
     assert draft.read_text() == edited
-    draft_task(task, DraftRequest(model=model, retry=FAST), out, force=True)
-    [backup] = list((out / "acme__geo-1").glob("draft.md.bak-*"))
-    assert backup.read_text() == edited
+    result = draft_task(task, DraftRequest(model=model, retry=FAST), out, force=True)
+    [backup] = list(out.glob(".acme__geo-1.bak-*"))  # the old folder, whole
+    assert result.backup == backup and (backup / "draft.md").read_text() == edited
+    assert not (out / "acme__geo-1" / "draft.md").read_text().endswith("A human note.\n")
 
 
 def test_demo_drafts_the_example_with_one_repair(tmp_path) -> None:

@@ -21,14 +21,15 @@ def test_a_trajectory_folder_hashes_its_names_and_bytes_in_order(tmp_path) -> No
     (session / "events" / "1.json").write_bytes(b"{}")
     (session / "meta.json").write_bytes(b"[]")
     (session / "notes.txt").symlink_to("/etc/hostname")  # not copied, not hashed
-    files = trajectory_files(session)
+    files, skipped = trajectory_files(session)
     assert list(files) == ["trajectory/events/1.json", "trajectory/meta.json"]
+    assert skipped == ["trajectory/notes.txt: a symbolic link"]
     assert trajectory_hash(files) == sha(b"trajectory/events/1.json\0{}"
                                          b"trajectory/meta.json\0[]")
     single = tmp_path / "run.traj"
     single.write_bytes(b"[1]")
-    assert trajectory_files(single) == {"trajectory.traj": b"[1]"}
-    assert trajectory_hash(trajectory_files(single)) == sha(b"[1]")
+    assert trajectory_files(single) == ({"trajectory.traj": b"[1]"}, [])
+    assert trajectory_hash(trajectory_files(single)[0]) == sha(b"[1]")
     assert trajectory_hash({"task.json": b"{}"}) is None
 
 

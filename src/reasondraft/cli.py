@@ -18,7 +18,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from reasondraft import __version__
-from reasondraft.errors import InputError, ModelError
+from reasondraft.errors import InputError, ModelError, WriteConflict
 from reasondraft.termtext import json_text, safe
 
 console = Console()
@@ -27,12 +27,13 @@ err_console = Console(stderr=True)
 
 class Group(TyperGroup):
     """One line on stderr instead of a traceback: exit 2 for bad input (InputError),
-    exit 1 for a model that failed (ModelError)."""
+    exit 1 for a model that failed (ModelError) or a write refused because its target
+    changed meanwhile (WriteConflict)."""
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (InputError, ModelError) as exc:
+        except (InputError, ModelError, WriteConflict) as exc:
             # messages quote file content: safe() escapes it
             err_console.print(Text.assemble(("error:", "bold red"), " ",
                                             safe(exc, one_line=True)), soft_wrap=True)

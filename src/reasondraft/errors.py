@@ -27,3 +27,9 @@ class ModelError(Exception):
 
     def __init__(self, message: str) -> None:
         super().__init__(mask_keys(message))
+
+
+class WriteConflict(Exception):
+    """What a command was about to write changed on disk since it started (another run or a
+    reviewer got there first); nothing was written. The CLI prints the one-line message
+    (which says where the work was saved instead) and exits with status 1."""

@@ -3,15 +3,23 @@
 Reads turn OS and decoding errors into :class:`InputError`; writes are atomic (a temp file
 in the same directory, fsync, rename), so a crash or Ctrl-C never leaves half a file and a
 concurrent reader sees either the old or the new content.
+
+Writes never go through a symbolic link and never replace one, nor a FIFO, a device or a
+socket: such a target is refused with a line saying what it is (a rename would silently put
+a regular file in place of ``/dev/null``, a FIFO, or a link to ``/proc/self/fd/1``). A
+rewrite keeps the replaced file's mode and, when the process may, its owner and group.
+Output paths are checked with :func:`check_output_file` / :func:`check_output_dir` before
+any work that costs something (a model call), so a bad one fails at once.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -124,32 +132,151 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
         yield number, parse_json(decode_utf8(raw, where), where)
 
 
-def atomic_write(path: Path, content: str | bytes) -> None:
+_KINDS = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
+          (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
+
+
+def replaceable(path: Path) -> os.stat_result | None:
+    """The status of the regular file at ``path`` (None when nothing is there), or
+    InputError when it is anything else: a link, a directory or a special file is never
+    written through or replaced."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", where=str(path)) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(f"is {_kind(status.st_mode)}, not a regular file; refusing to write "
+                         "to it", where=str(path))
+    return status
+
+
+def _existing_ancestor(path: Path) -> Path:
+    """The nearest of ``path``'s ancestors that exists (what mkdir would create into)."""
+    for parent in path.parents:
+        if os.path.lexists(parent):
+            return parent
+    return Path(".")
+
+
+def _probe_dir(folder: Path, where: Path) -> None:
+    """Create and remove a file in ``folder``: the one honest test that writing works there
+    (``os.access`` says yes to root on /proc and to anyone on a full or read-only mount's
+    directory it cannot judge)."""
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a directory", where=str(where))
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".reasondraft-probe-")
+    except OSError as exc:
+        raise InputError(f"cannot create files in {folder}: {exc.strerror}",
+                         where=str(where)) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def check_output_file(path: Path, *, append: bool = False) -> None:
+    """Refuse, before any work, an output file that cannot be written: a link, a directory,
+    a special file, a parent that is a file, a place where files cannot be created; with
+    ``append``, also an existing file that cannot be opened for appending."""
+    status = replaceable(path)
+    if status is not None and append:
+        os.close(_open_regular(path, os.O_WRONLY | os.O_APPEND))
+        return
+    parent = path.parent if os.path.lexists(path.parent) else _existing_ancestor(path)
+    _probe_dir(parent, path)
+
+
+def check_output_dir(path: Path) -> None:
+    """Refuse, before any work, an output folder that is not a directory or could not be
+    created. A link to a directory is accepted: a folder is written into, never replaced."""
+    if os.path.lexists(path):
+        if not path.is_dir():
+            raise InputError("is not a directory; --out takes a folder", where=str(path))
+        _probe_dir(path, path)
+        return
+    _probe_dir(_existing_ancestor(path), path)
+
+
+def keep_owner_and_mode(target: int | Path, like: os.stat_result) -> None:
+    """Give a new file (an fd or a path) the owner, group and permission bits of the one it
+    replaces. The owner can be changed only by root, the group only to one the process
+    belongs to: each is kept when the system allows it. Mode last: a chown clears set-id
+    bits."""
+    try:
+        os.chown(target, like.st_uid, like.st_gid)
+    except OSError:
+        with suppress(OSError):
+            os.chown(target, -1, like.st_gid)
+    os.chmod(target, stat.S_IMODE(like.st_mode))
+
+
+def atomic_write(path: Path, content: str | bytes, *,
+                 like: os.stat_result | None = None) -> None:
     """Write a file atomically: temp file in the same directory, fsync, rename.
 
-    Text is written as UTF-8 with the newlines exactly as given.
+    Text is written as UTF-8 with the newlines exactly as given. A file that exists keeps
+    its mode and ownership (``like`` gives them for a file written in a new place, e.g. a
+    folder built to replace another); a new one is created 0600 (mkstemp). A link or a
+    special file at ``path`` is refused (InputError), as is any OS error, in one line.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    like = replaceable(path) or like
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", where=str(path)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
+            if like is not None:
+                keep_owner_and_mode(handle.fileno(), like)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write: {exc.strerror}", where=str(path)) from None
         raise
 
 
+def _open_regular(path: Path, flags: int, mode: int = 0o666) -> int:
+    """Open a regular file without following a link at ``path`` and without blocking on a
+    FIFO (O_NONBLOCK), then make sure it is a regular file (fstat: no race with lstat)."""
+    replaceable(path)
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", where=str(path)) from None
+    if not stat.S_ISREG(kind := os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"is {_kind(kind)}, not a regular file; refusing to write to it",
+                         where=str(path))
+    os.set_blocking(fd, True)
+    return fd
+
+
 def append_jsonl(path: Path, record: Any) -> None:
-    """Append one JSON line (logs only: appends of one short line are atomic enough).
+    """Append one JSON line (logs only: appends of one short line are atomic enough). Like
+    every write, never through a link nor into a special file.
 
     A log holds prompts and server errors: it is created readable by its owner only, and
     the values of API-key variables are masked in every line (a server may echo the key)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = mask_keys(json.dumps(record, ensure_ascii=False, default=str)) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as handle:
-        handle.write(line)
+    line = (mask_keys(json.dumps(record, ensure_ascii=False, default=str)) + "\n").encode()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", where=str(path)) from None
+    fd = _open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        with os.fdopen(fd, "ab") as handle:
+            handle.write(line)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror}", where=str(path)) from None

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from reasondraft.document import content_hash
+from reasondraft.evaluation import REPORT_FILE
 from reasondraft.files import read_bytes
 from reasondraft.task import PATCH_FILE, TASK_FILE, TRAJECTORY_NAME, find_trajectory
 
-REPORT_FILE = "report.json"  # an evaluation report, when someone put one in the folder
 IDENTITY_KEYS = ("instance_id", "repo", "base_commit")
 INPUT_LABELS: dict[str, str] = {
     "front": "front matter instance_id/repo/base_commit", "task": TASK_FILE,
@@ -40,14 +41,39 @@ def trajectory_hash(files: dict[str, bytes]) -> str | None:
     return "sha256:" + digest.hexdigest()
 
 
-def trajectory_files(path: Path) -> dict[str, bytes]:
+def trajectory_files(path: Path) -> tuple[dict[str, bytes], list[str]]:
     """A trajectory file or events folder as the task folder holds it: ``trajectory.<ext>``,
-    or ``trajectory/<relative path>`` for each regular file of a folder, sorted (links are
-    left out: a folder copied into a task holds only regular files)."""
+    or ``trajectory/<relative path>`` for each regular file of a folder, sorted; and the
+    entries of a folder left out (a link could point anywhere, e.g. /etc/passwd; a special
+    file could block), as ``'trajectory/<path>: <what it is>'``."""
     if not path.is_dir():
-        return {f"{TRAJECTORY_NAME}{path.suffix or '.json'}": read_bytes(path)}
-    return {f"{TRAJECTORY_NAME}/{item.relative_to(path).as_posix()}": read_bytes(item)
-            for item in sorted(path.rglob("*")) if item.is_file() and not item.is_symlink()}
+        return {f"{TRAJECTORY_NAME}{path.suffix or '.json'}": read_bytes(path)}, []
+    found, skipped = regular_files(path)
+    files = {f"{TRAJECTORY_NAME}/{relative.as_posix()}": read_bytes(path / relative)
+             for relative in found}
+    return files, [f"{TRAJECTORY_NAME}/{entry}" for entry in skipped]
+
+
+def regular_files(root: Path) -> tuple[list[Path], list[str]]:
+    """The regular files under ``root`` (relative paths, sorted), never following a link,
+    and ``'<path>: <what it is>'`` for each entry skipped."""
+    found: list[Path] = []
+    skipped: list[str] = []
+    pending = [Path()]
+    while pending:
+        relative = pending.pop()
+        with os.scandir(root / relative) as entries:
+            for entry in entries:
+                path = relative / entry.name
+                if entry.is_symlink():
+                    skipped.append(f"{path.as_posix()}: a symbolic link")
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(path)
+                else:
+                    skipped.append(f"{path.as_posix()}: a special file")
+    return sorted(found), sorted(skipped)
 
 
 def input_hashes(front: dict[str, Any], folder: Path | None) -> dict[str, str | None]:
@@ -68,7 +94,7 @@ def input_hashes(front: dict[str, Any], folder: Path | None) -> dict[str, str | 
             hashes[key] = content_hash(read_bytes(folder / name))
     trajectory = find_trajectory(folder)
     if trajectory is not None:
-        hashes["trajectory"] = trajectory_hash(trajectory_files(trajectory))
+        hashes["trajectory"] = trajectory_hash(trajectory_files(trajectory)[0])
     return hashes
 
 

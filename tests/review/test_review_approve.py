@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 
@@ -189,7 +191,7 @@ def test_concurrent_approvals_leave_one_valid_record(task) -> None:
     assert [out for out, _ in outputs if out.startswith("approved")] and winner in text
     assert document.front["review"]["content_hash"] == document.content_hash
     assert yaml.safe_load(text.split("---\n")[1])["status"] == "approved"
-    assert lock_path(task.draft).exists()
+    assert not lock_path(task.draft).exists()  # its creator removed it: nothing left over
     assert not list(task.folder.glob(".draft.md.*.tmp"))
 
 
@@ -197,3 +199,59 @@ def test_names_that_look_like_markup_are_printed_as_typed(task, cli) -> None:
     assert cli("approve", task.folder, "--reviewer", "[/x]").exit_code == 0
     result = cli("approve", task.folder, "--reviewer", "bob")
     assert result.exit_code == 2 and "already approved by [/x]" in result.output
+
+
+def test_a_refused_decision_leaves_no_lock_file(task, cli) -> None:
+    """Nothing may be written on refusal: broken front matter, verify errors, a decision
+    already made."""
+    good = task.draft.read_text()
+    task.draft.write_text(good.replace("status: draft", "status: [draft"))
+    assert cli("approve", task.folder, "--reviewer", "alice").exit_code == 2
+    assert sorted(p.name for p in task.folder.iterdir() if p.name.startswith(".")) == []
+    task.draft.write_text(good)
+    task.write_body(task.body().replace("fails [[step:2]]", "fails [[pkg/calc.py#L40]]"))
+    assert cli("approve", task.folder, "--reviewer", "alice").exit_code == 1
+    assert not lock_path(task.draft).exists()
+    approve(task.folder, "alice", override="fine")
+    assert cli("reject", task.folder, "--reviewer", "bob", "--reason", "x").exit_code == 2
+    assert sorted(p.name for p in task.folder.iterdir() if p.name.startswith(".")) == []
+
+
+def test_approve_keeps_mode_and_owner_of_draft_md(task) -> None:
+    os.chmod(task.draft, 0o664)
+    if os.geteuid() == 0:
+        os.chown(task.draft, 1234, 5678)
+    outcome = approve(task.folder, "alice")
+    after = os.stat(task.draft)
+    assert outcome.written and stat.S_IMODE(after.st_mode) == 0o664
+    if os.geteuid() == 0:
+        assert (after.st_uid, after.st_gid) == (1234, 5678)
+
+
+def test_a_symlinked_draft_is_refused_and_left_as_a_link(task, tmp_path, cli) -> None:
+    real = tmp_path / "elsewhere.md"
+    task.draft.rename(real)
+    task.draft.symlink_to(real)
+    before = real.read_bytes()
+    result = cli("approve", task.folder, "--reviewer", "alice")
+    assert result.exit_code == 2 and "is a symbolic link" in result.output
+    assert task.draft.is_symlink() and real.read_bytes() == before
+    assert sorted(p.name for p in task.folder.iterdir() if p.name.startswith(".")) == []
+    assert not list(task.folder.glob("draft.md.bak-*"))
+
+
+@pytest.mark.parametrize("planted", ["link", "dangling link", "FIFO"])
+def test_a_planted_lock_file_is_refused(task, tmp_path, cli, planted) -> None:
+    target = tmp_path / "created-by-the-lock"
+    if planted == "FIFO":
+        os.mkfifo(lock_path(task.draft))
+    else:
+        if planted == "link":
+            target.write_text("")
+        os.symlink(target, lock_path(task.draft))
+    before = task.draft.read_bytes()
+    result = cli("reject", task.folder, "--reviewer", "bob", "--reason", "no")
+    assert result.exit_code == 2 and "lock file" in result.output
+    assert task.draft.read_bytes() == before
+    assert target.exists() == (planted == "link")  # a dangling link's target is not created
+    assert planted == "FIFO" or lock_path(task.draft).is_symlink()

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
 
 from reasondraft.body import render_body
 from reasondraft.review import approve, reject
@@ -109,3 +115,29 @@ def test_schema(cli) -> None:
 def test_out_must_be_a_file(task, tmp_path, cli) -> None:
     result = cli("export", task.folder, "--out", tmp_path)
     assert result.exit_code == 2 and "--out takes a file name" in result.output
+
+
+@pytest.mark.parametrize("target", ["link to stdout", "link to a file", "FIFO", "/proc/version"])
+def test_out_is_never_a_link_or_a_special_file(task, tmp_path, cli, target) -> None:
+    approve(task.folder, "alice")
+    (tmp_path / "real.jsonl").write_text("kept\n")
+    os.symlink("/proc/self/fd/1", tmp_path / "stdout")
+    os.symlink(tmp_path / "real.jsonl", tmp_path / "link")
+    os.mkfifo(tmp_path / "fifo")
+    out, says = {"link to stdout": (tmp_path / "stdout", "is a symbolic link"),
+                 "link to a file": (tmp_path / "link", "is a symbolic link"),
+                 "FIFO": (tmp_path / "fifo", "is a FIFO"),
+                 "/proc/version": (Path("/proc/version"), "cannot create files in /proc")}[target]
+    result = cli("export", task.folder, "--out", out)
+    assert result.exit_code == 2 and says in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert (tmp_path / "stdout").is_symlink() and (tmp_path / "link").is_symlink()
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
+    assert (tmp_path / "real.jsonl").read_text() == "kept\n"
+
+
+def test_a_backup_or_staging_folder_is_not_exported(task, tmp_path) -> None:
+    approve(task.folder, "alice")
+    shutil.copytree(task.folder, task.folder.parent / f".{task.folder.name}.bak-20260101T000000Z")
+    result = export(task.folder.parent, tmp_path / "out.jsonl")
+    assert result.exported == 1 and not result.failed

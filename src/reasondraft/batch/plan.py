@@ -15,6 +15,7 @@ from pathlib import Path
 from reasondraft.errors import InputError
 from reasondraft.files import iter_jsonl, read_json
 from reasondraft.instance import Instance, instance_from_dict
+from reasondraft.names import folder_name
 from reasondraft.task import find_repo
 from reasondraft.trajectory import load_trajectory
 
@@ -50,8 +51,9 @@ def in_shard(instance_id: str, shard: tuple[int, int] | None) -> bool:
 
 
 def read_instances(path: Path) -> list[Planned]:
-    """Every row of a .jsonl (or a .json list); a broken row becomes a planned problem, but
-    a file that cannot be read at all is bad input for the whole batch."""
+    """Every row of a .jsonl (or a .json list); a broken row, or one whose id cannot name a
+    folder, becomes a planned problem, but a file that cannot be read at all is bad input
+    for the whole batch."""
     if not path.is_file():
         raise InputError("instances file not found", where=str(path))
     rows: list[tuple[str, object]]
@@ -72,10 +74,16 @@ def read_instances(path: Path) -> list[Planned]:
             planned.append(Planned(instance_id=f"<{where.split(': ')[0]}>", problem=where))
             continue
         try:
-            planned.append(Planned(instance_id=(inst := instance_from_dict(row, where))
-                                   .instance_id, instance=inst))
+            inst = instance_from_dict(row, where)
         except InputError as exc:
             planned.append(Planned(instance_id=f"<{where}>", problem=str(exc)))
+            continue
+        try:
+            folder_name(inst.instance_id)  # it names the task's folder under --out
+        except InputError as exc:
+            planned.append(Planned(instance_id=inst.instance_id, problem=f"{where}: {exc}"))
+            continue
+        planned.append(Planned(instance_id=inst.instance_id, instance=inst))
     return planned
 
 

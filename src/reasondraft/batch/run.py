@@ -16,11 +16,12 @@ from rich.text import Text
 
 from reasondraft.batch.plan import parse_shard, plan_batch
 from reasondraft.batch.runner import Batch, BatchOptions
-from reasondraft.batch.state import TaskRecord, write_report
-from reasondraft.draft.drafter import load_answer_path
+from reasondraft.batch.state import REPORT_FILE, STATE_FILE, TaskRecord, write_report
+from reasondraft.draft.drafter import check_outputs, load_answer_path
 from reasondraft.draft.run import request_from
 from reasondraft.errors import InputError
 from reasondraft.evaluation import EvalReports
+from reasondraft.files import check_output_file
 from reasondraft.termtext import safe
 
 
@@ -29,6 +30,9 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
                    retry_failed: bool, patch: str | None, console: Console,
                    eval_report: Path | None = None) -> Batch:
     request, out = request_from(flags)
+    check_outputs(request, out)
+    for name in (STATE_FILE, REPORT_FILE):
+        check_output_file(out / name)
     if jobs < 1:
         raise InputError(f"-j {jobs}: need at least one job")
     if patch not in (None, "gold"):

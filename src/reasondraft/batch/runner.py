@@ -5,14 +5,16 @@ and share one RateGate, so a 429 slows every task instead of failing them. ``job
 the model calls in flight; as many more tasks may be preparing, waiting or writing
 meanwhile, so every call slot that frees finds the next prompt ready instead of waiting for
 our CPU work (a round of answers frees all slots at once). Each finished task is recorded in
-the state file at once. A task whose draft.md exists is skipped and
-never overwritten; one that failed before is skipped unless ``retry_failed``.
+the state file at once. A task whose draft.md exists is skipped and never overwritten (nor
+is one whose draft.md appears while it is drafted: see draft.folder); one that failed before
+is skipped unless ``retry_failed``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -30,9 +32,11 @@ from reasondraft.draft.drafter import (
     new_client,
     token_counter,
 )
+from reasondraft.draft.folder import STAGING
 from reasondraft.draft.llm import LLMClient, RateGate
-from reasondraft.errors import InputError, ModelError
+from reasondraft.errors import InputError, ModelError, WriteConflict
 from reasondraft.evaluation import EvalReports
+from reasondraft.names import task_folder
 from reasondraft.redact import mask_keys
 from reasondraft.repo import GitRepo
 from reasondraft.task import task_from_instance
@@ -159,7 +163,7 @@ class Batch:
     def _skip_reason(self, item: Planned, before: TaskRecord | None) -> str | None:
         if item.problem is not None:
             return item.problem
-        if (self.options.out / item.instance_id / DRAFT_FILE).exists():
+        if os.path.lexists(task_folder(self.options.out, item.instance_id) / DRAFT_FILE):
             return EXISTS
         if before is not None and before.status == "failed" and not self.options.retry_failed:
             return f"failed before: {before.reason} (rerun with --retry-failed)"
@@ -168,8 +172,9 @@ class Batch:
     async def run(self) -> None:
         """Run every planned task (outcomes in ``records`` and the state file)."""
         self.options.out.mkdir(parents=True, exist_ok=True)
-        for stale in self.options.out.glob(".*.tmp-*"):  # a staging folder a kill left
-            shutil.rmtree(stale, ignore_errors=True)
+        for stale in self.options.out.iterdir():
+            if STAGING.fullmatch(stale.name):  # a staging folder a kill left
+                shutil.rmtree(stale, ignore_errors=True)
         slots = asyncio.Semaphore(2 * self.options.jobs)  # tasks alive: calling or not
         running: set[asyncio.Task[None]] = set()
         try:
@@ -211,7 +216,7 @@ class Batch:
             record = await self._draft(item, client, slot, started)
         except OverBudget as exc:
             record = TaskRecord(instance_id=item.instance_id, status="skipped", reason=str(exc))
-        except (InputError, ModelError) as exc:
+        except (InputError, ModelError, WriteConflict) as exc:
             record = self._failed(item, client, started, str(exc))
         except Exception as exc:  # one task's bug must not stop the batch
             record = self._failed(item, client, started, f"{type(exc).__name__}: {exc}")

@@ -15,6 +15,7 @@ from pathlib import Path
 import git
 
 from reasondraft.draft.drafter import DraftRequest, DraftResult, draft_task
+from reasondraft.files import check_output_dir
 from reasondraft.resources import data_dir
 from reasondraft.task import Task, load_task
 
@@ -35,6 +36,8 @@ def example_task(work: Path) -> Task:
 
 def run_demo(out: Path | None = None) -> tuple[Task, DraftResult]:
     """Draft the example into ``out`` (a new temporary folder by default)."""
+    if out is not None:
+        check_output_dir(out)  # before cloning the example into it
     work = out or Path(tempfile.mkdtemp(prefix="reasondraft-demo-"))
     task = example_task(work)
     request = DraftRequest(model=DEMO_MODEL, max_repairs=2, log=work / "llm-calls.jsonl")

@@ -1,9 +1,10 @@
 """The drafter: one task in, one verified task folder out.
 
-Pack the context, ask the model for a :class:`ReasoningTrace`, verify it inside the
-validation loop (a reference that does not check out goes back to the model with the
-finding), then write the task folder. Nothing is written unless a trace came back; draft.md
-is written last, so its presence marks a complete folder.
+Check where the folder goes and claim it, pack the context, ask the model for a
+:class:`ReasoningTrace`, verify it inside the validation loop (a reference that does not
+check out goes back to the model with the finding), then write the task folder. Every output
+path is checked before the model is called; nothing is written unless a trace came back,
+and the folder is swapped in whole (see :mod:`reasondraft.draft.folder`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ import contextlib
 import contextvars
 import functools
 import json
-import shutil
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -33,19 +32,19 @@ from reasondraft.document import (
     DRAFT_FILE,
     FORMAT_VERSION,
     GENERATED_FILE,
-    backup_draft,
     content_hash,
     join_document,
 )
 from reasondraft.draft.context import Counter, Packed, pack
+from reasondraft.draft.folder import Claim, claim_folder, input_files, write_folder
 from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, RetryPolicy, Usage
 from reasondraft.draft.prompts import Rendered, Templates, load_templates, render_messages
 from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import InputError, ModelError
 from reasondraft.evaluation import REPORT_FILE
-from reasondraft.files import atomic_write, read_bytes
+from reasondraft.files import check_output_dir, check_output_file
 from reasondraft.task import GOLD, PATCH_FILE, TASK_FILE, Task
-from reasondraft.taskfiles import trajectory_files, trajectory_hash
+from reasondraft.taskfiles import trajectory_hash
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 
@@ -148,6 +147,8 @@ class DraftResult:
     usage: Usage
     packed: Packed
     seconds: float
+    backup: Path | None = None  # the folder it replaced (--force), kept whole
+    skipped: list[str] = field(default_factory=list)  # links, special files: not copied
 
 
 @functools.cache
@@ -220,14 +221,12 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
     return Prepared(rendered=rendered, packed=packed, schema=schema, templates=templates)
 
 
-def refuse_overwrite(folder: Path, force: bool) -> None:
-    """A draft that exists is a person's work: refuse unless --force (then back it up)."""
-    existing = folder / DRAFT_FILE
-    if existing.exists():
-        if not force:
-            raise InputError("draft exists; pass --force to replace it (a backup is kept)",
-                             where=str(existing))
-        backup_draft(existing, read_bytes(existing))
+def check_outputs(request: DraftRequest, out: Path) -> None:
+    """Refuse, before any model call, an --out that is not a folder or a --log that cannot
+    be appended to (a directory, a link, a special file, no room to create it)."""
+    check_output_dir(out)
+    if request.log is not None:
+        check_output_file(request.log, append=True)
 
 
 def new_client(request: DraftRequest, gate: RateGate | None = None) -> LLMClient:
@@ -238,8 +237,8 @@ def new_client(request: DraftRequest, gate: RateGate | None = None) -> LLMClient
 def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = False,
                client: LLMClient | None = None) -> DraftResult:
     """Draft one task into ``out/<instance_id>/`` and return what happened."""
-    folder = out / task.instance_id
-    refuse_overwrite(folder, force)
+    check_outputs(request, out)
+    claim = claim_folder(out, task.instance_id, force)
     started = time.monotonic()
     prepared = prepare(task, request)
     client = client or new_client(request)
@@ -252,7 +251,7 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
             raise
     finally:
         GATE.reset(token)
-    return finish(task, request, prepared, client, gate, folder, started)
+    return finish(task, request, prepared, client, gate, claim, started)
 
 
 async def in_thread(executor: Executor | None, function: Callable[..., T], *args: Any,
@@ -272,7 +271,7 @@ async def adraft_task(load: Callable[[], Task], request: DraftRequest, out: Path
     writing runs there too. Only the model call is inside ``calls`` (a batch's call slot and
     budget check), so the next tasks are prepared while the model answers others."""
     started = time.monotonic()
-    task, prepared, gate = await in_thread(executor, _ready, load, request, out, force)
+    task, prepared, gate, claim = await in_thread(executor, _ready, load, request, out, force)
     token = GATE.set(gate)
     try:
         async with calls or contextlib.nullcontext():
@@ -283,38 +282,40 @@ async def adraft_task(load: Callable[[], Task], request: DraftRequest, out: Path
             raise
     finally:
         GATE.reset(token)
-    return await in_thread(executor, finish, task, request, prepared, client, gate,
-                           out / task.instance_id, started)
+    return await in_thread(executor, finish, task, request, prepared, client, gate, claim,
+                           started)
 
 
 def _ready(load: Callable[[], Task], request: DraftRequest, out: Path,
-           force: bool) -> tuple[Task, Prepared, Gate]:
-    """Everything a task needs before its model call: loaded, allowed to write, packed."""
+           force: bool) -> tuple[Task, Prepared, Gate, Claim]:
+    """Everything a task needs before its model call: loaded, allowed to write, packed.
+    (The batch checked --out and --log once for all its tasks.)"""
     task = load()
-    refuse_overwrite(out / task.instance_id, force)
-    return task, prepare(task, request), Gate(VerifyContext.from_task(task))
+    claim = claim_folder(out, task.instance_id, force)
+    return task, prepare(task, request), Gate(VerifyContext.from_task(task)), claim
 
 
 def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMClient,
-           gate: Gate, folder: Path, started: float) -> DraftResult:
+           gate: Gate, claim: Claim, started: float) -> DraftResult:
     """Write the folder for the last answer the gate saw (the accepted one, or the last
     one that still failed verification: it is kept, and verify shows what fails)."""
     assert gate.last is not None  # structured() returned, so the gate checked an answer
     seconds = time.monotonic() - started
-    inputs = input_files(task)
+    inputs, skipped = input_files(task)
     front = front_matter(task, request, prepared, client.usage, gate.findings, seconds,
-                         inputs)
+                         inputs, skipped)
     document = join_document(front, render_body(gate.last)).encode()
-    write_folder(folder, inputs | {GENERATED_FILE: document, DRAFT_FILE: document})
-    return DraftResult(folder=folder, trace=gate.last, findings=gate.findings,
+    backup = write_folder(claim, inputs | {GENERATED_FILE: document, DRAFT_FILE: document})
+    return DraftResult(folder=claim.folder, trace=gate.last, findings=gate.findings,
                        repairs=max(0, client.usage.calls - 1), usage=client.usage,
-                       packed=prepared.packed, seconds=seconds)
+                       packed=prepared.packed, seconds=seconds, backup=backup,
+                       skipped=skipped)
 
 
 def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: Usage,
-                 findings: list[Finding], seconds: float,
-                 inputs: dict[str, bytes]) -> dict[str, Any]:
-    return {
+                 findings: list[Finding], seconds: float, inputs: dict[str, bytes],
+                 skipped: list[str]) -> dict[str, Any]:
+    front = {
         "format": FORMAT_VERSION,
         "instance_id": task.instance_id,
         "repo": task.instance.repo,
@@ -343,38 +344,6 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
                            "warnings": sum(f.severity == "warning" for f in findings)},
         },
     }
-
-
-def input_files(task: Task) -> dict[str, bytes]:
-    """The task folder's input files by relative path: task.json, patch.diff, the
-    evaluation as report.json, and the trajectory byte for byte (``trajectory.<ext>``, or
-    ``trajectory/`` for an event-store folder). Read once: they are hashed into provenance
-    and written from the same bytes.
-
-    report.json is this instance's entry in the per-instance shape (Evaluation.to_json),
-    not the report file's bytes: a run summary or a file of many instances becomes the one
-    instance the folder is about, and the folder always holds one shape."""
-    files = {TASK_FILE: task.instance.to_json().encode(), PATCH_FILE: task.patch.text.encode()}
-    if task.evaluation is not None:
-        files[REPORT_FILE] = (json.dumps(task.evaluation.to_json(), indent=4,
-                                         ensure_ascii=False) + "\n").encode()
-    source = Path(task.trajectory.source) if task.trajectory and task.trajectory.source else None
-    return files | (trajectory_files(source) if source is not None else {})
-
-
-def write_folder(folder: Path, files: dict[str, bytes]) -> None:
-    """Write the task folder (draft.md last in ``files``) so that a crash never leaves half
-    of one: a new folder is built beside its place and renamed into it; an existing one
-    (--force) gets atomic per-file writes."""
-    if folder.exists():
-        for name, data in files.items():
-            atomic_write(folder / name, data)
-        return
-    staging = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        for name, data in files.items():
-            atomic_write(staging / name, data)
-        staging.rename(folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    if skipped:  # links and special files in a trajectory folder, never copied
+        front["provenance"]["skipped_inputs"] = skipped
+    return front

@@ -273,6 +273,8 @@ class LLMClient:
             raise ModelError(f"{self.model}: the answer was cut off at the token limit "
                              "(finish_reason=length); raise the model's max tokens") from None
         except InstructorRetryException as exc:
+            if isinstance(exc.__cause__, InputError):  # ours (the audit log), not the model's
+                raise exc.__cause__ from None
             raise self._failure(exc, max_repairs) from None
         except TRANSIENT as exc:
             raise ModelError(f"{self.model}: gave up after {self.retry.attempts} attempts: "

@@ -15,10 +15,18 @@ from rich.table import Table
 from rich.text import Text
 
 from reasondraft.config import load_settings, project_notes
-from reasondraft.draft.drafter import DraftRequest, DraftResult, Prepared, draft_task, prepare
+from reasondraft.draft.drafter import (
+    DraftRequest,
+    DraftResult,
+    Prepared,
+    check_outputs,
+    draft_task,
+    prepare,
+)
 from reasondraft.draft.fixture import Recorder
 from reasondraft.draft.llm import LLMClient
 from reasondraft.errors import InputError
+from reasondraft.files import check_output_file
 from reasondraft.task import Task, load_task
 from reasondraft.termtext import safe
 
@@ -49,6 +57,10 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
                    record: Path | None, force: bool, dry_run: bool, as_json: bool,
                    console: Console) -> DraftResult | None:
     request, out = request_from(flags)
+    if not dry_run:  # every output path, before loading the task and calling the model
+        check_outputs(request, out)
+        if record is not None:
+            check_output_file(record)
     task = load_task(folder, instance=instance, instance_id=instance_id, trajectory=trajectory,
                      patch=patch, repo=repo, repos=repos, eval_report=eval_report)
     if dry_run:
@@ -100,6 +112,8 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
         print(json.dumps({
             "instance_id": task.instance_id, "folder": str(result.folder),
             "repairs": result.repairs, "usage": result.usage.as_dict(),
+            "backup": str(result.backup) if result.backup else None,
+            "skipped_inputs": result.skipped,
             "errors": len(errors), "warnings": len(warnings),
             "findings": [f.model_dump() for f in result.findings]}, indent=2))
         return
@@ -116,3 +130,7 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
     verdict = Text("verifies clean", "green") if not errors else \
         Text(f"{len(errors)} error(s)", "red")
     console.print(Text.assemble("verify: ", verdict, f", {len(warnings)} warning(s)"))
+    if result.backup is not None:
+        console.print(safe(f"the folder it replaced is kept as {result.backup}"))
+    for entry in result.skipped:
+        console.print(safe(f"not copied from the trajectory folder: {entry}", one_line=True))

@@ -5,7 +5,10 @@ with the body byte for byte as it was, so two reviewers deciding at once leave o
 file: the second one sees the first one's decision. A decision about exactly this body
 is replaced only with ``force`` (then ``draft.md.bak-<time>`` keeps the file as it was);
 after the body changed, a new decision needs no force and the old record moves to the
-history. A draft an editor saved in the meantime is left alone (nothing is written).
+history. A draft an editor saved in the meantime is left alone (nothing is written). A
+refused decision writes nothing at all (the lock file it created is removed again); a
+draft.md that is a link or a special file is refused before anything is written, and the
+rewrite keeps draft.md's mode and owner.
 
 ``approve`` refuses while verify finds errors unless an override reason is given; the
 reason is recorded only when it was needed (there were errors). The record binds the hashes
@@ -28,7 +31,7 @@ from reasondraft.document import (
     split_document,
 )
 from reasondraft.errors import InputError
-from reasondraft.files import atomic_write, decode_utf8, read_bytes
+from reasondraft.files import atomic_write, decode_utf8, read_bytes, replaceable
 from reasondraft.review import signing
 from reasondraft.review.lock import draft_lock
 from reasondraft.review.record import (
@@ -99,6 +102,7 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             repos: Repos | None, sign: Path | None) -> ReviewOutcome:
     _required("--reviewer", reviewer)
     path = draft_path(path)
+    replaceable(path)  # a link or a special file is refused before anything is written
     own = repos is None
     repos = repos or Repos()
     try:

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 
 from reasondraft.body import parse_body
 from reasondraft.errors import InputError
-from reasondraft.files import atomic_write
+from reasondraft.files import atomic_write, check_output_file
 from reasondraft.review.checked import CheckedDraft, open_draft, resolve
 from reasondraft.review.editrate import draft_edit_rate
 from reasondraft.review.record import (
@@ -149,9 +149,10 @@ VERIFY_DIFFERS = "verify errors differ from the approval"
 def export(path: Path, out: Path, *, include_all: bool = False,
            sources: Sources | None = None, signers: Signers | None = None) -> ExportResult:
     """Write the drafts PATH names to ``out`` (atomically, all lines or none)."""
-    if out.is_dir():
+    if out.is_dir() and not out.is_symlink():
         raise InputError("is a directory; --out takes a file name (e.g. approved.jsonl)",
                          where=str(out))
+    check_output_file(out)  # before the work: a link, a device, a FIFO, /proc are refused
     result = ExportResult(out, signed=0 if signers is not None else None)
     lines: list[str] = []
     with Repos() as repos:

@@ -87,14 +87,16 @@ class Repos:
 
 
 def draft_paths(path: Path) -> list[Path]:
-    """The drafts a PATH names: a draft file, a task folder, or a folder of task folders."""
+    """The drafts a PATH names: a draft file, a task folder, or a folder of task folders
+    (hidden ones -- a draft's staging folder or the backup of a replaced one -- are not)."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise InputError("no such file or directory", where=str(path))
     if (path / DRAFT_FILE).is_file():
         return [path / DRAFT_FILE]
-    found = sorted(sub / DRAFT_FILE for sub in path.iterdir() if (sub / DRAFT_FILE).is_file())
+    found = sorted(sub / DRAFT_FILE for sub in path.iterdir()
+                   if not sub.name.startswith(".") and (sub / DRAFT_FILE).is_file())
     if not found:
         raise InputError(f"no {DRAFT_FILE} here or in its task folders", where=str(path))
     return found

@@ -79,17 +79,27 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
         fixed = fix_document(text, ctx, str(path))
         if fixed == text:
             return DraftReport(path, body, standing=_standing(draft, body))
-        if read_bytes(path) != data:
-            raise InputError("changed on disk while being verified; --fix wrote nothing",
-                             where=str(path))
-        atomic_write(path, (codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b"")
-                     + fixed.encode("utf-8"))
+        _write_fixed(path, data, fixed)
         after = split_document(fixed, str(path))
         return DraftReport(path, check_body(after.body, ctx, line_offset=after.body_line - 1),
                            changes=unified_diff(text, fixed, str(path)))
     finally:
         if own:
             repos.close()
+
+
+def _write_fixed(path: Path, data: bytes, fixed: str) -> None:
+    """Write the fixes under the draft's lock (as approve and draft write it), unless the file
+    changed since it was read."""
+    # Imported here: the review package builds on verify (see _standing).
+    from reasondraft.review.lock import draft_lock
+
+    with draft_lock(path):
+        if read_bytes(path) != data:
+            raise InputError("changed on disk while being verified; --fix wrote nothing",
+                             where=str(path))
+        atomic_write(path, (codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b"")
+                     + fixed.encode("utf-8"))
 
 
 def _standing(draft: DraftFile, body: BodyReport) -> Standing:
