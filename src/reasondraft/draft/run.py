@@ -1,4 +1,8 @@
-"""``reasondraft draft`` as a library call: settings, task loading, drafting, reporting."""
+"""``reasondraft draft`` as a library call: settings, task loading, drafting, reporting.
+
+The command exits 1 when verify errors remain after the repairs: the draft is written (a
+person can finish it) and its provenance.unresolved lists them, but it is not a clean draft.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -49,6 +54,8 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
     if record:
         Recorder(record).save(task.instance_id, client.usage.answers)
     show_result(task, result, as_json, console)
+    if any(f.severity == "error" for f in result.findings):
+        raise typer.Exit(1)
     return result
 
 
