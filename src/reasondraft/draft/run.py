@@ -21,6 +21,7 @@ from reasondraft.draft.llm import LLMClient
 from reasondraft.errors import InputError
 from reasondraft.task import Task, load_task
 
+RESOLVED = {True: "true", False: "false", None: "unknown"}
 NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5,"
             " ollama/llama3), set REASONDRAFT_MODEL, or add `model = ...` to reasondraft.toml; "
             "`--model fixture/example` replays the bundled recording offline")
@@ -91,6 +92,7 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
             "instance_id": task.instance_id, "folder": str(result.folder),
             "repairs": result.repairs, "usage": result.usage.as_dict(),
             "errors": len(errors), "warnings": len(warnings),
+            "outcome": result.trace.outcome.model_dump(mode="json"),
             "findings": [f.model_dump() for f in result.findings]}, indent=2))
         return
     cost = "unknown" if result.usage.cost is None else f"${result.usage.cost:.4f}"
@@ -99,6 +101,10 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
                   f"({result.usage.calls} call(s), {result.repairs} repair(s), "
                   f"{result.usage.prompt_tokens + result.usage.completion_tokens} tokens, "
                   f"cost {cost})")
+    outcome = result.trace.outcome
+    console.print(f"outcome: resolved {RESOLVED[outcome.resolved]} (source "
+                  f"{outcome.source.value})" + (f": {outcome.account}" if outcome.account else ""),
+                  markup=False, highlight=False)
     for f in errors + warnings:
         console.print(f"  line {f.line}: [{'red' if f.severity == 'error' else 'yellow'}]"
                       f"{f.severity}[/] {f.code} {f.ref or ''}: {f.message}",
