@@ -58,6 +58,10 @@ class StandIn:
         return [t for name in ("FAIL_TO_PASS", "PASS_TO_PASS")
                 for t in self.tests.get(name, {}).get("failure", [])]
 
+    def to_json(self) -> dict:
+        return {self.instance_id: {"patch_successfully_applied": self.patch_applied,
+                                   "resolved": self.resolved, "tests_status": self.tests}}
+
 
 def answer(**changes: object) -> dict:
     """A valid format-2 answer for the geo task (no trajectory: steps are inferred)."""

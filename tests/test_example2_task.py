@@ -154,6 +154,10 @@ class StandIn:
         return [t for name in ("FAIL_TO_PASS", "PASS_TO_PASS")
                 for t in self.tests.get(name, {}).get("failure", [])]
 
+    def to_json(self) -> dict:
+        return {self.instance_id: {"patch_successfully_applied": self.patch_applied,
+                                   "resolved": self.resolved, "tests_status": self.tests}}
+
 
 def stand_in(report: dict) -> StandIn:
     entry = report[ID]
@@ -216,3 +220,21 @@ def test_the_real_report_reader_and_the_command_line_agree(tmp_path: Path,
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "outcome: resolved false (source harness)" in proc.stdout
     assert_honest(tmp_path / "out" / ID, report)
+
+
+def test_demo_shows_the_honest_outcome(tmp_path: Path) -> None:
+    pytest.importorskip("reasondraft.evaluation")  # the folder's report.json is read
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REASONDRAFT_")}
+    proc = subprocess.run([sys.executable, "-m", "reasondraft", "demo", "--example", "slugkit",
+                           "--out", str(tmp_path)], capture_output=True, text=True, env=env,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "Resolved: no · Source: harness" in proc.stdout and "## Agent path" in proc.stdout
+    assert "1 repair(s)" in proc.stdout
+
+
+def test_demo_names_the_examples_it_knows(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "reasondraft", "demo", "--example", "nope",
+                           "--out", str(tmp_path)], capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 2 and "known: tinyconf, slugkit" in proc.stderr
