@@ -228,3 +228,13 @@ def test_reconcile_adds_the_reported_tests_and_hides_the_test_patchs(folder) -> 
             for t in tests] == [
         (TEST_PATCH_TEST, "FAIL_TO_PASS", False, "fail", "fail", "harness"),
         ("t.py::test_x", "PASS_TO_PASS", True, "pass", "fail", "harness")]
+
+
+def test_a_report_without_a_verdict_leaves_the_outcome_unknown(folder, tmp_path) -> None:
+    report = StandIn("acme__geo-1", resolved=None, patch_applied=None)
+    # One recorded answer: had anything been sent back, the replay would have no second.
+    result = draft(folder, tmp_path, answer(), evaluation=report)
+    outcome = result.trace.outcome
+    assert result.repairs == 0
+    assert (outcome.resolved, outcome.source.value) == (None, "harness")
+    assert outcome.account == "the evaluation report gives no verdict"

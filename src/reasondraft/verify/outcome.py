@@ -4,7 +4,8 @@ The evaluation (the SWE-bench report for the diff, when one is known) is the aut
 what it measured: whether the diff resolves the task, and each listed test's result after
 the diff. Without one the outcome is unknown, never assumed. What disagrees:
 
-- RD-E002: the outcome is not the report's (resolved and source ``harness``); without a
+- RD-E002: the outcome is not the report's (resolved and source ``harness``; a report
+  without a verdict may also be left as unknown, source ``none``); without a
   report, an outcome sourced from the harness, or said to be resolved (the agent could not
   run the hidden tests, so its own runs cannot show that);
 - RD-E001: a test the report lists whose claim differs (set, ``after``, source
@@ -57,7 +58,9 @@ def disagreements(trace: Trace, evaluation: Evaluation | None, body: str) -> lis
                           "there is no evaluation report; say 'expected' or the step that "
                           "ran it") for t in trace.tests if t.source == "harness"]
         return found
-    if outcome.resolved != evaluation.resolved or outcome.source is not OutcomeSource.HARNESS:
+    unknown = evaluation.resolved is None and outcome.source is OutcomeSource.NONE
+    if outcome.resolved != evaluation.resolved or not (
+            outcome.source is OutcomeSource.HARNESS or unknown):
         found.append(finding("RD-E002", outcome_line, f"the evaluation report says resolved "
                              f"{RESOLVED[evaluation.resolved]}: the outcome must be resolved "
                              f"{RESOLVED[evaluation.resolved]} with source harness, not "
