@@ -244,3 +244,11 @@ def test_one_line_fields_with_separators_round_trip(why: str, purpose: str, opti
     parsed = parse_body(body)
     assert parsed.trace == trace and not parsed.problems, parsed.problems
     assert render_body(parsed.trace) == body
+
+
+def test_outcome_lines_without_the_blank_line_between_them_are_read() -> None:
+    parsed = parsed_after("Resolved: no · Source: harness\n\nAccount:",
+                          "Resolved: no - Source: harness\nAccount:")
+    assert not parsed.problems and parsed.trace.outcome == TRACE.outcome
+    wrapped = parsed_after("still fails: 'ß' is dropped", "still fails:\n'ß' is dropped")
+    assert not wrapped.problems and wrapped.trace.outcome == TRACE.outcome

@@ -295,12 +295,24 @@ def _choices(enum: Any) -> str:
 
 # -- sections ----------------------------------------------------------------------------
 
+def _outcome_lines(lines: list[str], start: int) -> list[tuple[int, str]]:
+    """(body line, text) of each labelled line of Outcome; a line without a label continues
+    the one above it, unless a blank line separates them."""
+    found: list[tuple[int, str]] = []
+    for first, end in blocks(lines):
+        for index in range(first, end):
+            pair = label_value(lines[index].split(" · ")[0])
+            if index == first or (pair and pair[0] in ("resolved", "source", "account")):
+                found.append((start + index, lines[index].strip()))
+            else:
+                found[-1] = (found[-1][0], f"{found[-1][1]} {lines[index].strip()}")
+    return found
+
+
 def read_outcome(reader: Reader, lines: list[str], start: int) -> Outcome:
     since = len(reader.problems)
     data: dict[str, Any] = {"resolved": None, "source": "none"}
-    for first, end in blocks(lines):
-        text = " ".join(line.strip() for line in lines[first:end])
-        line = start + first
+    for line, text in _outcome_lines(lines, start):
         fields, _ = split_fields(text)
         labelled = [label_value(f) for f in fields]
         if labelled and labelled[0] and labelled[0][0] == "account":
