@@ -30,11 +30,16 @@ import git
 
 SOURCE = "def area(w, h):\n    return w * w\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
 ANSWER = {
+    "outcome": {"resolved": None, "source": "none", "steps": [], "account": ""},
     "summary": "area() squares the width [[geo.py#L2]].",
-    "steps": [{"title": "Find the formula", "phase": "localize", "trajectory_steps": [1],
+    "root_cause": {"where": ["geo.py#L2"], "mechanism": "It multiplies w by w."},
+    "steps": [{"title": "Find the formula", "phase": "localize", "basis": "observed",
+               "trajectory_steps": [1],
                "reasoning": "The bug is in [[geo.py::area]] ([[geo.py#L2]]), seen at "
-                            "[[step:1]].", "quotes": [], "decision": None}],
-    "solution": "Multiply by h [[geo.py#L2@patched]].",
+                            "[[step:1]].", "quotes": [], "hypotheses": [], "decision": None}],
+    "agent_path": [],
+    "hunks": [{"ref": "geo.py#L2@patched", "necessity": "necessary", "purpose": "multiply by h",
+               "tests": []}],
     "trade_offs": [], "edge_cases": [], "tests": [],
 }
 RUNNER = """

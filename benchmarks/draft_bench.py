@@ -29,13 +29,18 @@ from reasondraft.trajectory import Action, Observation, Step, StepKind, Trajecto
 SOURCE = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(200))
 EVERYTHING = Level(thought_chars=10**9, head=10**9, tail=0, action_chars=10**9)
 ANSWER = {
+    "outcome": {"resolved": None, "source": "none", "steps": [], "account": ""},
     "summary": "f3 adds the wrong constant [[mod.py#L14]].",
-    "steps": [{"title": "Find it", "phase": "localize", "trajectory_steps": [1],
+    "root_cause": {"where": ["mod.py::f3"], "mechanism": "It adds 3 [[mod.py#L14]]."},
+    "steps": [{"title": "Find it", "phase": "localize", "basis": "observed",
+               "trajectory_steps": [1],
                "reasoning": "See [[mod.py::f3]] and [[step:1]] ([[mod.py#L13-L14]]).",
                "quotes": [{"ref": "mod.py#L14", "code": "    return x + 3"}],
-               "decision": None}],
-    "solution": "Use 4 [[mod.py#L14@patched]].", "trade_offs": [], "edge_cases": [],
-    "tests": [],
+               "hypotheses": [], "decision": None}],
+    "agent_path": [],
+    "hunks": [{"ref": "mod.py#L14@patched", "necessity": "necessary", "purpose": "use 4",
+               "tests": []}],
+    "trade_offs": [], "edge_cases": [], "tests": [],
 }
 
 

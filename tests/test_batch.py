@@ -22,13 +22,19 @@ SOURCE = "def area(w, h):\n    return w * w\n\n\ndef perimeter(w, h):\n    retur
 
 
 def trace(line: int) -> dict:
+    """A format-2 answer citing line ``line`` of geo.py (2 is right, 9 is past the end)."""
     return {
+        "outcome": {"resolved": None, "source": "none", "steps": [], "account": ""},
         "summary": f"area() squares the width [[geo.py#L{line}]].",
-        "steps": [{"title": "Find the formula", "phase": "localize", "trajectory_steps": [1],
+        "root_cause": {"where": [f"geo.py#L{line}"], "mechanism": "It multiplies w by w."},
+        "steps": [{"title": "Find the formula", "phase": "localize", "basis": "observed",
+                   "trajectory_steps": [1],
                    "reasoning": f"The bug is in [[geo.py::area]], seen at [[step:1]] "
                                 f"([[geo.py#L{line}]]).",
-                   "quotes": [], "decision": None}],
-        "solution": "Multiply by h [[geo.py#L2@patched]].",
+                   "quotes": [], "hypotheses": [], "decision": None}],
+        "agent_path": [],
+        "hunks": [{"ref": "geo.py#L2@patched", "necessity": "necessary",
+                   "purpose": "multiply by h", "tests": []}],
         "trade_offs": [], "edge_cases": [], "tests": [],
     }
 

@@ -1,9 +1,14 @@
-"""draft.md body <-> Trace: lossless for what the tool writes, nothing lost from humans."""
+"""draft.md body <-> trace, format 1 (still read): lossless for what the tool wrote,
+nothing lost from humans. Format 2 is in test_body_v2.py."""
 
 from __future__ import annotations
 
 from reasondraft.body import parse_body, render_body
-from reasondraft.trace import Decision, ExpectedTest, Phase, Quote, Trace, TraceStep
+from reasondraft.trace import Phase, Quote
+from reasondraft.trace_v1 import DecisionV1 as Decision
+from reasondraft.trace_v1 import ExpectedTest
+from reasondraft.trace_v1 import TraceStepV1 as TraceStep
+from reasondraft.trace_v1 import TraceV1 as Trace
 
 TRACE = Trace(
     summary="Merging mutates the caller's dict [[tinyconf/merge.py#L10-L20]].\nSecond line.",
@@ -35,7 +40,7 @@ TRACE = Trace(
 
 def test_parse_of_render_is_identity() -> None:
     body = render_body(TRACE)
-    parsed = parse_body(body)
+    parsed = parse_body(body, 1)
     assert parsed.lossless, parsed.extras
     assert parsed.trace == TRACE
     assert render_body(parsed.trace) == body
@@ -59,7 +64,7 @@ def test_one_line_fields_and_headings_in_prose_are_normalized() -> None:
     assert step.title == "a b"
     assert step.reasoning == "### Sneaky heading\ntext"
     trace = TRACE.model_copy(update={"steps": [step]})
-    assert parse_body(render_body(trace)).trace == trace
+    assert parse_body(render_body(trace), 1).trace == trace
 
 
 def test_human_edits_are_kept() -> None:
@@ -68,7 +73,7 @@ def test_human_edits_are_kept() -> None:
     body = body.replace("## Solution", "## Step 4: Check the docs\n\nI also read the "
                         "README [[README.md#L1-L5]].\n\n## Solution")
     body = "Reviewer preface.\n\n" + body + "\n## Reviewer notes\n\nLooks right.\n"
-    parsed = parse_body(body)
+    parsed = parse_body(body, 1)
     assert [s.title for s in parsed.trace.steps][-1] == "Check the docs"
     assert parsed.trace.steps[-1].reasoning == "I also read the README [[README.md#L1-L5]]."
     extras = {e.heading: e for e in parsed.extras}
@@ -80,7 +85,7 @@ def test_human_edits_are_kept() -> None:
 
 def test_reshaped_known_section_is_kept_verbatim() -> None:
     body = render_body(TRACE).replace("- empty dicts", "- empty dicts\n  (and lists too)")
-    parsed = parse_body(body)
+    parsed = parse_body(body, 1)
     [extra] = parsed.extras
     assert extra.reshaped and extra.heading == "Edge cases"
     assert "(and lists too)" in extra.text
@@ -90,7 +95,12 @@ def test_step_prose_after_decision_stays_in_reasoning() -> None:
     body = render_body(TRACE).replace(
         "- Why: nested dicts are shared otherwise",
         "- Why: nested dicts are shared otherwise\n\nA thought added later.")
-    step = parse_body(body).trace.steps[1]
+    step = parse_body(body, 1).trace.steps[1]
     assert step.decision is None
     assert step.reasoning.endswith("A thought added later.")
     assert "**Decision:** Copy how deep?" in step.reasoning
+
+
+def test_a_body_without_declared_format_is_read_by_its_sections() -> None:
+    parsed = parse_body(render_body(TRACE))
+    assert parsed.version == 1 and parsed.trace == TRACE

@@ -24,20 +24,27 @@ FAST = RetryPolicy(attempts=2, initial=0.01, max_wait=0.02)
 SOURCE = "def area(w, h):\n    return w * w\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
 
 
-def trace(line_ref: str) -> dict:
-    """A minimal valid trace whose one quote cites ``line_ref``."""
-    return {
+def trace(line_ref: str, **changes: object) -> dict:
+    """A minimal valid format-2 answer whose one quote cites ``line_ref``."""
+    answer = {
+        "outcome": {"resolved": None, "source": "none", "steps": [], "account": ""},
         "summary": "area() squares the width [[geo.py#L2]]; the fix uses the height "
                    "[[geo.py#L2@patched]].",
-        "steps": [{"title": "Find the formula", "phase": "localize", "trajectory_steps": [],
-                   "reasoning": "The bug is in [[geo.py::area]].",
-                   "quotes": [{"ref": line_ref, "code": "return w * w"}],
+        "root_cause": {"where": ["geo.py::area"],
+                       "mechanism": "It multiplies the width by itself [[geo.py#L2]]."},
+        "steps": [{"title": "Find the formula", "phase": "localize", "basis": "inferred",
+                   "trajectory_steps": [], "reasoning": "The bug is in [[geo.py::area]].",
+                   "quotes": [{"ref": line_ref, "code": "return w * w"}], "hypotheses": [],
                    "decision": None}],
-        "solution": "Multiply by h [[geo.py#L2@patched]].",
-        "trade_offs": [], "edge_cases": ["zero height"],
-        "tests": [{"test": "test_geo.py::test_area", "fails_before": True,
-                   "passes_after": True, "why": "it checks a non-square"}],
+        "agent_path": [],
+        "hunks": [{"ref": "geo.py#L2@patched", "necessity": "necessary",
+                   "purpose": "multiply by the height", "tests": ["test_geo.py::test_area"]}],
+        "trade_offs": [], "edge_cases": ["zero height [[geo.py#L2@patched]]"],
+        "tests": [{"id": "test_geo.py::test_area", "set": "FAIL_TO_PASS",
+                   "visible_to_agent": True, "before": "fail", "after": "pass",
+                   "source": "expected", "why": "it checks a non-square"}],
     }
+    return answer | changes
 
 
 @pytest.fixture
@@ -69,7 +76,9 @@ def test_repair_loop_wrong_lines_then_right(task_folder, tmp_path) -> None:
     assert result.repairs == 1 and not result.findings
     draft = read_draft(tmp_path / "out" / "acme__geo-1" / "draft.md")
     assert draft.front["provenance"]["repairs"] == 1
-    assert draft.front["provenance"]["unresolved"] == {"errors": 0, "warnings": 0}
+    assert draft.front["format"] == 2
+    assert draft.front["provenance"]["unresolved"] == {"errors": 0, "warnings": 0,
+                                                       "findings": []}
     assert "```quote geo.py#L2\nreturn w * w\n```" in draft.body
     report = verify_draft(draft.path)
     assert report.summary["errors"] == 0
@@ -87,6 +96,8 @@ def test_answer_that_never_verifies_is_kept_with_its_findings(task_folder, tmp_p
     assert [f.code for f in result.findings if f.severity == "error"] == ["RD-Q001"]
     front = read_draft(result.folder / "draft.md").front
     assert front["provenance"]["unresolved"]["errors"] == 1
+    [left] = front["provenance"]["unresolved"]["findings"]
+    assert left["code"] == "RD-Q001" and left["ref"] == "geo.py#L5" and left["message"]
 
 
 def test_failed_run_writes_nothing(task_folder, tmp_path, monkeypatch) -> None:

@@ -249,6 +249,18 @@ def test_folder_in_the_harness_layout_finds_each_instance(project, tmp_path) -> 
         EvalReports(tmp_path / "logs").load(ID, patch=parse_diff(diff))
 
 
+def geo_answer(**changes: object) -> dict:
+    """A format-2 answer for the geo task that verifies clean (no trajectory: inferred)."""
+    return {"outcome": {"resolved": None, "source": "none"},
+            "summary": "area() squares the width [[geo.py#L2]].",
+            "root_cause": {"where": ["geo.py::area"],
+                           "mechanism": "It multiplies w by itself [[geo.py#L2]]."},
+            "steps": [{"title": "Read area", "phase": "localize", "basis": "inferred",
+                       "reasoning": "See [[geo.py::area]]."}],
+            "hunks": [{"ref": "geo.py#L2@patched", "necessity": "necessary",
+                       "purpose": "multiplies by h"}]} | changes
+
+
 def test_batch_takes_each_instance_from_a_report_folder_or_file(make_repo, tmp_path) -> None:
     (tmp_path / "repos").mkdir()
     repo = make_repo("repos/acme__geo")
@@ -267,12 +279,7 @@ def test_batch_takes_each_instance_from_a_report_folder_or_file(make_repo, tmp_p
     logs = tmp_path / "logs" / "run_evaluation" / "r" / "m"
     write(logs / ids[0] / "report.json", harness_report(ids[0]))
     write(logs / ids[1] / "report.json", harness_report(ids[1], resolved=True, f2p_failure=()))
-    answer = {"summary": "area() squares the width [[geo.py#L2]].", "steps": [
-        {"title": "Read area", "phase": "localize", "reasoning": "See [[geo.py::area]].",
-         "quotes": [], "decision": None, "trajectory_steps": []}],
-        "solution": "Multiply by h [[geo.py#L2@patched]].", "trade_offs": [],
-        "edge_cases": [], "tests": []}
-    write(tmp_path / "rec.json", {"recordings": [{"match": i, "answers": [answer]}
+    write(tmp_path / "rec.json", {"recordings": [{"match": i, "answers": [geo_answer()]}
                                                  for i in ids]})
     flags = {"model": f"fixture/{tmp_path / 'rec.json'}", "api_base": None,
              "out": tmp_path / "out", "log": tmp_path / "calls.jsonl",
@@ -305,11 +312,8 @@ def test_draft_copies_the_instance_report_into_the_folder(project, tmp_path) -> 
     folder, repo, _ = project
     summary = write(tmp_path / "run.json", run_summary(unresolved_ids=[ID, "x__y-1"]))
     task = load_task(folder, repo=repo, eval_report=summary)
-    answer = {"summary": "area() adds [[geo.py#L2@patched]].", "steps": [
-        {"title": "Read area", "phase": "localize", "reasoning": "See [[geo.py::area]].",
-         "quotes": [], "decision": None, "trajectory_steps": []}],
-        "solution": "Adds h [[geo.py#L2@patched]].", "trade_offs": [], "edge_cases": [],
-        "tests": []}
+    answer = geo_answer(outcome={"resolved": False, "source": "harness",
+                                 "account": "the harness lists the change as unresolved"})
     write(tmp_path / "rec.json", {"recordings": [{"match": ID, "answers": [answer]}]})
     result = draft_task(task, DraftRequest(model=f"fixture/{tmp_path / 'rec.json'}"),
                         tmp_path / "out")
@@ -346,7 +350,8 @@ def test_task_command_shows_the_outcome_in_text_and_json(project, tmp_path) -> N
 def test_verify_and_show_take_eval_report_without_llm_libraries(
         project, tmp_path, heavy_modules_after) -> None:
     folder, repo, diff = project
-    body = "## Summary\n\narea() adds [[geo.py#L2@patched]].\n"
+    body = ("## Summary\n\narea() adds [[geo.py#L2@patched]].\n\n## Step 1: Read area\n\n"
+            "Phase: localize\n\nSee [[geo.py::area]].\n")
     front = f"---\nformat: 1\ninstance_id: {ID}\nrepo_path: {repo}\n---\n"
     (folder / "draft.md").write_text(front + body)
     report = write(tmp_path / "r" / "report.json", harness_report(resolved=True, f2p_failure=()))

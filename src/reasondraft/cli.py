@@ -520,17 +520,22 @@ def export_command(
 def demo_command(
     out: Annotated[Path | None, typer.Option(
         "--out", help="Work folder (default: a new temporary folder).")] = None,
+    example: Annotated[str, typer.Option(
+        "--example", help="tinyconf (the patch works) or slugkit (the patch does not "
+                          "resolve the task: the honest outcome).")] = "tinyconf",
 ) -> None:
-    """Draft the bundled example task offline with the fixture model, verify it, show it."""
+    """Draft a bundled example task offline with the fixture model, verify it, show it."""
     from rich.console import Group as Renderables
 
-    from reasondraft.draft.demo import DEMO_MODEL, run_demo
+    from reasondraft.draft.demo import DEMO_MODEL, EXAMPLES, run_demo
     from reasondraft.review.show import show
     from reasondraft.verify import verify_draft
     from reasondraft.verify.report import summary_line
 
-    with console.status(f"drafting the example task with {DEMO_MODEL} ..."):
-        _, result = run_demo(out)
+    if example not in EXAMPLES:
+        raise InputError(f"--example {example}: unknown (known: {', '.join(EXAMPLES)})")
+    with console.status(f"drafting the {example} example task with {DEMO_MODEL} ..."):
+        _, result = run_demo(out, example)
     draft = result.folder / "draft.md"
     console.print(Renderables(*show(draft)))
     console.rule("[bold]summary")

@@ -27,7 +27,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, read_text
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FENCE = "---"
 DRAFT_FILE = "draft.md"
 GENERATED_FILE = "draft.generated.md"

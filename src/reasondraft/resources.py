@@ -1,16 +1,17 @@
 """Data shipped with the package: prompt templates, the example task, fixture recordings.
 
 A wheel carries them inside the package (``reasondraft/prompts``, ``reasondraft/example``,
-``reasondraft/models``: see ``force-include`` in pyproject.toml); a source checkout or an
-editable install finds them at the top of the source tree (``prompts/``,
-``fixtures/example/``, ``fixtures/models/``).
+``reasondraft/example2``, ``reasondraft/models``: see ``force-include`` in pyproject.toml); a
+source checkout or an editable install finds them at the top of the source tree
+(``prompts/``, ``fixtures/example/``, ``fixtures/example2/``, ``fixtures/models/``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-SOURCE_DIRS = {"prompts": "prompts", "example": "fixtures/example", "models": "fixtures/models"}
+SOURCE_DIRS = {"prompts": "prompts", "example": "fixtures/example",
+               "example2": "fixtures/example2", "models": "fixtures/models"}
 
 
 def data_dir(name: str) -> Path:

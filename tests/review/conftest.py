@@ -2,8 +2,10 @@
 
 The repository has a one-line bug in pkg/calc.py (``add`` subtracts) and its diff; the task
 folder holds task.json, patch.diff, a chat trajectory of two steps, and draft.md identical
-to draft.generated.md, whose body is rendered from a Trace that cites base and patched
-lines, a symbol, a test, a quote and trajectory steps -- every reference verifies.
+to draft.generated.md, whose body is rendered from a trace that cites base and patched
+lines, a symbol, a test, a quote and trajectory steps -- every reference verifies. The
+``task`` fixture is a format-1 draft (what drafts written before format 2 hold: they must
+keep working everywhere); ``task_v2`` the same task drafted in format 2.
 """
 
 from __future__ import annotations
@@ -18,7 +20,19 @@ from typer.testing import CliRunner
 from reasondraft.body import render_body
 from reasondraft.document import join_document
 from reasondraft.instance import Instance
-from reasondraft.trace import Decision, ExpectedTest, Phase, Quote, Trace, TraceStep
+from reasondraft.trace import (
+    Decision,
+    HunkNote,
+    Outcome,
+    Phase,
+    Quote,
+    Rejected,
+    RootCause,
+    TestClaim,
+    Trace,
+    TraceStep,
+)
+from reasondraft.trace_v1 import DecisionV1, ExpectedTest, TraceStepV1, TraceV1
 
 CALC = '"""Tiny calculator."""\n\n\ndef add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n' \
        '    return a * b\n'
@@ -44,19 +58,19 @@ TRAJECTORY = [
      "content": "FAILED tests/test_calc.py::test_add - assert -1 == 5\n1 failed"},
 ]
 
-TRACE = Trace(
+TRACE = TraceV1(
     summary="`add` subtracts [[pkg/calc.py#L4-L5]]; the fix adds [[pkg/calc.py#L5@patched]].",
     steps=[
-        TraceStep(title="Reproduce the bug", phase=Phase.REPRODUCE,
-                  reasoning=f"Running [[test:{TEST_ID}]] fails [[step:2]] with -1.",
-                  trajectory_steps=[2]),
-        TraceStep(title="Fix add", phase=Phase.IMPLEMENT,
-                  reasoning="[[pkg/calc.py::add]] subtracts; it must add "
-                            "[[pkg/calc.py#L5@patched]].",
-                  quotes=[Quote(ref="pkg/calc.py#L5", code="    return a - b")],
-                  decision=Decision(question="How to fix add?", options=["a + b", "sum()"],
-                                    chosen="a + b", why="It is the obvious operator."),
-                  trajectory_steps=[1]),
+        TraceStepV1(title="Reproduce the bug", phase=Phase.REPRODUCE,
+                    reasoning=f"Running [[test:{TEST_ID}]] fails [[step:2]] with -1.",
+                    trajectory_steps=[2]),
+        TraceStepV1(title="Fix add", phase=Phase.IMPLEMENT,
+                    reasoning="[[pkg/calc.py::add]] subtracts; it must add "
+                              "[[pkg/calc.py#L5@patched]].",
+                    quotes=[Quote(ref="pkg/calc.py#L5", code="    return a - b")],
+                    decision=DecisionV1(question="How to fix add?", options=["a + b", "sum()"],
+                                        chosen="a + b", why="It is the obvious operator."),
+                    trajectory_steps=[1]),
     ],
     solution="The diff changes one line [[pkg/calc.py#L5@patched]].",
     trade_offs=["None worth noting."],
@@ -65,6 +79,32 @@ TRACE = Trace(
                         why="add returns the sum")],
 )
 BODY = render_body(TRACE)
+TRACE_V2 = Trace(
+    outcome=Outcome(resolved=None, source="none"),
+    summary="`add` subtracts [[pkg/calc.py#L4-L5]]; the diff adds [[pkg/calc.py#L5@patched]].",
+    root_cause=RootCause(where=["pkg/calc.py::add"],
+                         mechanism="It returns `a - b` [[pkg/calc.py#L5]]."),
+    steps=[
+        TraceStep(title="Reproduce the bug", phase="reproduce", basis="observed",
+                  trajectory_steps=[2],
+                  reasoning=f"Running [[test:{TEST_ID}]] fails [[step:2]] with -1."),
+        TraceStep(title="Fix add", phase="implement", basis="observed", trajectory_steps=[1],
+                  reasoning="[[pkg/calc.py::add]] subtracts; it must add "
+                            "[[pkg/calc.py#L5@patched]].",
+                  quotes=[Quote(ref="pkg/calc.py#L5", code="    return a - b")],
+                  decision=Decision(question="How to fix add?", options=["a + b", "sum((a, b))"],
+                                    chosen="a + b", why="It is the obvious operator.",
+                                    rejected=[Rejected(option="sum((a, b))",
+                                                       why="a tuple for two numbers")])),
+    ],
+    hunks=[HunkNote(ref="pkg/calc.py#L5@patched", necessity="necessary",
+                    purpose="add instead of subtracting", tests=[TEST_ID])],
+    edge_cases=["Negative numbers add as well [[pkg/calc.py#L5@patched]]."],
+    tests=[TestClaim(id=TEST_ID, set="FAIL_TO_PASS", visible_to_agent=True, before="fail",
+                     after="unknown", source="step:2",
+                     why="the agent saw it fail at the base and did not run it again")],
+)
+BODY_V2 = render_body(TRACE_V2)
 
 
 @dataclass
@@ -90,7 +130,8 @@ class Task:
 
 def write_task(folder: Path, repo: Path, base: str, diff: str, *,
                instance_id: str = "calc__calc-1", model: str = "fixture/example",
-               prompt: str = "sha256:0123456789abcdef", body: str = BODY) -> Task:
+               prompt: str = "sha256:0123456789abcdef", body: str = BODY,
+               trace_format: int = 1) -> Task:
     """A task folder as ``reasondraft draft`` writes it."""
     folder.mkdir(parents=True, exist_ok=True)
     instance = Instance(instance_id=instance_id, repo="calc/calc", base_commit=base,
@@ -98,7 +139,7 @@ def write_task(folder: Path, repo: Path, base: str, diff: str, *,
     (folder / "task.json").write_text(instance.to_json())
     (folder / "patch.diff").write_text(diff)
     (folder / "trajectory.json").write_text(json.dumps(TRAJECTORY))
-    front = {"format": 1, "instance_id": instance_id, "repo": "calc/calc",
+    front = {"format": trace_format, "instance_id": instance_id, "repo": "calc/calc",
              "base_commit": base, "repo_path": str(repo), "status": "draft",
              "provenance": {"model": model, "prompt": prompt,
                             "created_at": "2026-01-01T00:00:00+00:00"}}
@@ -114,8 +155,8 @@ class Project:
     base: str
     diff: str
 
-    def task(self, folder: Path, **options: str) -> Task:
-        return write_task(folder, self.repo, self.base, self.diff, **options)
+    def task(self, folder: Path, **options: object) -> Task:
+        return write_task(folder, self.repo, self.base, self.diff, **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -130,6 +171,11 @@ def project(make_repo) -> Project:
 @pytest.fixture
 def task(project, tmp_path) -> Task:
     return project.task(tmp_path / "drafts" / "calc__calc-1")
+
+
+@pytest.fixture
+def task_v2(project, tmp_path) -> Task:
+    return project.task(tmp_path / "drafts" / "calc__calc-1", body=BODY_V2, trace_format=2)
 
 
 @pytest.fixture

@@ -141,13 +141,13 @@ def test_a_malformed_review_record_is_named_by_key(task) -> None:
 def test_a_draft_saved_during_approval_is_left_alone(task, monkeypatch) -> None:
     from reasondraft.review import decide as module
 
-    real = module.check_body
+    real = module.check_draft
 
     def check_while_someone_saves(*args, **kwargs):
         task.write_body(task.body() + "\nSaved meanwhile.\n")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(module, "check_body", check_while_someone_saves)
+    monkeypatch.setattr(module, "check_draft", check_while_someone_saves)
     with pytest.raises(InputError, match="changed on disk"):
         approve(task.folder, "alice")
     assert task.body().endswith("Saved meanwhile.\n") and "review" not in front(task)

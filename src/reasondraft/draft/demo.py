@@ -1,10 +1,13 @@
-"""``reasondraft demo``: draft the bundled example task offline and show the result.
+"""``reasondraft demo``: draft a bundled example task offline and show the result.
 
-The example (fixtures/example: a small library with a real bug, its instance, an agent's
-SWE-agent trajectory and its diff) is drafted with the built-in ``fixture/example`` model,
-whose recording holds a first answer with two wrong citations and a corrected second one,
+Two examples, each a small library with a real bug, its instance, an agent's trajectory and
+its diff: ``tinyconf`` (fixtures/example, a SWE-agent trajectory whose patch works) and
+``slugkit`` (fixtures/example2, a mini-swe-agent trajectory whose patch does NOT resolve
+the task; its report.json says which test still fails). Both are drafted with the built-in
+``fixture/example`` model, whose recording holds for each a first answer with typical
+mistakes (wrong citations; success claimed from the agent's own runs) and a corrected one,
 so the demo runs the whole pipeline: packing, litellm, instructor, the verifier inside the
-repair loop, and the task folder on disk.
+repair loop, the outcome made to agree with the evaluation, and the task folder on disk.
 """
 
 from __future__ import annotations
@@ -20,25 +23,27 @@ from reasondraft.resources import data_dir
 from reasondraft.task import Task, load_task
 
 DEMO_MODEL = "fixture/example"
+EXAMPLES = {"tinyconf": "example", "slugkit": "example2"}  # name -> shipped data folder
 
 
-def example_repo(work: Path) -> Path:
-    """A bare clone of the example's git bundle (made once per work folder)."""
-    target = work / "tinyconf.git"
+def example_repo(work: Path, example: str = "tinyconf") -> Path:
+    """A bare clone of an example's git bundle (made once per work folder)."""
+    target = work / f"{example}.git"
     if not target.exists():
-        git.Repo.clone_from(str(data_dir("example") / "repo.bundle"), target, bare=True).close()
+        bundle = data_dir(EXAMPLES[example]) / "repo.bundle"
+        git.Repo.clone_from(str(bundle), target, bare=True).close()
     return target
 
 
-def example_task(work: Path) -> Task:
-    return load_task(data_dir("example"), repo=example_repo(work))
+def example_task(work: Path, example: str = "tinyconf") -> Task:
+    return load_task(data_dir(EXAMPLES[example]), repo=example_repo(work, example))
 
 
-def run_demo(out: Path | None = None) -> tuple[Task, DraftResult]:
-    """Draft the example into ``out`` (a new temporary folder by default)."""
+def run_demo(out: Path | None = None, example: str = "tinyconf") -> tuple[Task, DraftResult]:
+    """Draft an example into ``out`` (a new temporary folder by default)."""
     if out is not None:
         check_output_dir(out)  # before cloning the example into it
     work = out or Path(tempfile.mkdtemp(prefix="reasondraft-demo-"))
-    task = example_task(work)
+    task = example_task(work, example)
     request = DraftRequest(model=DEMO_MODEL, max_repairs=2, log=work / "llm-calls.jsonl")
     return task, draft_task(task, request, work / "drafts")

@@ -2,9 +2,11 @@
 
 Check where the folder goes and claim it, pack the context, ask the model for a
 :class:`ReasoningTrace`, verify it inside the validation loop (a reference that does not
-check out goes back to the model with the finding), then write the task folder. Every output
-path is checked before the model is called; nothing is written unless a trace came back,
-and the folder is swapped in whole (see :mod:`reasondraft.draft.folder`).
+check out, a hollow trace, an uncited hunk, a claim against the evaluation go back to the
+model with the findings), make its outcome and test claims agree with the evaluation
+(:mod:`reasondraft.draft.reconcile`), then write the task folder. Every output path is
+checked before the model is called; nothing is written unless a trace came back, and the
+folder is swapped in whole (see :mod:`reasondraft.draft.folder`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from instructor import OpenAISchema
 from pydantic import model_validator
@@ -39,6 +41,7 @@ from reasondraft.draft.context import Counter, Packed, pack
 from reasondraft.draft.folder import Claim, claim_folder, input_files, write_folder
 from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, RetryPolicy, Usage
 from reasondraft.draft.prompts import Rendered, Templates, load_templates, render_messages
+from reasondraft.draft.reconcile import reconcile
 from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import InputError, ModelError
 from reasondraft.evaluation import REPORT_FILE
@@ -47,11 +50,19 @@ from reasondraft.task import GOLD, PATCH_FILE, TASK_FILE, Task
 from reasondraft.taskfiles import trajectory_hash
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
+from reasondraft.verify.outcome import disagreements, hidden_tests
+
+if TYPE_CHECKING:
+    from reasondraft.evaluation import Evaluation
 
 GATE: contextvars.ContextVar[Gate | None] = contextvars.ContextVar("gate", default=None)
 FRAMING_TOKENS = 16  # message and tool-call framing around the counted texts
 WARM_UP_RECORDING, WARM_UP_MATCH = "example", "tinyconf__tinyconf-42"  # shipped fixture
 _TOKENIZER_LOAD = threading.Lock()
+# Warnings the drafting must not leave either: a hunk nothing explains, an uncited trade-off
+# or edge case, a test put in FAIL_TO_PASS that is not there. They go back to the model like
+# errors (within --max-repairs); what remains is written and reported.
+RESEND = frozenset({"RD-C001", "RD-C002", "RD-D004", "RD-T002"})
 T = TypeVar("T")
 
 
@@ -78,31 +89,41 @@ class Gate:
     ``context=``: given a context, instructor renders the messages as Jinja templates, and
     ours hold untrusted code and agent output. A context variable is private to the task
     (asyncio) or thread that set it, so concurrent drafts never see each other's gate.
+
+    The answer kept (``last``) is the model's trace made to agree with the evaluation;
+    ``findings`` are those of that trace, as it will be written.
     """
 
     ctx: VerifyContext
+    evaluation: Evaluation | None = None
     last: Trace | None = None
     findings: list[Finding] = field(default_factory=list)
+    hidden: set[tuple[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hidden = hidden_tests(self.ctx.test_view.patch if self.ctx.test_view else None)
 
     def check(self, trace: Trace) -> None:
-        self.last = Trace.model_validate(trace.model_dump())
-        self.findings = verify_body(render_body(self.last), self.ctx)
-        if not trace.steps:
-            raise ValueError("the trace has no steps: give at least one reasoning step")
-        errors = [f for f in self.findings if f.severity == "error"]
-        if errors:
-            raise ValueError(repair_message(errors))
+        answer = Trace.model_validate(trace.model_dump())
+        disagreeing = disagreements(answer, self.evaluation, render_body(answer))
+        self.last = reconcile(answer, self.evaluation, self.hidden)
+        self.findings = verify_body(render_body(self.last), self.ctx, trace=FORMAT_VERSION)
+        send = disagreeing + [f for f in self.findings
+                              if f.severity == "error" or f.code in RESEND]
+        if send:
+            raise ValueError(repair_message(send))
 
 
-def repair_message(errors: list[Finding]) -> str:
-    """The findings as the model needs them to correct its references."""
-    lines = [f"{len(errors)} reference(s) do not check out against the repository:"]
-    for f in errors:
+def repair_message(findings: list[Finding]) -> str:
+    """The findings as the model needs them to correct its trace."""
+    lines = [f"{len(findings)} problem(s) with the trace, checked against the repository, "
+             "the trajectory and the evaluation:"]
+    for f in findings:
         hint = f" Suggested: [[{f.suggestion}]]." if f.suggestion else ""
         message = f.message.rstrip(".?!") + "."
         lines.append(f"- [[{f.ref}]]: {message}{hint}" if f.ref else f"- {message}{hint}")
-    lines.append("Correct these references using the numbered listings in the context and "
-                 "keep everything else unchanged.")
+    lines.append("Correct these (line numbers from the numbered listings in the context, "
+                 "results as the evaluation states them) and keep everything else unchanged.")
     return "\n".join(lines)
 
 
@@ -242,7 +263,7 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
     started = time.monotonic()
     prepared = prepare(task, request)
     client = client or new_client(request)
-    gate = Gate(VerifyContext.from_task(task))
+    gate = new_gate(task)
     token = GATE.set(gate)
     try:
         client.structured(prepared.messages, ReasoningTrace, max_repairs=request.max_repairs)
@@ -292,7 +313,12 @@ def _ready(load: Callable[[], Task], request: DraftRequest, out: Path,
     (The batch checked --out and --log once for all its tasks.)"""
     task = load()
     claim = claim_folder(out, task.instance_id, force)
-    return task, prepare(task, request), Gate(VerifyContext.from_task(task)), claim
+    return task, prepare(task, request), new_gate(task), claim
+
+
+def new_gate(task: Task) -> Gate:
+    """The gate for a task: its repository context and its evaluation, if one is known."""
+    return Gate(VerifyContext.from_task(task), task.evaluation)
 
 
 def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMClient,
@@ -340,10 +366,17 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "packing": prepared.packed.provenance(),
             "redactions": prepared.rendered.redaction_counts(),
-            "unresolved": {"errors": sum(f.severity == "error" for f in findings),
-                           "warnings": sum(f.severity == "warning" for f in findings)},
+            "unresolved": unresolved(findings),
         },
     }
     if skipped:  # links and special files in a trajectory folder, never copied
         front["provenance"]["skipped_inputs"] = skipped
     return front
+
+
+def unresolved(findings: list[Finding]) -> dict[str, Any]:
+    """What is left after the repairs: counts, and each error and warning by code."""
+    left = [f for f in findings if f.severity in ("error", "warning")]
+    return {"errors": sum(f.severity == "error" for f in left),
+            "warnings": sum(f.severity == "warning" for f in left),
+            "findings": [{"code": f.code, "ref": f.ref, "message": f.message} for f in left]}

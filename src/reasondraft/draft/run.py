@@ -2,6 +2,8 @@
 
 The prompt, the instance id and the model's findings are untrusted text: they are printed
 through :mod:`reasondraft.termtext`, never as markup.
+The command exits 1 when verify errors remain after the repairs: the draft is written (a
+person can finish it) and its provenance.unresolved lists them, but it is not a clean draft.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -30,6 +33,7 @@ from reasondraft.files import check_output_file
 from reasondraft.task import Task, load_task
 from reasondraft.termtext import safe
 
+RESOLVED = {True: "true", False: "false", None: "unknown"}
 NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5,"
             " ollama/llama3), set REASONDRAFT_MODEL, or add `model = ...` to reasondraft.toml; "
             "`--model fixture/example` replays the bundled recording offline")
@@ -71,6 +75,8 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
     if record:
         Recorder(record).save(task.instance_id, client.usage.answers)
     show_result(task, result, as_json, console)
+    if any(f.severity == "error" for f in result.findings):
+        raise typer.Exit(1)
     return result
 
 
@@ -115,6 +121,7 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
             "backup": str(result.backup) if result.backup else None,
             "skipped_inputs": result.skipped,
             "errors": len(errors), "warnings": len(warnings),
+            "outcome": result.trace.outcome.model_dump(mode="json"),
             "findings": [f.model_dump() for f in result.findings]}, indent=2))
         return
     cost = "unknown" if result.usage.cost is None else f"${result.usage.cost:.4f}"
@@ -123,6 +130,10 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
         f"{len(result.trace.steps)} steps to ", safe(result.folder / "draft.md"),
         f" in {result.seconds:.1f}s ({result.usage.calls} call(s), {result.repairs} repair(s),"
         f" {result.usage.prompt_tokens + result.usage.completion_tokens} tokens, cost {cost})"))
+    outcome = result.trace.outcome
+    console.print(safe(f"outcome: resolved {RESOLVED[outcome.resolved]} (source "
+                       f"{outcome.source.value})"
+                       + (f": {outcome.account}" if outcome.account else ""), one_line=True))
     for f in errors + warnings:
         console.print(Text.assemble(
             f"  line {f.line}: ", (f.severity, "red" if f.severity == "error" else "yellow"),

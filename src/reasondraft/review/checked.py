@@ -15,7 +15,7 @@ from pathlib import Path
 from reasondraft.document import DraftFile, read_draft
 from reasondraft.errors import InputError
 from reasondraft.review.record import Standing, against_verify, standing
-from reasondraft.verify import BodyReport, Repos, Sources, VerifyContext, check_body
+from reasondraft.verify import BodyReport, Repos, Sources, VerifyContext, check_draft
 from reasondraft.verify.inputs import draft_context
 
 
@@ -40,9 +40,9 @@ def resolve(checked: CheckedDraft, sources: Sources, repos: Repos) -> CheckedDra
     draft = checked.draft
     try:
         checked.ctx = draft_context(draft, sources, repos)
+        checked.report = check_draft(draft, checked.ctx)
     except InputError as exc:
         checked.unresolved = str(exc)
         return checked
-    checked.report = check_body(draft.body, checked.ctx, line_offset=draft.body_line - 1)
     checked.standing = against_verify(checked.standing, checked.report.summary)
     return checked

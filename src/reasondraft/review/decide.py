@@ -44,7 +44,7 @@ from reasondraft.review.record import (
     standing,
     with_record,
 )
-from reasondraft.verify import BodyReport, Repos, Sources, check_body
+from reasondraft.verify import BodyReport, Repos, Sources, check_draft
 from reasondraft.verify.inputs import draft_context
 
 
@@ -113,8 +113,7 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             before = standing(draft)
             _refuse_replacing(before, path, force)
             inputs = current_inputs(draft)
-            report = check_body(draft.body, draft_context(draft, sources or Sources(), repos),
-                                line_offset=draft.body_line - 1)
+            report = check_draft(draft, draft_context(draft, sources or Sources(), repos))
             errors = report.summary["errors"]
             if decision == "approved" and errors and not override:
                 return ReviewOutcome(path, decision, report, None)

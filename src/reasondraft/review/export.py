@@ -1,7 +1,8 @@
 """``export``: approved traces as JSON Lines, one :class:`ExportLine` per draft.
 
 Each line carries the trace parsed from draft.md as the humans left it: ``trace`` is the
-structured part (every step, including steps a person added), ``extras`` holds, verbatim,
+structured part (every step, including steps a person added) in the draft's format
+(``trace_format``: 2, or 1 for drafts written before format 2), ``extras`` holds, verbatim,
 every section the trace model cannot hold -- a heading a person renamed or added, or a
 known section reshaped beyond the model -- each with the heading it followed, and ``body``
 is the Markdown exactly as approved (its sha256 is ``content_hash``), so no word is lost.
@@ -17,6 +18,12 @@ the record says, ``status_reason``. With ``--allowed-signers`` each line says wh
 its approval (``signed_by``). A draft that cannot be exported (broken front matter, a
 repository that cannot be opened) is listed in ``failed`` with the error. The file is
 written atomically once every draft was processed.
+
+A contract for dataset users, in format-2 traces: ``trace.outcome.resolved`` (true, false,
+null: unknown) and ``trace.outcome.source`` (harness, trajectory, none); for each of
+``trace.tests``: ``id``, ``set`` (FAIL_TO_PASS, PASS_TO_PASS, other),
+``visible_to_agent``, ``before`` and ``after`` (pass, fail, error, unknown) and ``source``
+(harness, step:N, expected). ``export --schema`` describes every key.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from reasondraft.body import parse_body
+from reasondraft.body import body_format, parse_body, trace_format
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, check_output_file
 from reasondraft.review.checked import CheckedDraft, open_draft, resolve
@@ -42,10 +49,11 @@ from reasondraft.review.record import (
 from reasondraft.review.references import action_text, cited_code, cited_steps, kind
 from reasondraft.review.signing import Signers
 from reasondraft.trace import Trace
+from reasondraft.trace_v1 import TraceV1
 from reasondraft.verify import Citation, Repos, Sources, VerifyContext
 from reasondraft.verify.inputs import draft_paths
 
-FORMAT = "reasondraft-export/1"
+FORMAT = "reasondraft-export/2"
 
 
 class ExportStep(BaseModel):
@@ -88,7 +96,7 @@ class ExportExtra(BaseModel):
 class ExportLine(BaseModel):
     """One exported trace (one line of the JSONL file)."""
 
-    format: Literal["reasondraft-export/1"] = FORMAT
+    format: Literal["reasondraft-export/2"] = FORMAT
     instance_id: str
     repo: str | None
     base_commit: str | None
@@ -101,7 +109,12 @@ class ExportLine(BaseModel):
         "The reviewer whose SSH signature over the review record verified against "
         "--allowed-signers; None when not checked or not valid."))
     content_hash: str
-    trace: Trace
+    trace_format: Literal[1, 2] = Field(description=(
+        "The draft's trace format: 2 (trace is a Trace: outcome, root cause, steps with their "
+        "basis, agent path, hunks, tests with their sources) or 1 (drafts written before "
+        "format 2: summary, steps, solution, trade-offs, edge cases, expected tests)."))
+    trace: Trace | TraceV1 = Field(description=(
+        "The structured trace as the humans left it, in trace_format."))
     extras: list[ExportExtra]
     body: str = Field(description="The Markdown body of draft.md, byte for byte.")
     references: list[ExportReference]
@@ -199,7 +212,7 @@ def export_line(checked: CheckedDraft) -> ExportLine:
     draft, report = checked.draft, checked.report
     assert report is not None and draft.path is not None
     front, path = draft.front, draft.path
-    parsed = parse_body(draft.body)
+    parsed = parse_body(draft.body, trace_format(front, str(path)) or body_format(draft.body))
     provenance = front.get("provenance")
     where = checked.standing
     return ExportLine(
@@ -207,7 +220,7 @@ def export_line(checked: CheckedDraft) -> ExportLine:
         repo=_text(front.get("repo")), base_commit=_text(front.get("base_commit")),
         status=where.status, status_reason=where.note,
         signed_by=where.signed_by, content_hash=draft.content_hash,
-        trace=parsed.trace,
+        trace_format=parsed.version, trace=parsed.trace,
         extras=[ExportExtra(heading=e.heading, text=e.text, after=e.after, reshaped=e.reshaped)
                 for e in parsed.extras],
         body=draft.body,

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, get_args
 
-from reasondraft.body import STEP_HEADING, split_sections
+from reasondraft.body.markdown import STEP_HEADING, split_sections
 from reasondraft.document import split_document
 from reasondraft.errors import InputError
 from reasondraft.files import read_text
@@ -111,7 +111,7 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
 
 
 def count_steps(body: str) -> int:
-    return sum(1 for heading, _ in split_sections(body) if STEP_HEADING.match(heading))
+    return sum(1 for part in split_sections(body) if STEP_HEADING.match(part.heading))
 
 
 def _text(value: object) -> str | None:

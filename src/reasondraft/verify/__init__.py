@@ -5,11 +5,12 @@ For code (the drafter's validation loop, review tools)::
     ctx = VerifyContext.from_task(task)            # or VerifyContext.from_parts(repo, base, ...)
     findings = verify_body(body, ctx)              # list[Finding], no file needed
     report = check_body(body, ctx)                 # citations with targets + findings + summary
+    report = check_draft(draft, ctx)               # a DraftFile: its trace format checked too
 
 For files: :func:`verify_draft` / :func:`verify_paths` (what ``reasondraft verify`` runs).
 """
 
-from reasondraft.verify.check import BodyReport, check_body, verify_body
+from reasondraft.verify.check import BodyReport, check_body, check_draft, verify_body
 from reasondraft.verify.citation import Citation, Target
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.findings import CODES, Finding, summarize
@@ -17,5 +18,5 @@ from reasondraft.verify.inputs import Repos, Sources
 from reasondraft.verify.run import DraftReport, exit_status, verify_draft, verify_paths
 
 __all__ = ["CODES", "BodyReport", "Citation", "DraftReport", "Finding", "Repos", "Sources",
-           "Target", "VerifyContext", "check_body", "exit_status", "summarize", "verify_body",
-           "verify_draft", "verify_paths"]
+           "Target", "VerifyContext", "check_body", "check_draft", "exit_status", "summarize",
+           "verify_body", "verify_draft", "verify_paths"]

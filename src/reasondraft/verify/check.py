@@ -1,13 +1,17 @@
 """Run every check over a Markdown body: the entry points that need no file.
 
 The drafter calls :func:`verify_body` inside its validation loop on an in-memory body;
-review tools call :func:`check_body` for the references with what they resolved to.
+review tools call :func:`check_body` for the references with what they resolved to, and
+:func:`check_draft` for a draft read from disk (its front matter says whether it is a
+trace, and of which format).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reasondraft.body import trace_format
+from reasondraft.document import DraftFile
 from reasondraft.refs import FileRef, StepRef, TestRef, cited_paths, find_references
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
@@ -17,6 +21,7 @@ from reasondraft.verify.findings import Finding, summarize
 from reasondraft.verify.lines import check_lines
 from reasondraft.verify.quotes import check_quote
 from reasondraft.verify.steps import check_step, check_step_files
+from reasondraft.verify.structure import check_structure
 from reasondraft.verify.symbols import check_symbol
 from reasondraft.verify.tests import check_fails_before, check_test
 
@@ -32,7 +37,7 @@ class BodyReport:
     def findings(self) -> list[Finding]:
         """Every finding, ordered by draft line (draft-wide findings first)."""
         found = [f for c in self.citations for f in c.findings]
-        return self.general + sorted(found, key=lambda f: f.line)
+        return sorted(self.general + found, key=lambda f: f.line)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -40,8 +45,10 @@ class BodyReport:
         return summarize(self.findings, len(self.citations))
 
 
-def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0) -> BodyReport:
-    """Verify every reference in ``body``; lines are reported as ``body line + offset``."""
+def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
+               trace: int | None = None) -> BodyReport:
+    """Verify every reference in ``body``; lines are reported as ``body line + offset``.
+    With ``trace`` (the body's trace format), the trace's structure is checked too."""
     ctx.prefetch(cited_paths(body))  # git reads the blobs while the body is parsed
     citations = [Citation(o, o.line + line_offset) for o in find_references(body)]
     steps_unchecked = True
@@ -62,7 +69,18 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0) -> BodyRe
             c.add("RD-R001", "a quote block must cite a file's lines: ```quote path#L1-L3")
     check_step_files(citations, ctx)
     check_fails_before(citations, ctx)
-    return BodyReport(citations, check_coverage(citations, ctx, line_offset + 1))
+    general = check_coverage(citations, ctx, line_offset + 1)
+    if trace is not None:
+        general += check_structure(body, trace, citations, line_offset)
+    if trace == 2:
+        general += check_coverage(citations, ctx, line_offset + 1, section="Hunks")
+    return BodyReport(citations, general)
+
+
+def check_draft(draft: DraftFile, ctx: VerifyContext) -> BodyReport:
+    """Verify a draft read from disk: references, and the trace its front matter declares."""
+    return check_body(draft.body, ctx, line_offset=draft.body_line - 1,
+                      trace=trace_format(draft.front, str(draft.path or "draft")))
 
 
 def _check_file_ref(c: Citation, ctx: VerifyContext) -> None:
@@ -74,6 +92,7 @@ def _check_file_ref(c: Citation, ctx: VerifyContext) -> None:
         check_quote(c, ctx)
 
 
-def verify_body(body: str, ctx: VerifyContext, *, line_offset: int = 0) -> list[Finding]:
+def verify_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
+                trace: int | None = None) -> list[Finding]:
     """The findings for an in-memory Markdown body (no file needed)."""
-    return check_body(body, ctx, line_offset=line_offset).findings
+    return check_body(body, ctx, line_offset=line_offset, trace=trace).findings

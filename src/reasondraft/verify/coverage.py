@@ -1,4 +1,5 @@
-"""Coverage: every hunk of the diff is explained by at least one reference to its lines.
+"""Coverage: every hunk of the diff is explained by at least one reference to its lines
+(RD-C001) and, in a format-2 trace, described under ``## Hunks`` (RD-C002).
 
 A hunk is covered by a reference that resolved to lines (a line range, a symbol or a test
 definition) overlapping the lines it changes: at the base commit in the old file for
@@ -19,20 +20,24 @@ from reasondraft.verify.quotes import with_lines
 Spans = dict[tuple[str, Rev], list[tuple[int, int]]]
 
 
-def check_coverage(citations: list[Citation], ctx: VerifyContext, line: int) -> list[Finding]:
-    """One warning per hunk no reference cites; ``line`` is where to report them."""
+def check_coverage(citations: list[Citation], ctx: VerifyContext, line: int, *,
+                   section: str | None = None) -> list[Finding]:
+    """One warning per hunk no reference cites; ``line`` is where to report them. With
+    ``section``, only references in that section count (RD-C002 instead of RD-C001)."""
     if ctx.patch is None:
         return []
     spans: Spans = {}
     for c in citations:
         target = c.target
+        if section is not None and c.block.section != section:
+            continue
         if target is not None and target.start is not None and target.end is not None:
             spans.setdefault((target.path, target.rev), []).append((target.start, target.end))
     found = []
     for diff in ctx.patch:
         for hunk in diff.hunks:
             if not _covered(diff, hunk, spans):
-                found.append(_uncovered(diff, hunk, line))
+                found.append(_uncovered(diff, hunk, line, section))
     return found
 
 
@@ -57,10 +62,14 @@ def _covered(diff: FileDiff, hunk: Hunk, spans: Spans) -> bool:
                for start, end in spans.get((path, rev), ()))
 
 
-def _uncovered(diff: FileDiff, hunk: Hunk, line: int) -> Finding:
+def _uncovered(diff: FileDiff, hunk: Hunk, line: int, section: str | None) -> Finding:
     path, rev, (first, last) = _ranges(diff, hunk)[0]
     side = "after the diff" if rev is Rev.PATCHED else "at the base commit"
     suggestion = with_lines(FileRef(path, rev="patched" if rev is Rev.PATCHED else None),
                             first, last)
-    return finding("RD-C001", line, f"hunk {hunk.index} of {diff.path} (lines {first}-{last} "
-                   f"{side}) is not cited by any reference", suggestion=suggestion)
+    where = f"hunk {hunk.index} of {diff.path} (lines {first}-{last} {side})"
+    if section is not None:
+        return finding("RD-C002", line, f"{where} is not described under '## {section}'",
+                       suggestion=suggestion)
+    return finding("RD-C001", line, f"{where} is not cited by any reference",
+                   suggestion=suggestion)

@@ -30,6 +30,16 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RD-P002": ("warning", "cited step mentions none of the paragraph's files"),
     "RD-P003": ("warning", "steps not checked: no trajectory"),
     "RD-C001": ("warning", "diff hunk not cited by any reference"),
+    "RD-C002": ("warning", "diff hunk not described under ## Hunks"),
+    "RD-D001": ("error", "the trace has no steps"),
+    "RD-D002": ("error", "a step cites nothing"),
+    "RD-D003": ("error", "the draft cites nothing"),
+    "RD-D004": ("warning", "a trade-off or edge case cites nothing"),
+    "RD-B001": ("error", "a line of the trace cannot be read"),
+    "RD-B002": ("warning", "text outside any entry of a trace section"),
+    "RD-B003": ("error", "a trace entry breaks a rule of the trace"),
+    "RD-E001": ("warning", "a test claim disagrees with the harness evaluation"),
+    "RD-E002": ("error", "the outcome disagrees with the harness evaluation"),
     "RD-I001": ("error", "draft or task could not be read"),
 }
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from reasondraft.document import DraftFile, split_document
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, decode_utf8, read_bytes
-from reasondraft.verify.check import BodyReport, check_body
+from reasondraft.verify.check import BodyReport, check_draft
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.findings import Finding, finding, summarize
 from reasondraft.verify.fix import fix_document, unified_diff
@@ -73,7 +73,7 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
         draft = split_document(text, str(path))
         draft.path = path
         ctx = draft_context(draft, sources or Sources(), repos)
-        body = check_body(draft.body, ctx, line_offset=draft.body_line - 1)
+        body = check_draft(draft, ctx)
         if not fix or not any(f.fixable for f in body.findings):
             return DraftReport(path, body, standing=_standing(draft, body))
         fixed = fix_document(text, ctx, str(path))
@@ -81,7 +81,8 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
             return DraftReport(path, body, standing=_standing(draft, body))
         _write_fixed(path, data, fixed)
         after = split_document(fixed, str(path))
-        return DraftReport(path, check_body(after.body, ctx, line_offset=after.body_line - 1),
+        after.path = path
+        return DraftReport(path, check_draft(after, ctx),
                            changes=unified_diff(text, fixed, str(path)))
     finally:
         if own:

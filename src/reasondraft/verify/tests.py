@@ -8,9 +8,9 @@ Parametrization brackets are ignored. Node ids may be pytest's (``path::Class::t
 Django's (``test_x (module.Class)``) or a bare function name (``test_x``).
 
 "Said to fail before the fix": in the ``## Tests`` section, a paragraph or list item that
-says the test fails before (or without) the fix, or fails at the base commit — as the
-drafter writes "fails before the fix and passes after". A negation right before "fail"
-("does not fail") does not count.
+says the test fails before (or without) the fix, or fails at the base commit — as format 1
+writes "fails before the fix and passes after" — or a format-2 test line that puts it in
+the FAIL_TO_PASS set. A negation right before "fail" ("does not fail") does not count.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ _FAILS_BEFORE = re.compile(
     r"(?:(?:before|without)\s+(?:the\s+|this\s+|a\s+|any\s+)?(?:fix|patch|change|diff)"
     r"|(?:on|at)\s+the\s+base)\b", re.IGNORECASE)
 _TESTS_SECTION = re.compile(r"^tests?\b", re.IGNORECASE)
+_IN_FAIL_TO_PASS = re.compile(r"(?:^|\s)[·•|\-\u2013—]\s+FAIL_TO_PASS(?:\s|$)")
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,10 @@ def check_fails_before(citations: list[Citation], ctx: VerifyContext) -> None:
     for c in citations:
         if not isinstance(c.ref, TestRef) or not _TESTS_SECTION.match(c.block.section):
             continue
-        if _FAILS_BEFORE.search(c.block.text) and not listed(ctx, c.ref.node_id, "fail"):
+        text = c.block.text
+        said = _FAILS_BEFORE.search(text) or (  # a format-2 line about this test
+            _IN_FAIL_TO_PASS.search(text) and text.lstrip("-*+ ").startswith(f"[[{c.raw}]]"))
+        if said and not listed(ctx, c.ref.node_id, "fail"):
             near = [t for t in ctx.instance.FAIL_TO_PASS
                     if parse_test_id(t).name == parse_test_id(c.ref.node_id).name]
             c.add("RD-T002", f"{c.ref.node_id} is described as failing before the fix but "
