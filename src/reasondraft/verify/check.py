@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reasondraft.body import trace_format
+from reasondraft.body import parse_body, trace_format
 from reasondraft.document import DraftFile
 from reasondraft.refs import FileRef, StepRef, TestRef, cited_paths, find_references
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.coverage import check_coverage
+from reasondraft.verify.evidence import Draft, check_evidence
 from reasondraft.verify.files import check_file, check_patched_untouched
 from reasondraft.verify.findings import Finding, summarize
 from reasondraft.verify.lines import check_lines
@@ -71,7 +72,9 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
     check_fails_before(citations, ctx)
     general = check_coverage(citations, ctx, line_offset + 1)
     if trace is not None:
-        general += check_structure(body, trace, citations, line_offset)
+        parsed = parse_body(body, trace)
+        general += check_structure(body, parsed, citations, line_offset)
+        general += check_evidence(Draft(body, parsed, citations, ctx, line_offset))
     if trace == 2:
         general += check_coverage(citations, ctx, line_offset + 1, section="Hunks")
     return BodyReport(citations, general)

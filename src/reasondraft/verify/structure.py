@@ -12,7 +12,7 @@ references only.
 
 from __future__ import annotations
 
-from reasondraft.body import parse_body
+from reasondraft.body import ParsedBody
 from reasondraft.body.markdown import STEP_HEADING, Section, list_items, split_sections
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.findings import Finding, finding
@@ -20,10 +20,10 @@ from reasondraft.verify.findings import Finding, finding
 ITEM_SECTIONS = ("## Trade-offs", "## Edge cases")
 
 
-def check_structure(body: str, version: int, citations: list[Citation],
+def check_structure(body: str, parsed: ParsedBody, citations: list[Citation],
                     line_offset: int) -> list[Finding]:
-    """The structure findings of a body in trace format ``version``; lines count in the
-    draft (body line + ``line_offset``)."""
+    """The structure findings of a body read as ``parsed``; lines count in the draft (body
+    line + ``line_offset``)."""
     sections = split_sections(body)
     cited = {c.line - line_offset for c in citations}
     found = []
@@ -40,10 +40,9 @@ def check_structure(body: str, version: int, citations: list[Citation],
         if not any(first <= line < end for line in cited):
             found.append(finding("RD-D002", first + line_offset, f"{step.title} cites nothing: "
                                  "rest the step on references to the code, tests or steps"))
-    if version == 2:
+    if parsed.version == 2:
         found += _items_cite(sections, cited, line_offset)
-        found += [finding(p.code, p.line + line_offset, p.message)
-                  for p in parse_body(body, 2).problems]
+        found += [finding(p.code, p.line + line_offset, p.message) for p in parsed.problems]
     return found
 
 

@@ -1,0 +1,43 @@
+"""Evidence checks: whether what a trace *claims* agrees with the evidence, beyond whether
+its references exist. Each family lives in its own module and registers one function in
+:data:`EVIDENCE_CHECKS`; :func:`check_evidence` runs them all over one parsed trace.
+
+A check takes a :class:`Draft` (the body, the trace read from it once, the references with
+what they resolved to, the verify context) and returns findings with draft line numbers.
+Format-1 traces carry less (no basis, no outcome, no agent path): a check uses what is
+there and says nothing about what is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reasondraft.body import ParsedBody
+from reasondraft.verify.citation import Citation
+from reasondraft.verify.context import VerifyContext
+from reasondraft.verify.findings import Finding
+
+
+@dataclass
+class Draft:
+    """One trace under check. ``line_offset`` turns a body line into a draft line."""
+
+    body: str
+    parsed: ParsedBody
+    citations: list[Citation]
+    ctx: VerifyContext
+    line_offset: int
+
+    @property
+    def version(self) -> int:
+        return self.parsed.version
+
+
+EvidenceCheck = Callable[[Draft], list[Finding]]
+EVIDENCE_CHECKS: list[EvidenceCheck] = []
+
+
+def check_evidence(draft: Draft) -> list[Finding]:
+    """Every registered evidence check's findings for ``draft``."""
+    return [found for check in EVIDENCE_CHECKS for found in check(draft)]
