@@ -159,13 +159,13 @@ def test_the_record_holds_the_input_hashes_the_drafter_recorded(task) -> None:
 def test_an_input_changed_during_approval_writes_nothing(task, monkeypatch) -> None:
     from reasondraft.review import decide as module
 
-    real = module.check_body
+    real = module.check_draft
 
     def check_while_someone_replaces_the_patch(*args, **kwargs):
         replace_patch(task)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(module, "check_body", check_while_someone_replaces_the_patch)
+    monkeypatch.setattr(module, "check_draft", check_while_someone_replaces_the_patch)
     before = task.draft.read_bytes()
     with pytest.raises(InputError, match=r"patch\.diff changed while being reviewed"):
         approve(task.folder, "alice")
