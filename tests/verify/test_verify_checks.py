@@ -136,6 +136,15 @@ def test_each_check_catches_its_error(ctx, ref, code, suggestion, fixable) -> No
     assert found(ctx, f"See [[{ref}]].\n") == [(code, suggestion, fixable)]
 
 
+def test_unterminated_reference_is_malformed(ctx) -> None:
+    findings = [f for f in verify_body("Intro.\n\nSee [[foo.py#L1 for the helper.\n", ctx,
+                                       line_offset=4) if f.code != "RD-C001"]
+    assert [(f.code, f.severity, f.line, f.ref) for f in findings] == [
+        ("RD-R001", "error", 7, "foo.py#L1 for the helper.")]
+    assert "unterminated reference" in findings[0].message
+    assert found(ctx, "Index `rows[[0` here.\n\n```python\nx = m[[1\n```\n") == []
+
+
 def test_absolute_path_in_the_repository_work_tree_is_a_safe_fix(ctx, project) -> None:
     ref = f"{project.path.resolve()}/pkg/core.py#L4"
     assert found(ctx, f"[[{ref}]]\n") == [("RD-F001", "pkg/core.py#L4", True)]
