@@ -213,7 +213,7 @@ def refuse_overwrite(folder: Path, force: bool) -> None:
         if not force:
             raise InputError("draft exists; pass --force to replace it (a backup is kept)",
                              where=str(existing))
-        backup_draft(existing, read_bytes(existing))
+        backup_draft(existing, read_bytes(existing, kind="draft"))
 
 
 def new_client(request: DraftRequest, gate: RateGate | None = None) -> LLMClient:
@@ -338,9 +338,10 @@ def input_files(task: Task) -> dict[str, bytes]:
     if source is not None and source.is_dir():
         for item in sorted(source.rglob("*")):
             if item.is_file():
-                files[f"trajectory/{item.relative_to(source).as_posix()}"] = read_bytes(item)
+                files[f"trajectory/{item.relative_to(source).as_posix()}"] = read_bytes(
+                    item, kind="trajectory")
     elif source is not None:
-        files[f"trajectory{source.suffix or '.json'}"] = read_bytes(source)
+        files[f"trajectory{source.suffix or '.json'}"] = read_bytes(source, kind="trajectory")
     return files
 
 

@@ -94,7 +94,7 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
     repos = repos or Repos()
     try:
         with draft_lock(path):
-            data = read_bytes(path)
+            data = read_bytes(path, kind="draft")
             draft = split_document(decode_utf8(data, str(path)), str(path))
             draft.path = path
             before = standing(draft)
@@ -128,7 +128,7 @@ def _refuse_replacing(before: Standing, path: Path, force: bool) -> None:
 def _write(path: Path, data: bytes, draft: DraftFile, record: ReviewRecord) -> None:
     """Rewrite the front matter around the unchanged body, unless an editor saved meanwhile."""
     front = with_record(draft.front, record, str(path))
-    if read_bytes(path) != data:
+    if read_bytes(path, kind="draft") != data:
         raise InputError("changed on disk while being reviewed; nothing written (run the "
                          "command again)", where=str(path))
     atomic_write(path, join_document(front, draft.body))

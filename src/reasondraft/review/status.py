@@ -72,7 +72,7 @@ def scan(path: Path, *, verify: bool = False, sources: Sources | None = None,
 def read_status(path: Path, now: datetime) -> DraftStatus:
     """The row for one draft.md, from its text and its generated sibling only."""
     try:
-        text = read_text(path)
+        text = read_text(path, kind="draft")
     except InputError as exc:
         return DraftStatus(instance_id=path.parent.name, path=path, status="broken",
                            problem=str(exc))

@@ -89,7 +89,7 @@ def _pick_row(path: Path, first_id: str, rows: Iterator[tuple[int, bytes]],
 
 def _load_file(path: Path, instance_id: str | None) -> Any:
     """The document a file holds: one JSON value, a JSONL record, or JSONL rows as a list."""
-    lines = iter_lines(path)
+    lines = iter_lines(path, kind="trajectory")
     rows = _rows(lines)
     head = next(rows, None)
     if head is None:
@@ -102,7 +102,7 @@ def _load_file(path: Path, instance_id: str | None) -> Any:
         first = json.loads(raw)
     except ValueError:  # not a whole value on one line: a multi-line JSON document
         lines.close()
-        return read_json(path)
+        return read_json(path, kind="trajectory")
     del raw
     following = next(rows, None)
     if following is None:
