@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -76,3 +77,26 @@ def test_a_file_that_says_size_0_is_still_read_only_to_the_limit(monkeypatch) ->
     monkeypatch.setenv("REASONDRAFT_MAX_FILE_SIZE", "16")
     with pytest.raises(InputError, match=r"more than 16 bytes, over the file size limit"):
         read_bytes(status)
+
+
+def test_records_are_limited_one_by_one_documents_as_a_whole(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    """An OpenHands output.jsonl holds a run per line and may be larger than the limit: a
+    run is picked by its id. Rows that form one document count together."""
+    from reasondraft.trajectory import load_trajectory
+
+    runs = tmp_path / "output.jsonl"
+    run = {"instance_id": "x", "history": [{"id": 0, "source": "user", "action": "message",
+                                            "args": {"content": "fix it " * 40}}]}
+    runs.write_text("".join(json.dumps({**run, "instance_id": f"r{i}"}) + "\n"
+                            for i in range(20)))
+    monkeypatch.setenv("REASONDRAFT_MAX_TRAJECTORY_SIZE", "2K")  # the file is ~8 KiB
+    assert load_trajectory(runs, "r17").instance_id == "r17"
+    chat = tmp_path / "chat.jsonl"
+    chat.write_text("".join(json.dumps({"role": "user", "content": "x" * 300}) + "\n"
+                            for _ in range(10)))
+    with pytest.raises(InputError, match=r"chat\.jsonl: more than 2 KiB, over the trajectory"):
+        load_trajectory(chat)
+    monkeypatch.setenv("REASONDRAFT_MAX_TRAJECTORY_SIZE", "300")
+    with pytest.raises(InputError, match=r"output\.jsonl: line 1 is more than the trajectory"):
+        load_trajectory(runs, "r17")

@@ -63,8 +63,10 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
-def _too_big(path: Path, kind: str, size: int | None, limit: int) -> InputError:
-    """The one line for a file over its limit (``size`` None: it was still growing)."""
+def too_big(path: Path, kind: str, size: int | None) -> InputError:
+    """The one line for a file over its kind's limit (``size`` None: not known, only that
+    it is more)."""
+    limit = size_limit(kind)
     told = format_size(size) if size is not None else f"more than {format_size(limit)}"
     return InputError(f"{told}, over the {kind} size limit of {format_size(limit)} "
                       f"(REASONDRAFT_MAX_{kind.upper()}_SIZE raises it)", where=str(path))
@@ -94,9 +96,10 @@ def check_regular(path: Path, mode: int) -> None:
                          where=str(path))
 
 
-def open_regular(path: Path, kind: str = "file") -> tuple[BinaryIO, int]:
-    """Open a regular file for reading (refusing anything else, and files over the kind's
-    limit) and return it with the limit."""
+def open_regular(path: Path, kind: str = "file", *,
+                 whole: bool = True) -> tuple[BinaryIO, int]:
+    """Open a regular file for reading (refusing anything else, and, when it is read
+    ``whole``, a file over the kind's limit) and return it with the limit."""
     limit = size_limit(kind)
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     with _reading(path):
@@ -104,8 +107,8 @@ def open_regular(path: Path, kind: str = "file") -> tuple[BinaryIO, int]:
     try:
         info = os.fstat(fd)
         check_regular(path, info.st_mode)
-        if info.st_size > limit:
-            raise _too_big(path, kind, info.st_size, limit)
+        if whole and info.st_size > limit:
+            raise too_big(path, kind, info.st_size)
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb"), limit
     except BaseException:
@@ -135,7 +138,7 @@ def read_bytes(path: Path, *, kind: str = "file") -> bytes:
     with handle, _reading(path):
         data = handle.read(limit + 1)
     if len(data) > limit:  # it grew since it was opened, or its size was not told (/proc)
-        raise _too_big(path, kind, None, limit)
+        raise too_big(path, kind, None)
     return data
 
 
@@ -174,30 +177,40 @@ def read_json(path: Path, *, kind: str = "file") -> Any:
     return parse_json(text, str(path))
 
 
-def iter_lines(path: Path, *, kind: str = "file") -> Iterator[tuple[int, bytes]]:
+def iter_lines(path: Path, *, kind: str = "file",
+               records: bool = False) -> Iterator[tuple[int, bytes]]:
     """Yield (line number, raw bytes) for each line of a file, streaming, so a caller can
-    look at a large file one line at a time (and skip lines without decoding them)."""
-    handle, limit = open_regular(path, kind)
+    look at a large file one line at a time (and skip lines without decoding them).
+
+    With ``records`` each line is a document of its own (a run of an OpenHands
+    output.jsonl, an instance of a dataset) and the kind's limit applies to each line, so
+    a caller looking for one row may stream a file larger than the limit."""
+    handle, limit = open_regular(path, kind, whole=not records)
     with handle:
         total, number = 0, 0
         while True:
             with _reading(path):
-                raw = handle.readline(limit + 1 - total)
+                raw = handle.readline(limit + 1 if records else limit + 1 - total)
             if not raw:
                 return
             total, number = total + len(raw), number + 1
-            if total > limit:
-                raise _too_big(path, kind, None, limit)
+            if len(raw) > limit and records:
+                raise InputError(f"line {number} is more than the {kind} size limit of "
+                                 f"{format_size(limit)} (REASONDRAFT_MAX_{kind.upper()}_SIZE "
+                                 "raises it)", where=str(path))
+            if total > limit and not records:
+                raise too_big(path, kind, None)
             yield number, raw
 
 
-def iter_jsonl(path: Path, *, kind: str = "file") -> Iterator[tuple[int, Any]]:
+def iter_jsonl(path: Path, *, kind: str = "file",
+               records: bool = False) -> Iterator[tuple[int, Any]]:
     """Yield (line number, value) for each non-blank line of a JSONL file, streaming.
 
     A broken line raises InputError naming that line, so callers that only want one row
     can stop before reaching damage further down.
     """
-    for number, raw in iter_lines(path, kind=kind):
+    for number, raw in iter_lines(path, kind=kind, records=records):
         if not raw.strip():
             continue
         where = f"{path}:{number}"
