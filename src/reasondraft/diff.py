@@ -109,10 +109,11 @@ class Hunk:
             kinds = "".join([line[0] for line in raw])
             pre = [line[1:] if line[0] in " -" else line for line in raw if line[0] != "+"]
             post = [line[1:] if line[0] in " +" else line for line in raw if line[0] != "-"]
-        first = min((i for i in (kinds.find("-"), kinds.find("+")) if i >= 0), default=-1)
-        last = max(kinds.rfind("-"), kinds.rfind("+"))
-        if first < 0:
+        removed, added = kinds.find("-"), kinds.find("+")
+        if removed < 0 and added < 0:
             return pre, post, 0, 0
+        first = added if removed < 0 else removed if added < 0 else min(removed, added)
+        last = max(kinds.rfind("-"), kinds.rfind("+"))
         return pre, post, first, len(kinds) - 1 - last
 
     def changed_range(self, side: Literal["old", "new"]) -> tuple[int, int] | None:
@@ -302,7 +303,7 @@ class _Parser:
         self.current: _File | None = None
         self.pending_old: str | None = None  # a plain diff's "---" waiting for its "+++"
         self.in_header = False  # between "diff --git" and the first hunk
-        self.next_diff = -2  # where the next "\ndiff " is (see _span_end)
+        self.next_diff = -2  # where the next "\ndiff " is (see hunks)
 
     def fail(self, pos: int, message: str) -> InputError:
         line = self.text.count("\n", 0, pos) + 1
@@ -312,7 +313,7 @@ class _Parser:
         text, pos, n = self.text, 0, len(self.text)
         while pos < n:
             if text.startswith("@@ ", pos):
-                pos = self.hunk(pos)
+                pos = self.hunks(pos)
                 continue
             end = text.find("\n", pos)
             end = n if end < 0 else end + 1
@@ -385,42 +386,54 @@ class _Parser:
         elif line or current is None or not current.hunks:
             self.current = None
 
-    def hunk(self, pos: int) -> int:
-        """Read the hunk whose header starts at ``pos``; return where the text after it
-        starts. Usually its lines run up to the next ``@@`` or ``diff`` line, and counting
-        their first characters checks them against the header, with no loop over them."""
+    def hunks(self, pos: int) -> int:
+        """Read the hunks that follow one another from ``pos``; return where the text after
+        them starts. Usually a hunk's lines run up to the next ``@@`` or ``diff`` line, and
+        counting their first characters checks them against its header, with no loop over
+        the lines. A diff may hold a million hunks: this loop is kept lean for them."""
         text, n = self.text, len(self.text)
-        match = _HUNK_HEADER.match(text, pos)
-        if match is None:
-            end = text.find("\n", pos)
-            raise self.fail(pos, f"not a hunk header: {text[pos:end if end >= 0 else n][:80]}")
+        count, find, header = text.count, text.find, _HUNK_HEADER.match
         if self.current is None:
-            raise self.fail(pos, f"hunk outside a file: {match.group(0)[:80]}")
-        old_start, old_len, new_start, new_len, section = match.groups()
-        counts = (1 if old_len is None else int(old_len), 1 if new_len is None else int(new_len))
-        start = min(match.end() + 1, n)  # after the header's newline
-        end = self._span_end(start)
-        if _counts(text, start, end) != counts:  # blank context lines, or a next file follows
-            end = self._slow_body_end(start, counts, pos, match.group(0))
-        current = self.current
-        current.hunks.append(Hunk(len(current.hunks) + 1, int(old_start), counts[0],
-                                  int(new_start), counts[1], section.strip(), text,
-                                  (start, end)))
-        self.in_header = False
-        return end
-
-    def _span_end(self, start: int) -> int:
-        """Where the next ``@@`` or ``diff`` line starts (the end of the text if none). The
-        next ``diff`` line is remembered: searched for again for every hunk, it would be
-        looked for to the end of the text once per hunk."""
-        text = self.text
-        if start >= len(text):
-            return len(text)
-        if self.next_diff < start - 1:
-            found = text.find("\ndiff ", start - 1)
-            self.next_diff = len(text) if found < 0 else found
-        hunk = text.find("\n@@ ", start - 1, self.next_diff)
-        return min((self.next_diff if hunk < 0 else hunk) + 1, len(text))
+            end = find("\n", pos)
+            raise self.fail(pos, f"hunk outside a file: {text[pos:end if end >= 0 else n][:80]}")
+        hunks = self.current.hunks
+        while True:
+            match = header(text, pos)
+            if match is None:
+                end = find("\n", pos)
+                raise self.fail(pos, "not a hunk header: "
+                                f"{text[pos:end if end >= 0 else n][:80]}")
+            old_start, old_len, new_start, new_len, section = match.groups()
+            counts = (1 if old_len is None else int(old_len),
+                      1 if new_len is None else int(new_len))
+            start = match.end() + 1  # after the header's newline
+            if start >= n:
+                start = end = n
+                found: tuple[int, int] | None = (0, 0)
+            else:
+                # The span up to the next "@@" or "diff" line (the next "diff" line is
+                # remembered, or it would be looked for to the end for every hunk).
+                if self.next_diff < start - 1:
+                    next_diff = find("\ndiff ", start - 1)
+                    self.next_diff = n if next_diff < 0 else next_diff
+                end = find("\n@@ ", start - 1, self.next_diff)
+                end = min((self.next_diff if end < 0 else end) + 1, n)
+                context = count("\n ", start - 1, end)
+                removed, added = count("\n-", start - 1, end), count("\n+", start - 1, end)
+                lines = count("\n", start, end) + (text[end - 1] != "\n")
+                if context + removed + added != lines:  # "\\" markers, or other lines
+                    lines -= count("\n\\", start - 1, end)
+                found = (context + removed, context + added) \
+                    if context + removed + added == lines else None
+            if found != counts:  # blank context lines, or a plain diff's next file follows
+                end = self._slow_body_end(start, counts, pos, match.group(0))
+            hunks.append(Hunk(len(hunks) + 1, int(old_start), counts[0], int(new_start),
+                              counts[1], section.strip() if section else "", text,
+                              (start, end)))
+            if not text.startswith("@@ ", end):
+                self.in_header = False
+                return end
+            pos = end
 
     def _slow_body_end(self, pos: int, counts: tuple[int, int], header_at: int,
                        header: str) -> int:
@@ -446,22 +459,6 @@ class _Parser:
                 raise self.fail(header_at, f"hunk is longer than its header says: {header}")
             pos = end
         return pos
-
-
-def _counts(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """(old, new) line counts of the hunk lines in ``text[start:end]``; None unless every
-    line there is a hunk line (blank context lines are left to the slow path)."""
-    if start >= end:
-        return (0, 0)
-    at = start - 1  # the header's newline: each line of the span follows a "\n"
-    context = text.count("\n ", at, end)
-    removed = text.count("\n-", at, end)
-    added = text.count("\n+", at, end)
-    markers = text.count("\n\\", at, end)
-    lines = text.count("\n", start, end) + (text[end - 1] != "\n")
-    if context + removed + added + markers != lines:
-        return None
-    return context + removed, context + added
 
 
 def parse_diff(text: str, source: str = "diff") -> Patch:
