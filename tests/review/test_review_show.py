@@ -88,3 +88,16 @@ def test_review_commands_do_not_import_the_llm_stack(task, heavy_modules_after) 
     assert heavy_modules_after(["show", folder], ["status", folder],
                                ["approve", folder, "--reviewer", "a"],
                                ["export", folder, "--out", str(task.folder / "x.jsonl")]) == []
+
+
+def test_a_reference_cited_many_times_in_a_block_gets_one_badge(task) -> None:
+    """50,000 references on one line: the scanner counted lines from the block start for
+    each, and show printed a badge per citation (over two minutes for 100,000)."""
+    count = 50_000
+    task.write_body(task.body() + "\nAgain " + "[[pkg/calc.py#L5]] " * count
+                    + "[[pkg/calc.py#L99]]\n")
+    out = render(task.folder)
+    assert f"{count + 11 + 1} references, 1 errors" in out
+    assert f"✓ [[pkg/calc.py#L5]]  pkg/calc.py @base L5  ({count} times)" in out
+    assert out.count("[[pkg/calc.py#L5]]  pkg/calc.py") == 1
+    assert "✗ [[pkg/calc.py#L99]]" in out and "RD-L001" in out
