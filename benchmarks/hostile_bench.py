@@ -2,14 +2,16 @@
 or refused at once, never hang or grow with the square of its size.
 
 Builds each input in a temporary folder (a small git repository and task folders around
-it), runs the command on it in a fresh process and prints the wall time, the peak RSS of
-that process (Linux VmHWM), its exit status and the first line it printed on stderr. An
-input still running after ``--timeout`` seconds is stopped and shown as such.
+it), runs the command on it in a fresh process and prints the wall time of the command
+(Python's start-up excluded, imports included), the CPU time of the process (steadier
+than wall time on a shared machine), its peak RSS (Linux VmHWM), its exit status and the
+last line it printed on stderr. An input still running after ``--timeout`` seconds is
+stopped and shown as such.
 
 - a 1.6 MB and a 4 MB quoted shell argument in one action (``inspect``);
 - a 60 KB line of ``[``, and ``[[a`` repeated to 60 KB, in a draft (``verify``);
 - 100,000 references on one line (``verify`` and ``show``);
-- a diff with 1,000,000 hunks (``task``: parse and apply);
+- a diff with 1,000,000 hunks (parsed alone, and ``task``: parse and apply);
 - a 200 MB observation line (load the trajectory, then pack the prompt);
 - a YAML alias bomb in the front matter (``status``, ``verify``);
 - a FIFO and a link to /dev/zero as the trajectory (``verify``, ``inspect``).
@@ -46,6 +48,10 @@ if kind == "cli":
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     sys.stdout = sys.__stdout__
+elif kind == "parse":  # parse a diff file only
+    from reasondraft.diff import parse_diff
+    patch = parse_diff(Path(args[0]).read_text())
+    note = f"{sum(len(f.hunks) for f in patch.files)} hunks"
 else:  # pack: load the trajectory, pack the prompt with a 4-characters-a-token counter
     from reasondraft.diff import parse_diff
     from reasondraft.draft.context import pack
@@ -62,11 +68,13 @@ else:  # pack: load the trajectory, pack the prompt with a 4-characters-a-token 
                   measure=lambda sections, counter: sum(counter(v) for v in sections.values()))
     note = f"level {packed.level}"
 seconds = time.perf_counter() - start
+import resource
+usage = resource.getrusage(resource.RUSAGE_SELF)
 status = Path("/proc/self/status")
 peak = next((int(line.split()[1]) / 1024 for line in status.read_text().splitlines()
              if line.startswith("VmHWM:")), 0.0) if status.exists() else 0.0
-Path(out).write_text(json.dumps({"seconds": seconds, "peak_mb": peak, "code": code,
-                                 "note": note}))
+Path(out).write_text(json.dumps({"seconds": seconds, "cpu": usage.ru_utime + usage.ru_stime,
+                                 "peak_mb": peak, "code": code, "note": note}))
 """
 
 
@@ -143,9 +151,9 @@ def draft_body(name: str, body: str, command: str = "verify") -> Callable[[Proje
     return build
 
 
-def many_hunks(count: int) -> Callable[[Project], list[str]]:
+def many_hunks(count: int, parse_only: bool = False) -> Callable[[Project], list[str]]:
     def build(project: Project) -> list[str]:
-        repo = project.root / "big"
+        repo = project.root / ("big-parse" if parse_only else "big")
         repo.mkdir()
         (repo / "big.txt").write_text("".join(f"line {i}\n" for i in range(1, 2 * count + 1)))
         subprocess.run(["git", "init", "-q", str(repo)], check=True)
@@ -154,12 +162,14 @@ def many_hunks(count: int) -> Callable[[Project], list[str]]:
         base = git(repo, "rev-parse", "HEAD")
         hunks = "".join(f"@@ -{k} +{k} @@\n-line {k}\n+LINE {k}\n"
                         for k in range(1, 2 * count, 2))
-        folder = project.root / "drafts" / "hunks"
+        folder = project.root / "drafts" / ("hunks-parse" if parse_only else "hunks")
         folder.mkdir(parents=True)
         (folder / "task.json").write_text(json.dumps(
             {"instance_id": "bench__hunks", "repo": "bench/big", "base_commit": base}))
         (folder / "patch.diff").write_text(
             "diff --git a/big.txt b/big.txt\n--- a/big.txt\n+++ b/big.txt\n" + hunks)
+        if parse_only:
+            return ["parse", str(folder / "patch.diff")]
         return ["cli", "task", str(folder), "--repo", str(repo), "--json"]
     return build
 
@@ -213,6 +223,7 @@ def cases(scale: float) -> list[tuple[str, Callable[[Project], list[str]]]]:
         ("'[[a' x 20,000 (60 KB), verify", draft_body("openers", "x " + "[[a" * n(20_000))),
         ("100k references on one line, verify", draft_body("refs-verify", refs)),
         ("100k references on one line, show", draft_body("refs-show", refs, "show")),
+        ("1,000,000-hunk diff, parse", many_hunks(n(1_000_000), parse_only=True)),
         ("1,000,000-hunk diff, task (parse + apply)", many_hunks(n(1_000_000))),
         ("200 MB observation line, load + pack", huge_observation(n(200_000_000))),
         ("YAML alias bomb front matter, status", alias_bomb("status")),
@@ -256,7 +267,8 @@ def main() -> None:
                 continue
             note = f", {result['note']}" if result.get("note") else ""
             said = f"  [{result['said'][:110]}]" if result.get("said") else ""
-            print(f"{name}: {result.get('seconds', result['wall']):.2f} s, peak RSS "
+            cpu = f" (CPU {result['cpu']:.2f} s)" if "cpu" in result else ""
+            print(f"{name}: {result.get('seconds', result['wall']):.2f} s{cpu}, peak RSS "
                   f"{result.get('peak_mb', 0):.0f} MB, exit {result['code']}{note}{said}")
 
 

@@ -101,20 +101,29 @@ class Hunk:
         start, end = self.body
         if start < end and self.source.find("\n\\", start - 1, end) >= 0:
             lines = self.lines  # a line without its newline: the long way
-            kinds = "".join(line.kind for line in lines)
-            pre = [line.text for line in lines if line.kind != "+"]
-            post = [line.text for line in lines if line.kind != "-"]
+            raw = [line.kind + line.text for line in lines]
         else:
             raw = split_lines(self.source[start:end])
-            kinds = "".join([line[0] for line in raw])
-            pre = [line[1:] if line[0] in " -" else line for line in raw if line[0] != "+"]
-            post = [line[1:] if line[0] in " +" else line for line in raw if line[0] != "-"]
-        removed, added = kinds.find("-"), kinds.find("+")
-        if removed < 0 and added < 0:
+        pre: list[str] = []
+        post: list[str] = []
+        first = last = -1
+        for index, line in enumerate(raw):
+            kind = line[0]
+            if kind == "-":
+                pre.append(line[1:])
+            elif kind == "+":
+                post.append(line[1:])
+            else:  # context (a bare newline is an empty context line)
+                text = line[1:] if kind == " " else line
+                pre.append(text)
+                post.append(text)
+                continue
+            if first < 0:
+                first = index
+            last = index
+        if first < 0:
             return pre, post, 0, 0
-        first = added if removed < 0 else removed if added < 0 else min(removed, added)
-        last = max(kinds.rfind("-"), kinds.rfind("+"))
-        return pre, post, first, len(kinds) - 1 - last
+        return pre, post, first, len(raw) - 1 - last
 
     def changed_range(self, side: Literal["old", "new"]) -> tuple[int, int] | None:
         """First and last line numbers changed on one side, or None if that side has none.
@@ -555,9 +564,9 @@ def apply_file(diff: FileDiff, base_text: str, where: str = "") -> str:
         begin = hunk.old_start == 0 or (hunk.old_start == 1 and leading == 0)
         end = trailing == 0 and bool(pre)
         pos = hunk.new_start - 1 if hunk.new_start else 0
-        at = _find(image, pre, pos, begin, end)
-        if at is None and (begin or end):
-            at = _find(image, pre, pos, False, False)
+        at = _find(image, pre, pos, begin, end) if begin or end else None
+        if at is None:
+            at = pos if image.matches(pos, pre) else _find(image, pre, pos, False, False)
         if at is None:
             raise HunkRejected(f"hunk {hunk.index} ({hunk.header}) does not apply: its "
                                "context is not in the file", where=where or diff.path)
