@@ -85,7 +85,7 @@ def _reading(path: Path) -> Iterator[None]:
         raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
 
 
-def check_regular(path: Path, mode: int) -> None:
+def _check_regular(path: Path, mode: int) -> None:
     """Refuse anything but a regular file: reading a FIFO waits for a writer forever, a
     device such as /dev/zero never ends."""
     if stat.S_ISDIR(mode):
@@ -96,7 +96,7 @@ def check_regular(path: Path, mode: int) -> None:
                          where=str(path))
 
 
-def open_regular(path: Path, kind: str = "file", *,
+def _open_regular(path: Path, kind: str = "file", *,
                  whole: bool = True) -> tuple[BinaryIO, int]:
     """Open a regular file for reading (refusing anything else, and, when it is read
     ``whole``, a file over the kind's limit) and return it with the limit."""
@@ -106,7 +106,7 @@ def open_regular(path: Path, kind: str = "file", *,
         fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
-        check_regular(path, info.st_mode)
+        _check_regular(path, info.st_mode)
         if whole and info.st_size > limit:
             raise too_big(path, kind, info.st_size)
         os.set_blocking(fd, True)
@@ -134,7 +134,7 @@ def check_total_size(paths: list[Path], kind: str, where: Path) -> None:
 
 def read_bytes(path: Path, *, kind: str = "file") -> bytes:
     """Read a whole regular file within its kind's size limit, or raise InputError."""
-    handle, limit = open_regular(path, kind)
+    handle, limit = _open_regular(path, kind)
     with handle, _reading(path):
         data = handle.read(limit + 1)
     if len(data) > limit:  # it grew since it was opened, or its size was not told (/proc)
@@ -185,7 +185,7 @@ def iter_lines(path: Path, *, kind: str = "file",
     With ``records`` each line is a document of its own (a run of an OpenHands
     output.jsonl, an instance of a dataset) and the kind's limit applies to each line, so
     a caller looking for one row may stream a file larger than the limit."""
-    handle, limit = open_regular(path, kind, whole=not records)
+    handle, limit = _open_regular(path, kind, whole=not records)
     with handle:
         total, number = 0, 0
         while True:
