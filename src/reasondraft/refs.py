@@ -14,7 +14,9 @@ the file at those positions) and skips the inline tokenizer, the slow half of ma
 A reference closes at the first ``]]`` that is not inside brackets it opened itself: for a
 parametrized test id such as ``[[test:t.py::test_a[x-1]]]`` that is the last ``]]`` of the run,
 as the contract says, and ``[see [[a.py]]](url)`` still cites ``a.py``. Text that is not a valid
-reference is returned as an occurrence with an error, never raised.
+reference is returned as an occurrence with an error, never raised; so is a ``[[`` that nothing
+closes on its line (once per line). Scanning is one forward pass: linear in the text however
+many openers or references a line holds.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ _LOOSE_LINES_RE = re.compile(r"#L?([0-9]+)(?:-L?([0-9]+))?$")
 # The well-formed file reference in one match; anything else takes the slow, explaining path.
 _FILE_RE = re.compile(rf"([^\s#@:][^#@:]*?)(?:#L{_INT}(?:-L{_INT})?|::({_SYMBOL_RE.pattern}))?"
                       r"(?:@(base|patched))?")
+UNTERMINATED = "unterminated reference: no ']]' closes this '[[' on its line"
+_SHOWN = 60  # characters of an unterminated reference's text kept as its ``raw``
 _SPECIAL_RE = re.compile(r"\\[!-/:-@\[-`{-~]|`+|\[\[")
 _BRACKET_RE = re.compile(r"[\[\]]")
 _BACKTICKS_RE = re.compile(r"`+")
@@ -263,10 +267,6 @@ def _occurrence(raw: str, line: int, column: int, block: Block,
         return Occurrence(raw, parse_ref(raw), line, column, block, quote)
     except RefError as exc:
         return Occurrence(raw, None, line, column, block, quote, exc)
-
-
-UNTERMINATED = "unterminated reference: no ']]' closes this '[[' on its line"
-_SHOWN = 60  # characters of an unterminated reference's text kept as its ``raw``
 
 
 def _inline(text: str, block: Block) -> Iterator[Occurrence]:
