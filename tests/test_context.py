@@ -216,3 +216,30 @@ def test_the_whole_action_is_shown_not_its_one_line_display() -> None:
     assert '"old_str": "total += by"' in detailed and '"new_str": "total += abs(by)"' in detailed
     barest = render_trajectory(trajectory, LEVELS[-1])
     assert "[step 1] edit: edit 12:13" in barest and "old_str" not in barest
+
+
+def test_one_huge_observation_line_is_cut_not_the_whole_trajectory(task) -> None:
+    """A 20 MB one-line observation (real ones reach 200 MB) was kept whole at every level
+    that shows an observation's first line, so packing fell to the one-line-per-step levels
+    for every step. Now the line is cut in its middle like any long line."""
+    view, patch, instance = task
+    trajectory = big_trajectory(5)
+    measure = lambda s, counter: sum(counter(v) for v in s.values())  # noqa: E731
+    plain = pack(view, patch, instance, trajectory, budget=20_000, measure=measure,
+                 count=count)
+    line = "start " + "x" * 20_000_000 + " end of the line"
+    trajectory.steps[2].observation = Observation(text=line + "\nnext line\n")
+    packed = pack(view, patch, instance, trajectory, budget=20_000, measure=measure,
+                  count=count)
+    assert packed.level == plain.level == 0
+    text = packed.sections["trajectory"]
+    assert "start xxx" in text and "xxx end of the line" in text and "next line" in text
+    assert f"[... {len(line) - 800} characters omitted ...]" in text
+
+
+def test_cut_counts_lines_and_clips_long_ones() -> None:
+    text = "\n".join(["a" * 50, "b", "c", "d", "e" * 50]) + "\n"
+    assert cut(text, 1, 1, line_chars=10) == (
+        "aaaaa [... 40 characters omitted ...] aaaaa\n[... 3 lines omitted ...]\n"
+        "eeeee [... 40 characters omitted ...] eeeee")
+    assert cut(text, 0, 0) == "[... 5 lines omitted ...]"

@@ -8,6 +8,7 @@ import git
 import pytest
 
 from reasondraft.diff import HunkRejected, apply_file, parse_diff, split_lines
+from reasondraft.errors import InputError
 from reasondraft.repo import RepoView, Rev
 
 LINES = "".join(f"line {i}\n" for i in range(1, 41))
@@ -120,3 +121,62 @@ def test_hunk_line_numbers_on_both_sides() -> None:
 def test_split_lines_only_on_newline() -> None:
     assert split_lines("a\r\nb\x0cc\nd") == ["a\r\n", "b\x0cc\n", "d"]
     assert split_lines("") == []
+
+
+def test_a_huge_diff_is_parsed_and_applied_in_one_pass() -> None:
+    """60,000 hunks: unidiff with a model object per line took tens of seconds here and
+    splicing each hunk into the file's line list made applying quadratic."""
+    count = 60_000
+    base = "".join(f"line {i}\n" for i in range(3 * count))
+    hunks = [f"@@ -{3 * h + 1},3 +{4 * h + 1},4 @@ def f{h}():\n line {3 * h}\n-line {3 * h + 1}\n"
+             f"+LINE {3 * h + 1}\n+extra\n line {3 * h + 2}\n" for h in range(count)]
+    patch = parse_diff("diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n" + "".join(hunks))
+    [change] = patch.files
+    assert (len(change.hunks), change.added_lines, change.removed_lines) == (
+        count, 2 * count, count)
+    assert change.hunks[-1].section == f"def f{count - 1}():"
+    expected = "".join(f"line {3 * h}\nLINE {3 * h + 1}\nextra\nline {3 * h + 2}\n"
+                       for h in range(count))
+    assert apply_file(change, base) == expected
+
+
+def test_hunks_out_of_order_apply_where_their_context_is() -> None:
+    diff = ("--- a/f.txt\n+++ b/f.txt\n@@ -30,3 +30,3 @@\n line 30\n-line 31\n+THIRTY-ONE\n"
+            " line 32\n@@ -3,3 +3,4 @@\n line 3\n-line 4\n+FOUR\n+four\n line 5\n")
+    [change] = parse_diff(diff).files
+    assert apply_file(change, LINES) == LINES.replace("line 31\n", "THIRTY-ONE\n").replace(
+        "line 4\n", "FOUR\nfour\n")
+
+
+@pytest.mark.parametrize("name", ["with space.py", "tab\there.py", 'quote".py', "ünï.py"])
+def test_file_names_git_quotes_or_leaves_spaces_in(name: str, make_repo, tmp_path) -> None:
+    repo = make_repo()
+    base = repo.commit({name: "a\nb\n", "other name.txt": "x\n"})
+    head = repo.commit({name: "a\nB\n", "other name.txt": None, "new name.txt": "x\n"})
+    diff = repo.diff(base, head, "-M")
+    changes = {(f.status, f.old_path, f.new_path) for f in parse_diff(diff).files}
+    assert changes == {("modified", name, name),
+                       ("renamed", "other name.txt", "new name.txt")}
+    view = RepoView(repo.path, base, parse_diff(diff))
+    assert view.read(name, Rev.PATCHED).text == "a\nB\n"
+
+
+def test_a_file_emptied_by_git_stays_a_file(make_repo) -> None:
+    repo = make_repo()
+    base = repo.commit({"f.txt": "only line\n"})
+    head = repo.commit({"f.txt": ""})
+    [change] = parse_diff(repo.diff(base, head)).files
+    assert change.status == "modified"
+    assert RepoView(repo.path, base, parse_diff(repo.diff(base, head))).read(
+        "f.txt", Rev.PATCHED).text == ""
+
+
+@pytest.mark.parametrize(("diff", "message"), [
+    ("--- a/f\n+++ b/f\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n", r"line 3: hunk is shorter"),
+    ("--- a/f\n+++ b/f\n@@ -1,2 +1 @@\n+b\n+c\n-a\n-d\n", r"line 3: hunk is longer"),
+    ("@@ -1 +1 @@\n-a\n+b\n", r"line 1: hunk outside a file"),
+    ("+++ b/f\n@@ -1 +1 @@\n-a\n+b\n", r"line 1: '\+\+\+' without a '---'"),
+])
+def test_a_broken_diff_is_one_line_naming_where(diff: str, message: str) -> None:
+    with pytest.raises(InputError, match=rf"^x\.diff: diff does not parse: {message}"):
+        parse_diff(diff, source="x.diff")

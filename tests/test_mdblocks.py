@@ -68,3 +68,11 @@ def test_scanner_gives_up_on_containers_and_indentation() -> None:
                 "a\n---\n", "| a |\n|---|\n", "<div>\n[[a.py]]\n</div>\n"]:
         assert _scan(doc.split("\n")) is None, doc
         assert leaf_blocks(doc) == stock_leaves(doc)
+
+
+def test_more_setext_headings_than_markdown_it_nests() -> None:
+    """Each setext heading was left open: past markdown-it's nesting limit (20) the rest
+    of the document was not read, so its references went unverified."""
+    doc = "| t |\n|---|\n\n" + "Title [[a.py]]\n---\n\ntext [[b.py]]\n\n" * 30
+    assert tokenize(doc, doc.split("\n")) == stock_leaves(doc)
+    assert sum(leaf.kind == "text" for leaf in leaf_blocks(doc)) == 31  # the table row too

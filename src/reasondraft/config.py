@@ -84,7 +84,7 @@ def _file_settings(cwd: Path) -> tuple[dict[str, Any], str, Path | None]:
 
 def _toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(read_text(path))
+        return tomllib.loads(read_text(path, kind="config"))
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", where=str(path)) from None
 

@@ -300,7 +300,7 @@ def draft_path(path: Path) -> Path:
 def read_draft(path: Path, *, strict: bool = True) -> DraftFile:
     """Read draft.md (or a task folder's draft.md) from disk."""
     path = draft_path(path)
-    draft = split_document(read_text(path), str(path), strict=strict)
+    draft = split_document(read_text(path, kind="draft"), str(path), strict=strict)
     draft.path = path
     return draft
 

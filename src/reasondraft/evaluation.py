@@ -173,7 +173,7 @@ class EvalReports:
 
     def _differs(self, report: Path, patch: Patch) -> bool:
         beside = self._harness_patch(report)
-        return beside is not None and not same_diff(read_text(beside), patch.text)
+        return beside is not None and not same_diff(read_text(beside, kind="diff"), patch.text)
 
     def _files_for(self, instance_id: str) -> list[Path]:
         direct = self.path / instance_id / REPORT_FILE
@@ -221,7 +221,8 @@ def check_patch(evaluation: Evaluation, patch: Patch, harness_patch: Path | None
     if evaluation.patch_exists is False and patch.text.strip():
         raise InputError(f"the report evaluated an empty patch, not the diff the task "
                          f"explains ({patch.source})", where=evaluation.source)
-    if harness_patch is not None and not same_diff(read_text(harness_patch), patch.text):
+    if harness_patch is not None and not same_diff(read_text(harness_patch, kind="diff"),
+                                                   patch.text):
         raise InputError(f"the report evaluated another patch: {harness_patch} differs from "
                          f"the diff the task explains ({patch.source})",
                          where=evaluation.source)

@@ -4,6 +4,13 @@ Reads turn OS and decoding errors into :class:`InputError`; writes are atomic (a
 in the same directory, fsync, rename), so a crash or Ctrl-C never leaves half a file and a
 concurrent reader sees either the old or the new content.
 
+Every input is untrusted, so a read opens only regular files (a link to one is fine): the
+file is opened without blocking (a FIFO would wait for a writer forever) and checked with
+``fstat`` before a byte is read, so a FIFO, ``/dev/zero`` or a socket is refused at once.
+Each kind of file has a size limit (:data:`SIZE_LIMITS`, generous: real trajectories reach
+hundreds of MB), raised with ``REASONDRAFT_MAX_<KIND>_SIZE`` (e.g. ``2G``); what is read
+stops at the limit even if the file grows meanwhile.
+
 Writes never go through a symbolic link and never replace one, nor a FIFO, a device or a
 socket: such a target is refused with a line saying what it is (a rename would silently put
 a regular file in place of ``/dev/null``, a FIFO, or a link to ``/proc/self/fd/1``). A
@@ -16,12 +23,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from reasondraft.errors import InputError
 from reasondraft.redact import mask_keys
@@ -29,6 +37,51 @@ from reasondraft.redact import mask_keys
 # How deep parsed JSON and front matter may nest (real files: about 12 levels).
 MAX_NESTING = 100
 _CONTAINERS = frozenset({dict, list, tuple, set, frozenset})
+
+KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
+SIZE_LIMITS: dict[str, int] = {
+    "trajectory": 1 * GiB,  # one file, or all the event files of a session folder
+    "instance": 1 * GiB,  # task.json, or a dataset's .json/.jsonl of many instances
+    "diff": 256 * MiB,
+    "draft": 10 * MiB,  # draft.md and draft.generated.md
+    "config": 1 * MiB,  # reasondraft.toml, pyproject.toml, prompt templates
+    "state": 256 * MiB,  # batch state, fixture answers
+    "file": 1 * GiB,  # anything else
+}
+_SIZE = re.compile(r"\s*([0-9]+)\s*([KMGT]?)(?:i?B)?\s*", re.IGNORECASE)
+_UNITS = {"": 1, "K": KiB, "M": MiB, "G": GiB, "T": 1 << 40}
+_NOT_REGULAR = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def size_limit(kind: str) -> int:
+    """The byte limit for a kind of file: ``REASONDRAFT_MAX_<KIND>_SIZE`` or the default."""
+    name = f"REASONDRAFT_MAX_{kind.upper()}_SIZE"
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return SIZE_LIMITS[kind]
+    match = _SIZE.fullmatch(raw)
+    if match is None:
+        raise InputError(f"{raw!r} is not a size (bytes, or a number with K, M, G or T)",
+                         where=name)
+    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+
+
+def format_size(size: int) -> str:
+    """Bytes as a person reads them: 1.2 GiB, 10 MiB, 512 bytes."""
+    for unit, name in ((GiB, "GiB"), (MiB, "MiB"), (KiB, "KiB")):
+        if size >= unit:
+            return f"{size / unit:.1f}".removesuffix(".0") + f" {name}"
+    return f"{size} bytes"
+
+
+def too_big(path: Path, kind: str, size: int | None) -> InputError:
+    """The one line for a file over its kind's limit (``size`` None: not known, only that
+    it is more)."""
+    limit = size_limit(kind)
+    told = format_size(size) if size is not None else f"more than {format_size(limit)}"
+    return InputError(f"{told}, over the {kind} size limit of {format_size(limit)} "
+                      f"(REASONDRAFT_MAX_{kind.upper()}_SIZE raises it)", where=str(path))
 
 
 @contextmanager
@@ -44,10 +97,61 @@ def _reading(path: Path) -> Iterator[None]:
         raise InputError(f"cannot read: {exc.strerror}", where=str(path)) from None
 
 
-def read_bytes(path: Path) -> bytes:
-    """Read a whole file, or raise InputError naming it."""
+def _check_regular(path: Path, mode: int) -> None:
+    """Refuse anything but a regular file: reading a FIFO waits for a writer forever, a
+    device such as /dev/zero never ends."""
+    if stat.S_ISDIR(mode):
+        raise InputError("is a directory, expected a file", where=str(path))
+    if not stat.S_ISREG(mode):
+        what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a plain file")
+        raise InputError(f"not a regular file ({what}); only regular files are read",
+                         where=str(path))
+
+
+def _open_regular(path: Path, kind: str = "file", *,
+                 whole: bool = True) -> tuple[BinaryIO, int]:
+    """Open a regular file for reading (refusing anything else, and, when it is read
+    ``whole``, a file over the kind's limit) and return it with the limit."""
+    limit = size_limit(kind)
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     with _reading(path):
-        return path.read_bytes()
+        fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        _check_regular(path, info.st_mode)
+        if whole and info.st_size > limit:
+            raise too_big(path, kind, info.st_size)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb"), limit
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def check_total_size(paths: list[Path], kind: str, where: Path) -> None:
+    """Refuse files read as one input (a session folder's event files) whose sizes add up
+    past the kind's limit; each is still checked, and read, on its own later."""
+    limit = size_limit(kind)
+    total = 0
+    for path in paths:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            continue  # reading it will say what is wrong
+        if total > limit:
+            raise InputError(f"its files add up to more than the {kind} size limit of "
+                             f"{format_size(limit)} (REASONDRAFT_MAX_{kind.upper()}_SIZE "
+                             "raises it)", where=str(where))
+
+
+def read_bytes(path: Path, *, kind: str = "file") -> bytes:
+    """Read a whole regular file within its kind's size limit, or raise InputError."""
+    handle, limit = _open_regular(path, kind)
+    with handle, _reading(path):
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # it grew since it was opened, or its size was not told (/proc)
+        raise too_big(path, kind, None)
+    return data
 
 
 def decode_utf8(data: bytes, where: str) -> str:
@@ -60,9 +164,9 @@ def decode_utf8(data: bytes, where: str) -> str:
                          where=where) from None
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, *, kind: str = "file") -> str:
     """Read a UTF-8 text file; binary or non-UTF-8 content is an InputError."""
-    data = read_bytes(path)
+    data = read_bytes(path, kind=kind)
     if b"\0" in data[:8192]:
         raise InputError("binary file, expected text", where=str(path))
     return decode_utf8(data, str(path))
@@ -102,30 +206,48 @@ def nested_within(value: Any, limit: int = MAX_NESTING) -> bool:
     return not level
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path, *, kind: str = "file") -> Any:
     """Read one JSON document from a file."""
-    text = read_text(path)
+    text = read_text(path, kind=kind)
     if not text.strip():
         raise InputError("empty file, expected JSON", where=str(path))
     return parse_json(text, str(path))
 
 
-def iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+def iter_lines(path: Path, *, kind: str = "file",
+               records: bool = False) -> Iterator[tuple[int, bytes]]:
     """Yield (line number, raw bytes) for each line of a file, streaming, so a caller can
-    look at a large file one line at a time (and skip lines without decoding them)."""
-    with _reading(path):
-        handle = path.open("rb")
+    look at a large file one line at a time (and skip lines without decoding them).
+
+    With ``records`` each line is a document of its own (a run of an OpenHands
+    output.jsonl, an instance of a dataset) and the kind's limit applies to each line, so
+    a caller looking for one row may stream a file larger than the limit."""
+    handle, limit = _open_regular(path, kind, whole=not records)
     with handle:
-        yield from enumerate(handle, start=1)
+        total, number = 0, 0
+        while True:
+            with _reading(path):
+                raw = handle.readline(limit + 1 if records else limit + 1 - total)
+            if not raw:
+                return
+            total, number = total + len(raw), number + 1
+            if len(raw) > limit and records:
+                raise InputError(f"line {number} is more than the {kind} size limit of "
+                                 f"{format_size(limit)} (REASONDRAFT_MAX_{kind.upper()}_SIZE "
+                                 "raises it)", where=str(path))
+            if total > limit and not records:
+                raise too_big(path, kind, None)
+            yield number, raw
 
 
-def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+def iter_jsonl(path: Path, *, kind: str = "file",
+               records: bool = False) -> Iterator[tuple[int, Any]]:
     """Yield (line number, value) for each non-blank line of a JSONL file, streaming.
 
     A broken line raises InputError naming that line, so callers that only want one row
     can stop before reaching damage further down.
     """
-    for number, raw in iter_lines(path):
+    for number, raw in iter_lines(path, kind=kind, records=records):
         if not raw.strip():
             continue
         where = f"{path}:{number}"
@@ -186,7 +308,7 @@ def check_output_file(path: Path, *, append: bool = False) -> None:
     ``append``, also an existing file that cannot be opened for appending."""
     status = replaceable(path)
     if status is not None and append:
-        os.close(_open_regular(path, os.O_WRONLY | os.O_APPEND))
+        os.close(_open_to_write(path, os.O_WRONLY | os.O_APPEND))
         return
     parent = path.parent if os.path.lexists(path.parent) else _existing_ancestor(path)
     _probe_dir(parent, path)
@@ -247,7 +369,7 @@ def atomic_write(path: Path, content: str | bytes, *,
         raise
 
 
-def _open_regular(path: Path, flags: int, mode: int = 0o666) -> int:
+def _open_to_write(path: Path, flags: int, mode: int = 0o666) -> int:
     """Open a regular file without following a link at ``path`` and without blocking on a
     FIFO (O_NONBLOCK), then make sure it is a regular file (fstat: no race with lstat)."""
     replaceable(path)
@@ -274,7 +396,7 @@ def append_jsonl(path: Path, record: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror}", where=str(path)) from None
-    fd = _open_regular(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = _open_to_write(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         with os.fdopen(fd, "ab") as handle:
             handle.write(line)

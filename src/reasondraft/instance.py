@@ -77,8 +77,9 @@ def load_instance(path: Path, instance_id: str | None = None) -> Instance:
     if path.is_dir():
         path = path / "task.json"
     if path.suffix == ".jsonl":
-        return _pick(((f"{path}:{n}", row) for n, row in iter_jsonl(path)), path, instance_id)
-    data = read_json(path)
+        rows = iter_jsonl(path, kind="instance", records=True)
+        return _pick(((f"{path}:{n}", row) for n, row in rows), path, instance_id)
+    data = read_json(path, kind="instance")
     if isinstance(data, list):
         return _pick(((f"{path}[{i}]", row) for i, row in enumerate(data)), path, instance_id)
     instance = instance_from_dict(data, str(path))

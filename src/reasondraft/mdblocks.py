@@ -186,6 +186,9 @@ def _paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         token = state.push("inline", "", 0)
         token.content = mdTrim(state.getLines(start, line, state.blkIndent, False))
         token.map = [start, line]
+        # Closed as the stock rule does: an open heading raises the nesting level, and past
+        # markdown-it's maxNesting (20) the rest of the document would not be read at all.
+        state.push("heading_close", f"h{level}", -1)
         state.line = line + 1
     else:
         state.push("inline", "", 0).map = [start, line]

@@ -14,13 +14,16 @@ the file at those positions) and skips the inline tokenizer, the slow half of ma
 A reference closes at the first ``]]`` that is not inside brackets it opened itself: for a
 parametrized test id such as ``[[test:t.py::test_a[x-1]]]`` that is the last ``]]`` of the run,
 as the contract says, and ``[see [[a.py]]](url)`` still cites ``a.py``. Text that is not a valid
-reference is returned as an occurrence with an error, never raised.
+reference is returned as an occurrence with an error, never raised; so is a ``[[`` that nothing
+closes on its line (once per line). Scanning is one forward pass: linear in the text however
+many openers or references a line holds.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -41,7 +44,11 @@ _LOOSE_LINES_RE = re.compile(r"#L?([0-9]+)(?:-L?([0-9]+))?$")
 # The well-formed file reference in one match; anything else takes the slow, explaining path.
 _FILE_RE = re.compile(rf"([^\s#@:][^#@:]*?)(?:#L{_INT}(?:-L{_INT})?|::({_SYMBOL_RE.pattern}))?"
                       r"(?:@(base|patched))?")
+UNTERMINATED = "unterminated reference: no ']]' closes this '[[' on its line"
+_SHOWN = 60  # characters of an unterminated reference's text kept as its ``raw``
 _SPECIAL_RE = re.compile(r"\\[!-/:-@\[-`{-~]|`+|\[\[")
+_BRACKET_RE = re.compile(r"[\[\]]")
+_BACKTICKS_RE = re.compile(r"`+")
 # Paths a body probably cites, found without parsing it (a guess: used only to read ahead).
 _CITED_RE = re.compile(r"\[\[([^\s\[\]#@:]+)"
                        r"|^ {0,3}(?:`{3,}|~{3,})[ \t]*quote[ \t]+\[*([^\s\[\]#@:]+)", re.MULTILINE)
@@ -263,7 +270,16 @@ def _occurrence(raw: str, line: int, column: int, block: Block,
 
 
 def _inline(text: str, block: Block) -> Iterator[Occurrence]:
-    """References in one block's source, skipping escapes and code spans (CommonMark)."""
+    """References in one block's source, skipping escapes and code spans (CommonMark).
+
+    Every search moves forward only, so the time is linear in the block: a line holding
+    thousands of openers or references is read once, not once per opener. An opener that
+    nothing closes on its line is reported once per line (later ones lie inside its text).
+    """
+    line = _LineCursor(text)
+    closer = _Closer(text)
+    spans: _CodeSpans | None = None
+    unterminated_line = -1
     pos = 0
     while (special := _SPECIAL_RE.search(text, pos)) is not None:
         token, start = special.group(), special.start()
@@ -271,38 +287,131 @@ def _inline(text: str, block: Block) -> Iterator[Occurrence]:
         if token[0] == "\\":
             continue
         if token[0] == "`":
-            close = re.compile(rf"(?<!`){token}(?!`)").search(text, pos)
-            if close:
-                pos = close.end()
+            spans = spans or _CodeSpans(text)
+            pos = spans.after_close(len(token), pos)
             continue
-        end = _close(text, pos)
+        line.move_to(start)
+        end = closer.close(pos, line.start, line.end)
         if end is None:
+            if line.number != unterminated_line:
+                unterminated_line = line.number
+                rest = text[pos:min(line.end, pos + _SHOWN + 1)].rstrip()
+                raw = rest if len(rest) <= _SHOWN else rest[:_SHOWN - 1] + "…"
+                yield Occurrence(raw, None, block.line + line.number, start - line.start + 3,
+                                 block, error=RefError(UNTERMINATED))
             continue
-        line_start = text.rfind("\n", 0, start) + 1
-        yield _occurrence(text[pos:end], block.line + text.count("\n", 0, start),
-                          start - line_start + 3, block)
+        yield _occurrence(text[pos:end], block.line + line.number, start - line.start + 3,
+                          block)
         pos = end + 2
 
 
-def _close(text: str, pos: int) -> int | None:
-    """Index of the ``]]`` closing a reference whose text starts at ``pos``; None if unclosed."""
-    end = text.find("]]", pos)
-    if end >= 0 and "[" not in text[pos:end] and "\n" not in text[pos:end]:
-        return end
-    depth, i, n = 0, pos, len(text)
-    while i < n:
-        char = text[i]
-        if char == "\n":
+class _LineCursor:
+    """The line (0-based number, start, end) holding a position, for positions that only
+    grow: each character is looked at once however many references a line holds."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.number, self.start = 0, 0
+        self.end = self._end_from(0)
+
+    def _end_from(self, pos: int) -> int:
+        end = self.text.find("\n", pos)
+        return len(self.text) if end < 0 else end
+
+    def move_to(self, pos: int) -> None:
+        if pos <= self.end:
+            return
+        self.number += self.text.count("\n", self.end, pos)
+        self.start = self.text.rfind("\n", self.end, pos) + 1
+        self.end = self._end_from(pos)
+
+
+class _Closer:
+    """Where the ``]]`` closing a reference is, for reference starts that only grow.
+
+    The usual reference has no ``[`` before its ``]]``: the next ``]]`` and the next ``[``
+    are remembered, so finding them costs one pass over the text. Otherwise the line's
+    brackets decide (see :func:`_line_closes`), computed once per line.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pair = self.bracket = -1  # next "]]" / "[" at or after the last start; -1: none
+        self.pair_from = self.bracket_from = len(text) + 1  # where they were searched from
+        self.line_start = -1
+        self.brackets: list[int] = []
+        self.closes: list[int | None] = []
+
+    def _next(self, needle: str, pos: int, found: int, since: int) -> tuple[int, int]:
+        """The first ``needle`` at or after ``pos`` (-1 if none), reusing the last search
+        when it started at or before ``pos`` and found nothing or something at ``pos``+."""
+        if since <= pos and (found < 0 or found >= pos):
+            return found, since
+        return self.text.find(needle, pos), pos
+
+    def close(self, pos: int, line_start: int, line_end: int) -> int | None:
+        """Index of the ``]]`` closing a reference whose text starts at ``pos``, on the
+        line ``text[line_start:line_end]``; None when nothing closes it there."""
+        self.pair, self.pair_from = self._next("]]", pos, self.pair, self.pair_from)
+        if self.pair < 0 or self.pair >= line_end:
             return None
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            if depth:
-                depth -= 1
-            elif i + 1 < n and text[i + 1] == "]":
-                return i
-        i += 1
-    return None
+        self.bracket, self.bracket_from = self._next("[", pos, self.bracket,
+                                                     self.bracket_from)
+        if self.bracket < 0 or self.bracket > self.pair:
+            return self.pair
+        if line_start != self.line_start:
+            self.line_start = line_start
+            self.brackets, self.closes = _line_closes(self.text, line_start, line_end)
+        index = bisect_left(self.brackets, pos)
+        return self.closes[index] if index < len(self.closes) else None
+
+
+def _line_closes(text: str, start: int, end: int) -> tuple[list[int], list[int | None]]:
+    """The positions of the brackets in ``text[start:end]`` and, for each, where a reference
+    whose text starts there closes (None: it does not).
+
+    From a ``]`` followed by ``]`` a reference closes right there; from a lone ``]`` (at
+    depth 0 it is text) it closes where one from the next bracket does; from a ``[`` it
+    closes where one from just after its matching ``]`` does, or never if that ``[`` is not
+    matched on the line. One pass to match brackets, one backwards to fill in.
+    """
+    brackets = [m.start() for m in _BRACKET_RE.finditer(text, start, end)]
+    count = len(brackets)
+    matching: list[int | None] = [None] * count
+    opened: list[int] = []
+    for index, position in enumerate(brackets):
+        if text[position] == "[":
+            opened.append(index)
+        elif opened:
+            matching[opened.pop()] = index
+    closes: list[int | None] = [None] * (count + 1)
+    for index in range(count - 1, -1, -1):
+        position = brackets[index]
+        if text[position] == "]":
+            pair = index + 1 < count and brackets[index + 1] == position + 1 \
+                and text[position + 1] == "]"
+            closes[index] = position if pair else closes[index + 1]
+        else:
+            partner = matching[index]
+            closes[index] = closes[partner + 1] if partner is not None else None
+    return brackets, closes[:count]
+
+
+class _CodeSpans:
+    """The backtick runs of a block by length, so a code span's closing run is found by
+    bisection instead of a search that, unmatched, reads the rest of the block."""
+
+    def __init__(self, text: str) -> None:
+        self.runs: dict[int, list[int]] = {}
+        for run in _BACKTICKS_RE.finditer(text):
+            self.runs.setdefault(run.end() - run.start(), []).append(run.start())
+
+    def after_close(self, length: int, pos: int) -> int:
+        """Just past the run of exactly ``length`` backticks that closes a span opened
+        before ``pos``; ``pos`` itself when none does (the opener is then literal text)."""
+        starts = self.runs.get(length, [])
+        index = bisect_left(starts, pos)
+        return starts[index] + length if index < len(starts) else pos
 
 
 def _quote(info: str, content: str, fence_line: str, block: Block) -> Occurrence:

@@ -86,10 +86,10 @@ def load_patch(instance: Instance, folder: Path | None, patch: Path | str | None
         return _gold(instance)
     if patch is not None:
         path = Path(patch)
-        return parse_diff(read_text(path), source=str(path)), f"file:{path}"
+        return parse_diff(read_text(path, kind="diff"), source=str(path)), f"file:{path}"
     if folder is not None and (folder / PATCH_FILE).is_file():
         path = folder / PATCH_FILE
-        return parse_diff(read_text(path), source=str(path)), "folder"
+        return parse_diff(read_text(path, kind="diff"), source=str(path)), "folder"
     if trajectory is not None and trajectory.submission and trajectory.submission.strip():
         return parse_diff(trajectory.submission, source=f"{trajectory.source}: submission"), \
             "trajectory"

@@ -17,7 +17,7 @@ from typing import Any
 
 from reasondraft.document import content_hash
 from reasondraft.evaluation import REPORT_FILE
-from reasondraft.files import read_bytes
+from reasondraft.files import check_total_size, read_bytes
 from reasondraft.task import PATCH_FILE, TASK_FILE, TRAJECTORY_NAME, find_trajectory
 
 IDENTITY_KEYS = ("instance_id", "repo", "base_commit")
@@ -47,9 +47,12 @@ def trajectory_files(path: Path) -> tuple[dict[str, bytes], list[str]]:
     entries of a folder left out (a link could point anywhere, e.g. /etc/passwd; a special
     file could block), as ``'trajectory/<path>: <what it is>'``."""
     if not path.is_dir():
-        return {f"{TRAJECTORY_NAME}{path.suffix or '.json'}": read_bytes(path)}, []
+        return {f"{TRAJECTORY_NAME}{path.suffix or '.json'}": read_bytes(
+            path, kind="trajectory")}, []
     found, skipped = regular_files(path)
-    files = {f"{TRAJECTORY_NAME}/{relative.as_posix()}": read_bytes(path / relative)
+    check_total_size([path / relative for relative in found], "trajectory", path)
+    files = {f"{TRAJECTORY_NAME}/{relative.as_posix()}": read_bytes(path / relative,
+                                                                     kind="trajectory")
              for relative in found}
     return files, [f"{TRAJECTORY_NAME}/{entry}" for entry in skipped]
 
@@ -89,9 +92,10 @@ def input_hashes(front: dict[str, Any], folder: Path | None) -> dict[str, str | 
         "task": None, "patch": None, "trajectory": None, "report": None}
     if folder is None:
         return hashes
-    for key, name in (("task", TASK_FILE), ("patch", PATCH_FILE), ("report", REPORT_FILE)):
+    for key, name, kind in (("task", TASK_FILE, "instance"), ("patch", PATCH_FILE, "diff"),
+                            ("report", REPORT_FILE, "file")):
         if (folder / name).exists():
-            hashes[key] = content_hash(read_bytes(folder / name))
+            hashes[key] = content_hash(read_bytes(folder / name, kind=kind))
     trajectory = find_trajectory(folder)
     if trajectory is not None:
         hashes["trajectory"] = trajectory_hash(trajectory_files(trajectory)[0])

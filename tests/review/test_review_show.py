@@ -96,3 +96,16 @@ def test_step_references_without_a_trajectory_are_all_marked_unchecked(task) -> 
     assert "11 references, 0 errors, 1 warnings" in out
     assert "RD-P003" in out and "✓ [[step:" not in out
     assert out.count("? [[step:") == 3  # [[step:2]] twice, [[step:1]] once: none checked
+
+
+def test_a_reference_cited_many_times_in_a_block_gets_one_badge(task) -> None:
+    """50,000 references on one line: the scanner counted lines from the block start for
+    each, and show printed a badge per citation (over two minutes for 100,000)."""
+    count = 50_000
+    task.write_body(task.body() + "\nAgain " + "[[pkg/calc.py#L5]] " * count
+                    + "[[pkg/calc.py#L99]]\n")
+    out = render(task.folder)
+    assert f"{count + 11 + 1} references, 1 errors" in out
+    assert f"✓ [[pkg/calc.py#L5]]  pkg/calc.py @base L5  ({count} times)" in out
+    assert out.count("[[pkg/calc.py#L5]]  pkg/calc.py") == 1
+    assert "✗ [[pkg/calc.py#L99]]" in out and "RD-L001" in out

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import random
+import shlex
+
 import pytest
 
 from reasondraft.trajectory.kinds import classify_command, classify_tool
 from reasondraft.trajectory.model import StepKind
 from reasondraft.trajectory.paths import Workspace, command_paths, guess_root, tool_paths
-from reasondraft.trajectory.shell import parse_commands
+from reasondraft.trajectory.shell import (
+    MAX_COMMAND_CHARS,
+    parse_commands,
+    strip_bodies,
+    tokenize,
+)
 
 K = StepKind
 
@@ -96,3 +104,52 @@ def test_tool_paths_and_workspace_roots() -> None:
     assert guess_root(["/home/me/project"]) is None
     assert Workspace("/repo").relative("../etc/passwd") is None
     assert Workspace(None).relative("/testbed/a.py") == "a.py"
+
+
+def _shlex_tokens(script: str) -> list[str] | None:
+    """What shlex (the tokenizer this module follows) makes of a script; None if it raises."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
+    lexer.whitespace = " \t\r"
+    lexer.commenters = ""
+    lexer.wordchars += ":@%+,^[]{}!#$"
+    try:
+        return list(lexer)
+    except ValueError:
+        return None
+
+
+def test_tokenizer_splits_exactly_as_shlex_does() -> None:
+    rng = random.Random(7)
+    pieces = [*"ab ;|&<>()'\"\\\n\t\r$#-./=é→`~*1", "\\\"", "''", '""', "&&", "\\\\", "2>&1"]
+    for _ in range(8_000):
+        script = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        expected = _shlex_tokens(script)
+        if expected is None:  # unbalanced: plain words per line
+            expected = [t for line in script.split("\n") for t in [*line.split(), "\n"]]
+        assert tokenize(script) == expected, script
+
+
+def test_a_megabyte_quoted_argument_is_read_in_one_pass() -> None:
+    """shlex grew a quoted word one character at a time: this took about a minute."""
+    line = "x = 1; print(x)  # a | b > c\n"
+    command = "cat widgets/core.py && python -c '{}' > /testbed/out.txt"
+    small, huge = command.format(line), command.format(line * 56_000)  # 1.6 MB
+    commands = parse_commands(huge)
+    assert [c.words[:2] for c in commands] == [("cat", "widgets/core.py"), ("python", "-c")]
+    assert commands[1].words[2] == huge[huge.index("'") + 1:MAX_COMMAND_CHARS]
+    assert classify_command(huge) == classify_command(small) == K.RUN
+    assert command_paths(huge, Workspace("/testbed")) == ["widgets/core.py"]
+
+
+def test_only_the_start_of_a_huge_command_is_tokenized() -> None:
+    words = tokenize("ls " + "a/b.py " * 100_000)
+    whole, cut = divmod(MAX_COMMAND_CHARS - 3, 7)
+    assert words == ["ls", *["a/b.py"] * whole, "a/b.py"[:cut]]
+    assert tokenize("echo 'unclosed " + "x" * MAX_COMMAND_CHARS) == [
+        "echo", "unclosed " + "x" * (MAX_COMMAND_CHARS - 15)]
+
+
+def test_many_heredocs_are_matched_in_one_pass() -> None:
+    count = 150_000
+    command = "cat <<A " * count + "\n" + "A\n" * count + "python x.py"
+    assert strip_bodies(command) == "cat <<A " * count + "\npython x.py"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 from reasondraft.trajectory import load_trajectory, summarize
+from reasondraft.trajectory.steps import one_line
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -72,3 +74,19 @@ def test_inspect_bad_input_is_one_line_exit_2(fixtures: Path, tmp_path: Path) ->
         assert result.returncode == 2
         assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1
         assert "Traceback" not in result.stderr
+
+
+def test_one_line_is_the_first_non_blank_line_without_splitting_the_text() -> None:
+    """One 200 MB observation line was split (and copied) to show its first 160 characters;
+    the answer stays the one str.splitlines gives."""
+    def by_splitting(text: str, limit: int) -> str:
+        line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+        return line if len(line) <= limit else line[: limit - 1] + "…"
+
+    rng = random.Random(3)
+    pieces = ["a", " ", "\n", "\r", "\t", "\x0b", "\x1c", "\x1f", "\u2028", "\x85", "\u3000"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 24)))
+        limit = rng.randint(1, 10)
+        assert one_line(text, limit) == by_splitting(text, limit), (text, limit)
+    assert one_line("\n  " + "x" * 50_000_000 + " end") == "x" * 159 + "…"

@@ -136,6 +136,15 @@ def test_each_check_catches_its_error(ctx, ref, code, suggestion, fixable) -> No
     assert found(ctx, f"See [[{ref}]].\n") == [(code, suggestion, fixable)]
 
 
+def test_unterminated_reference_is_malformed(ctx) -> None:
+    findings = [f for f in verify_body("Intro.\n\nSee [[foo.py#L1 for the helper.\n", ctx,
+                                       line_offset=4) if f.code != "RD-C001"]
+    assert [(f.code, f.severity, f.line, f.ref) for f in findings] == [
+        ("RD-R001", "error", 7, "foo.py#L1 for the helper.")]
+    assert "unterminated reference" in findings[0].message
+    assert found(ctx, "Index `rows[[0` here.\n\n```python\nx = m[[1\n```\n") == []
+
+
 def test_absolute_path_in_the_repository_work_tree_is_a_safe_fix(ctx, project) -> None:
     ref = f"{project.path.resolve()}/pkg/core.py#L4"
     assert found(ctx, f"[[{ref}]]\n") == [("RD-F001", "pkg/core.py#L4", True)]
@@ -273,3 +282,41 @@ def test_symlink_leaving_the_tree_is_a_finding_not_a_crash(make_repo, tmp_path) 
     ctx = VerifyContext.from_parts(repo.path, base)
     body = "[[link.py]] [[link.py#L1]] [[test:link.py::test_x]] [[ok.py::X]]\n"
     assert [f.code for f in verify_body(body, ctx)] == ["RD-F003", "RD-F003", "RD-T001"]
+
+
+def test_coverage_of_many_hunks_by_many_references(make_repo) -> None:
+    """20,000 hunks and 20,000 references to the same file: coverage compared every hunk
+    with every reference (minutes); now each hunk is one bisection."""
+    from reasondraft.diff import parse_diff
+
+    count = 20_000
+    repo = make_repo("big")
+    lines = [f"line {i}\n" for i in range(1, 2 * count + 1)]
+    base = repo.commit({"big.txt": "".join(lines)})
+    changed = [f"LINE {i}\n" if i % 2 else f"line {i}\n" for i in range(1, 2 * count + 1)]
+    head = repo.commit({"big.txt": "".join(changed)})
+    patch = parse_diff(repo.diff(base, head, "-U0"))
+    assert len(patch.files[0].hunks) == count
+    ctx = VerifyContext.from_parts(repo.path, base, patch=patch)
+    uncited = 2 * 777 + 1
+    body = " ".join(f"[[big.txt#L{n}@patched]]" for n in range(1, 2 * count, 2)
+                    if n != uncited) + "\n"
+    findings = verify_body(body, ctx)
+    assert [(f.code, f.suggestion) for f in findings] == [
+        ("RD-C001", f"big.txt#L{uncited}@patched")]
+
+
+def test_long_step_ranges_cited_often_judge_each_step_once(project) -> None:
+    """3,000 citations of a 3,000-step range: each citation judged every step of its range
+    again (millions of checks); now each step is judged once per paragraph."""
+    from reasondraft.trajectory.model import Action, Step, StepKind, Trajectory
+
+    steps = [Step(number=n, kind=StepKind.VIEW, paths=["docs/guide.md"],
+                  action=Action(name="bash", text=f"cat docs/guide.md  # {n}"))
+             for n in range(1, 3001)]
+    steps[1999] = steps[1999].model_copy(update={"paths": ["pkg/core.py"]})
+    ctx = VerifyContext.from_parts(project.path, project.base,
+                                   trajectory=Trajectory(format="swe-agent", steps=steps))
+    body = "[[pkg/core.py#L4]] " + "[[step:1-1999]] " * 3000 + "[[step:1-3000]]\n"
+    warned = [f for f in verify_body(body, ctx) if f.code == "RD-P002"]
+    assert len(warned) == 3000 and {f.ref for f in warned} == {"step:1-1999"}

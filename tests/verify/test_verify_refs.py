@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from reasondraft.refs import (
+    UNTERMINATED,
     FileRef,
     RefError,
     StepRef,
@@ -115,7 +118,91 @@ def test_malformed_and_empty_quote_are_occurrences_not_crashes() -> None:
 
 def test_crlf_and_unclosed_brackets() -> None:
     found = find_references("a [[x.py]]\r\nb [[y.py\r\nc data[[0]] [[z.py]]\r\n")
-    assert [(o.raw, o.line) for o in found] == [("x.py", 1), ("0", 3), ("z.py", 3)]
+    assert [(o.raw, o.line) for o in found] == [("x.py", 1), ("y.py", 2), ("0", 3),
+                                                ("z.py", 3)]
+    assert found[1].ref is None and found[1].error.message == UNTERMINATED
+
+
+def test_unterminated_reference_is_malformed_once_per_line() -> None:
+    text = ("Intro.\n\n"
+            "See [[foo.py#L1 for the helper, and [[bar.py#L2 too.\n"
+            "Then [[a [[b.py]] closes the inner one.\n")
+    found = find_references(text)
+    assert [(o.raw, o.line, o.column, o.ref) for o in found] == [
+        ("foo.py#L1 for the helper, and [[bar.py#L2 too.", 3, 7, None),
+        ("a [[b.py]] closes the inner one.", 4, 8, None),
+        ("b.py", 4, 12, FileRef("b.py"))]
+    assert all(o.error.message == UNTERMINATED for o in found[:2])
+    long = find_references("[[" + "x" * 500)[0].raw
+    assert len(long) == 60 and long.endswith("…")
+
+
+def test_brackets_in_code_are_not_references_even_unterminated() -> None:
+    text = ("Index with `data[[0` or ``x[[`` and \\[[not.py here.\n\n"
+            "```python\nrows = m[[1, 2]\n```\n\n"
+            "    indented [[code.py\n\n"
+            "<div>[[html.py</div>\n")
+    assert find_references(text) == []
+
+
+def _naive(text: str) -> list[tuple[int, int, int | None]]:
+    """(line, column, end) of each ``[[`` of one plain block, by the grammar read literally:
+    walk on from the opener counting brackets it opened; ``end`` is None when unclosed."""
+    found, pos = [], 0
+    while (start := text.find("[[", pos)) >= 0:
+        depth, i, end = 0, start + 2, None
+        while i < len(text) and text[i] != "\n":
+            if text[i] == "[":
+                depth += 1
+            elif text[i] == "]" and depth:
+                depth -= 1
+            elif text[i] == "]" and text[i + 1:i + 2] == "]":
+                end = i
+                break
+            i += 1
+        line = text.count("\n", 0, start)
+        found.append((line + 1, start - (text.rfind("\n", 0, start) + 1) + 3, end))
+        pos = end + 2 if end is not None else start + 2
+    return found
+
+
+def test_scanner_agrees_with_the_grammar_read_literally() -> None:
+    rng = random.Random(12)
+    pieces = ["[", "]", "[[", "]]", "a", " ", "\n", "x.py", "#L1", "step:2", "]]]", "[x]"]
+    for _ in range(3000):
+        text = "p " + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        expected, seen_lines = [], set()
+        for line, column, end in _naive(text):
+            if end is None and line in seen_lines:
+                continue  # one unterminated finding per line
+            seen_lines.add(line) if end is None else None
+            expected.append((line, column, end is None))
+        got = [(o.line, o.column, o.error is not None and o.error.message == UNTERMINATED)
+               for o in find_references(text)]
+        assert got == expected, text
+
+
+# Sizes at which the scanner, when it read the rest of a line once per opener (or counted
+# lines from the block start once per reference), took tens of seconds; now each is a pass.
+def test_a_line_of_openers_is_one_unterminated_reference() -> None:
+    for text in ("x " + "[" * 40_000, "x " + "[[a" * 15_000, "x " + "[[`" * 15_000):
+        found = find_references(text + "\n\nlater [[a.py]]\n")
+        assert [(o.line, o.column, o.raw[:3], o.ref) for o in found] == [
+            (1, 5, text[4:7], None), (3, 9, "a.p", FileRef("a.py"))]
+
+
+def test_many_references_on_one_line_keep_their_columns() -> None:
+    count = 100_000
+    found = find_references("x " + "[[a.py#L1]] " * count + "[[b]]")
+    assert len(found) == count + 1
+    assert {o.line for o in found} == {1} and found[-1].ref == FileRef("b")
+    assert [o.column for o in found[:3]] == [5, 17, 29]
+    assert found[-1].column == 2 + 12 * count + 3
+
+
+def test_unmatched_code_span_openers_of_many_lengths() -> None:
+    runs = "".join("`" * k + " [[a.py]] " for k in range(1, 1400))  # 1 MB, one line
+    assert len(find_references(runs)) == 1399
 
 
 def test_text_without_references_is_cheap_and_empty() -> None:

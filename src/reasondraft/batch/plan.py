@@ -60,12 +60,12 @@ def read_instances(path: Path) -> list[Planned]:
     if path.suffix == ".jsonl":
         rows = []
         try:
-            for number, row in iter_jsonl(path):
+            for number, row in iter_jsonl(path, kind="instance"):
                 rows.append((f"{path}:{number}", row))
         except InputError as exc:  # a broken line: keep the rows before it, report it
             rows.append((str(exc), None))
     else:
-        data = read_json(path)
+        data = read_json(path, kind="instance")
         rows = [(f"{path}[{i}]", row) for i, row in enumerate(data if isinstance(data, list)
                                                               else [data])]
     planned = []

@@ -54,7 +54,7 @@ class BatchState(BaseModel):
         if not path.exists():
             return cls()
         try:
-            return cls.model_validate(read_json(path))
+            return cls.model_validate(read_json(path, kind="state"))
         except ValidationError as exc:
             raise InputError(f"not a batch state file ({exc.errors()[0]['msg']}); move it "
                              "away to start over", where=str(path)) from None

@@ -9,9 +9,12 @@ and the test patch; the trajectory condensed step by step with its step numbers.
 here presumes that the diff works: that is the outcome section's to say, with its source.
 
 The trajectory is condensed in levels (shorter thoughts, observations cut head and tail
-with an "N lines omitted" marker, repeated file views collapsed) until the prompt fits;
-every action is kept at every level. If even the barest trajectory does not fit, whole
-sections are dropped in a fixed order. The result records the level and what was dropped.
+with an "N lines omitted" marker and long lines cut in their middle, repeated file views
+collapsed) until the prompt fits; every action is kept at every level. Cutting works on
+positions in the text (no split into lines), so one 200 MB observation line costs a scan,
+and it is cut like any other: it cannot push the whole trajectory to a barer level. If
+even the barest trajectory does not fit, whole sections are dropped in a fixed order. The
+result records the level and what was dropped.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ MAX_CODE_LINES = 120
 WINDOW = 12
 HINTS_CHARS = 6_000
 _DEFINES = re.compile(r"\s*(?:async\s+)?(?:def|class)\s+(\w+)")
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,12 @@ class Level:
     tail: int
     action_chars: int = 4000  # the whole action; the one-line levels cut the display form
     action_lines: int = 0  # 0: the action's one-line display form only
+    line_chars: int = 400  # of each observation line kept
 
 
-LEVELS = [Level(600, 24, 8, action_lines=40), Level(300, 10, 4, action_lines=16),
-          Level(120, 3, 1, action_lines=6), Level(0, 1, 0, 400),
+LEVELS = [Level(600, 24, 8, action_lines=40, line_chars=800),
+          Level(300, 10, 4, action_lines=16, line_chars=400),
+          Level(120, 3, 1, action_lines=6, line_chars=200), Level(0, 1, 0, 400, line_chars=160),
           Level(0, 0, 0, 200), Level(0, 0, 0, 80), Level(0, 0, 0, 40)]
 DROP_ORDER = ["code_after", "code_before", "test_patch", "hints", "pass_to_pass",
               "problem_tail"]
@@ -126,18 +132,25 @@ def numbered(lines: tuple[str, ...], start: int, end: int) -> str:
 
 def enclosing(source: str, first: int, last: int) -> tuple[int, int, str] | None:
     """The innermost def/class around lines first..last, decorators included."""
+    best: tuple[int, int, str] | None = None
+    for start, end, name in definitions(source):
+        if start <= first and last <= end and (best is None or end - start < best[1] - best[0]):
+            best = (start, end, name)
+    return best
+
+
+@functools.lru_cache(maxsize=8)
+def definitions(source: str) -> tuple[tuple[int, int, str], ...]:
+    """Every def/class of a module as (first line with decorators, last line, name): parsed
+    once per file, not once per hunk (a diff can have thousands of hunks in one file)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return None
-    best: tuple[int, int, str] | None = None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            end = node.end_lineno or node.lineno
-            if start <= first and last <= end and (best is None or end - start < best[1] - best[0]):
-                best = (start, end, node.name)
-    return best
+        return ()
+    return tuple((min([node.lineno] + [d.lineno for d in node.decorator_list]),
+                  node.end_lineno or node.lineno, node.name)
+                 for node in ast.walk(tree)
+                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef))
 
 
 def code_block(view: RepoView, path: str, rev: Rev, first: int, last: int) -> str | None:
@@ -174,7 +187,7 @@ def hunk_span(hunk: Hunk, side: str) -> tuple[int, int]:
 
 def render_code(view: RepoView, patch: Patch, rev: Rev) -> str:
     """Enclosing code of every hunk on one side of the diff, each block once."""
-    blocks: list[str] = []
+    blocks: dict[str, None] = {}  # in order, each once
     for diff in patch:
         path = diff.old_path if rev is Rev.BASE else diff.new_path
         if path is None or diff.binary:
@@ -182,8 +195,8 @@ def render_code(view: RepoView, patch: Patch, rev: Rev) -> str:
         for hunk in diff.hunks:
             first, last = hunk_span(hunk, "old" if rev is Rev.BASE else "new")
             block = code_block(view, path, rev, first, last)
-            if block and block not in blocks:
-                blocks.append(block)
+            if block:
+                blocks.setdefault(block)
     return "\n\n".join(blocks)
 
 
@@ -316,18 +329,46 @@ def render_test_patch(instance: Instance) -> str:
 
 # -- trajectory --------------------------------------------------------------------------
 
-def cut(text: str, head: int, tail: int) -> str:
-    """Keep the first ``head`` and last ``tail`` lines, marking how many were omitted."""
-    lines = text.rstrip("\n").split("\n")
-    if len(lines) <= head + tail + 1:
-        return "\n".join(lines)
-    omitted = len(lines) - head - tail
-    kept = lines[:head] + [f"[... {omitted} lines omitted ...]"] + (lines[-tail:] if tail else [])
-    return "\n".join(kept)
+def cut(text: str, head: int, tail: int, line_chars: int = 0) -> str:
+    """Keep the first ``head`` and last ``tail`` lines, marking how many were omitted, and
+    with ``line_chars`` cut each kept line longer than that in its middle."""
+    def lines(part: str) -> list[str]:
+        found = part.split("\n")
+        return [clip(line, line_chars) for line in found] if line_chars else found
+
+    text = text.rstrip("\n")
+    total = text.count("\n") + 1
+    if total <= head + tail + 1:
+        return "\n".join(lines(text))
+    end = -1
+    for _ in range(head):
+        end = text.find("\n", end + 1)
+    start = len(text)
+    for _ in range(tail):
+        start = text.rfind("\n", 0, start)
+    return "\n".join([*(lines(text[:end]) if head else []),
+                      f"[... {total - head - tail} lines omitted ...]",
+                      *(lines(text[start + 1:]) if tail else [])])
+
+
+def clip(line: str, chars: int) -> str:
+    """A line cut to about ``chars`` characters, its start and end kept."""
+    if len(line) <= chars:
+        return line
+    half = chars // 2
+    return f"{line[:half]} [... {len(line) - 2 * half} characters omitted ...] {line[-half:]}"
 
 
 def shorten(text: str, chars: int) -> str:
-    text = " ".join(text.split())
+    """Whitespace collapsed, cut to ``chars``: only as many words are read as are kept."""
+    words: list[str] = []
+    size = -1
+    for word in _WORD.finditer(text):
+        words.append(word.group())
+        size += len(words[-1]) + 1
+        if size > chars:
+            break
+    text = " ".join(words)
     return text if len(text) <= chars else text[: max(0, chars - 1)] + "…"
 
 
@@ -385,7 +426,8 @@ def render_step(step: Step, level: Level, same_as: int | None) -> str:
         if same_as is not None:
             body = f"(same output as step {same_as})"
         else:
-            body = cut(step.observation.text, level.head, level.tail) or "(empty)"
+            body = cut(step.observation.text, level.head, level.tail,
+                       level.line_chars) or "(empty)"
         lines.append(f"  observation{code}:\n" + "\n".join(f"    {ln}" for ln in body.split("\n")))
     return "\n".join(lines)
 
@@ -404,7 +446,7 @@ def cut_middle(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     half = max_chars // 2
-    omitted = text[half:-half].count("\n") + 1
+    omitted = text.count("\n", half, len(text) - half) + 1
     return f"{text[:half]}\n[... about {omitted} lines omitted ...]\n{text[-half:]}"
 
 

@@ -33,7 +33,7 @@ def recording_path(name: str) -> Path:
 
 
 def load_recording(path: Path) -> list[dict[str, Any]]:
-    data = read_json(path)
+    data = read_json(path, kind="state")
     if not isinstance(data, dict) or not isinstance(data.get("recordings"), list):
         raise InputError("not a reasondraft recording: no 'recordings' list", where=str(path))
     return data["recordings"]

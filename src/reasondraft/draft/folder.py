@@ -94,7 +94,7 @@ def draft_state(folder: Path) -> str | None:
         return None
     if not stat.S_ISREG(status.st_mode):
         return f"mode:{status.st_mode:o}"
-    return content_hash(read_bytes(path))
+    return content_hash(read_bytes(path, kind="draft"))
 
 
 def input_files(task: Task) -> tuple[dict[str, bytes], list[str]]:

@@ -37,7 +37,8 @@ class Templates:
 @cache
 def load_templates() -> Templates:
     folder = data_dir("prompts")
-    return Templates(system=read_text(folder / "system.md"), user=read_text(folder / "user.md"))
+    return Templates(system=read_text(folder / "system.md", kind="config"),
+                     user=read_text(folder / "user.md", kind="config"))
 
 
 @dataclass(frozen=True)

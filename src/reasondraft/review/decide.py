@@ -107,7 +107,7 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
     repos = repos or Repos()
     try:
         with draft_lock(path):
-            data = read_bytes(path)
+            data = read_bytes(path, kind="draft")
             draft = split_document(decode_utf8(data, str(path)), str(path))
             draft.path = path
             before = standing(draft)
@@ -145,7 +145,7 @@ def _write(path: Path, data: bytes, draft: DraftFile, record: ReviewRecord,
     """Rewrite the front matter around the unchanged body, unless an editor saved (or an
     input changed) meanwhile."""
     front = with_record(draft, record)
-    if read_bytes(path) != data:
+    if read_bytes(path, kind="draft") != data:
         raise InputError("changed on disk while being reviewed; nothing written (run the "
                          "command again)", where=str(path))
     changed = inputs.changed(current_inputs(draft))

@@ -38,6 +38,6 @@ def draft_edit_rate(path: Path, body: str) -> float | None:
     if not generated.is_file():
         return None
     try:
-        return edit_rate(body_of(read_text(generated)), body)
+        return edit_rate(body_of(read_text(generated, kind="draft")), body)
     except InputError:
         return None

@@ -5,7 +5,8 @@ them). After each paragraph, list item or quote block come its references: a bad
 the verify verdict, the findings, and what the reference points at -- the cited lines at
 the base or after the diff (syntax highlighted), a symbol's or a test's definition, or the
 trajectory step's action and the start of its observation. A reference cited again later
-gets only its badge. ``expand=False`` prints the draft as plain text, without verifying.
+gets only its badge, and one cited several times in a block one badge with the count.
+``expand=False`` prints the draft as plain text, without verifying.
 
 Draft text, front matter, trajectory steps and repository lines are untrusted: they only
 reach rich through :mod:`reasondraft.termtext` (Text, never markup; controls escaped), so
@@ -99,20 +100,24 @@ def expanded_body(checked: CheckedDraft) -> Iterator[RenderableType]:
     draft, report = checked.draft, checked.report
     lines = normalize_newlines(draft.body).split("\n")
     spans = leaf_spans(draft.body)
-    after: dict[int, list[Citation]] = {}
+    starts = [start for start, _, _ in spans]
+    after: dict[int, dict[tuple[str, tuple[str, ...]], list[Citation]]] = {}
     for c in report.citations if report else []:
-        after.setdefault(_block_end(spans, c.occurrence.line - 1), []).append(c)
+        same = (c.raw, tuple(f"{f.code} {f.message}" for f in c.findings))
+        block = after.setdefault(_block_end(spans, starts, c.occurrence.line - 1), {})
+        block.setdefault(same, []).append(c)
     fenced = {i for start, end, fence in spans if fence for i in range(start, end)}
     seen: set[str] = set()
     pending: list[tuple[int, str, bool]] = []
     for index, text in enumerate(lines):
         pending.append((index + draft.body_line, text, index in fenced))
-        cited = after.get(index + 1, [])
+        cited = after.get(index + 1, {})
         if cited:
             yield _body_lines(pending)
             pending = []
-        for c in cited:
-            yield from expand(c, checked, first=c.raw not in seen)
+        for group in cited.values():
+            c = group[0]
+            yield from expand(c, checked, first=c.raw not in seen, times=len(group))
             seen.add(c.raw)
     if pending:
         yield _body_lines(pending)
@@ -126,9 +131,10 @@ def leaf_spans(body: str) -> list[tuple[int, int, bool]]:
             for t in tokens if t.type in LEAF_BLOCKS and t.map]
 
 
-def _block_end(spans: list[tuple[int, int, bool]], index: int) -> int:
-    """The end of the leaf block holding body line ``index`` (the line itself if none)."""
-    position = bisect_right([start for start, _, _ in spans], index) - 1
+def _block_end(spans: list[tuple[int, int, bool]], starts: list[int], index: int) -> int:
+    """The end of the leaf block holding body line ``index`` (the line itself if none);
+    ``starts`` are the spans' first lines, for bisection."""
+    position = bisect_right(starts, index) - 1
     if position >= 0 and spans[position][0] <= index < spans[position][1]:
         return spans[position][1]
     return index + 1
@@ -146,12 +152,16 @@ def _body_lines(lines: list[tuple[int, str, bool]]) -> Table:
     return grid
 
 
-def expand(c: Citation, checked: CheckedDraft, *, first: bool) -> Iterator[RenderableType]:
-    """Badge, findings and (the first time) the cited code or steps of one reference."""
+def expand(c: Citation, checked: CheckedDraft, *, first: bool,
+           times: int = 1) -> Iterator[RenderableType]:
+    """Badge, findings and (the first time) the cited code or steps of one reference,
+    cited ``times`` times in its block."""
     mark = badge(c, checked.ctx)
     line = Text.assemble((INDENT + mark.mark + " ", mark.style),
                          safe(f"```quote {c.raw}" if c.quote is not None else f"[[{c.raw}]]",
                               "bold", one_line=True), safe(_where(c), "dim", one_line=True))
+    if times > 1:
+        line.append(f"  ({times} times)", style="bold")
     if not first:
         line.append("  (expanded above)", style="dim")
     yield line

@@ -83,7 +83,7 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
     """The row for one draft.md, from its text, its generated sibling and (for a decision)
     its task folder's inputs."""
     try:
-        text = read_text(path)
+        text = read_text(path, kind="draft")
     except InputError as exc:
         return DraftStatus(instance_id=path.parent.name, path=path, status="broken",
                            problem=str(exc))

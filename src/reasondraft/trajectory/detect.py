@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from reasondraft.errors import InputError
-from reasondraft.files import decode_utf8, iter_lines, parse_json, read_json
+from reasondraft.files import (
+    decode_utf8,
+    iter_lines,
+    parse_json,
+    read_json,
+    size_limit,
+    too_big,
+)
 from reasondraft.trajectory import atif, chat, mini_swe_agent, openhands, swe_agent
 from reasondraft.trajectory.model import Trajectory
 
@@ -100,7 +107,7 @@ def _pick_row(path: Path, first_id: str, rows: Iterator[tuple[int, bytes]],
 
 def _load_file(path: Path, instance_id: str | None) -> Any:
     """The document a file holds: one JSON value, a JSONL record, or JSONL rows as a list."""
-    lines = iter_lines(path)
+    lines = iter_lines(path, kind="trajectory", records=True)
     rows = _rows(lines)
     head = next(rows, None)
     if head is None:
@@ -113,7 +120,8 @@ def _load_file(path: Path, instance_id: str | None) -> Any:
         first = parse_json(decode_utf8(raw, str(path)), str(path))
     except InputError:  # not a whole value on one line: read_json parses the document
         lines.close()  # (and says what is wrong with it, at its real line)
-        return read_json(path)
+        return read_json(path, kind="trajectory")
+    size = len(raw)
     del raw
     following = next(rows, None)
     if following is None:
@@ -124,7 +132,20 @@ def _load_file(path: Path, instance_id: str | None) -> Any:
         first_id = str(first["instance_id"])
         del first  # not the row asked for: do not hold it while scanning the others
         return _pick_row(path, first_id, itertools.chain([following], rows), instance_id)
-    return [first, _parse_row(*following, path), *(_parse_row(n, raw, path) for n, raw in rows)]
+    rows = _together(itertools.chain([following], rows), size, path)
+    return [first, *(_parse_row(n, raw, path) for n, raw in rows)]
+
+
+def _together(rows: Iterator[tuple[int, bytes]], size: int,
+              path: Path) -> Iterator[tuple[int, bytes]]:
+    """Rows that make one document (chat messages, events): together, not only each one,
+    under the trajectory size limit (``size``: the bytes of the rows before these)."""
+    limit = size_limit("trajectory")
+    for number, raw in rows:
+        size += len(raw)
+        if size > limit:
+            raise too_big(path, "trajectory", None)
+        yield number, raw
 
 
 def load_trajectory(path: Path, instance_id: str | None = None) -> Trajectory:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reasondraft.errors import InputError
-from reasondraft.files import read_json
+from reasondraft.files import check_total_size, read_json
 from reasondraft.trajectory.jsonobj import Obj, kind_of, wrong_type
 from reasondraft.trajectory.kinds import classify_command, classify_tool
 from reasondraft.trajectory.model import Action, Observation, Stats, StepKind, Trajectory
@@ -279,10 +279,13 @@ def _event_files(folder: Path) -> list[Path]:
 
 def _read_events(files: list[Path]) -> Iterator[Obj]:
     for path in files:
-        yield Obj.of(read_json(path), str(path), expected="an event object")
+        yield Obj.of(read_json(path, kind="trajectory"), str(path), expected="an event object")
 
 
 def read_folder(folder: Path) -> Trajectory:
-    """Read an OpenHands session folder (``events/<id>.json``), one event at a time."""
-    run = _collect(_read_events(_event_files(folder)))
+    """Read an OpenHands session folder (``events/<id>.json``), one event at a time; the
+    event files together are one trajectory, under the trajectory size limit."""
+    files = _event_files(folder)
+    check_total_size(files, "trajectory", folder)
+    run = _collect(_read_events(files))
     return _trajectory(run, str(folder), format_version="events")

@@ -8,6 +8,7 @@ the kind and the touched paths are derived here the same way for every format, s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,11 +21,23 @@ from reasondraft.trajectory.model import Action, Observation, Step, StepKind
 from reasondraft.trajectory.paths import PATH_KEYS, Workspace, tool_paths, unique
 
 MESSAGE = "message"
+_NON_SPACE = re.compile(r"\S")
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # str.splitlines' breaks
 
 
 def one_line(text: str, limit: int = 160) -> str:
-    """The first non-blank line of ``text``, cut to ``limit`` characters."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    """The first non-blank line of ``text``, cut to ``limit`` characters. Found without
+    splitting ``text`` into lines (an observation may be one 200 MB line)."""
+    first = _NON_SPACE.search(text)
+    if first is None:
+        return ""
+    start = first.start()  # what comes before is blank: the first non-blank line starts here
+    found = _LINE_BREAK.search(text, start)
+    end = len(text) if found is None else found.start()
+    head = text[start:min(end, start + limit + 1)]
+    if end - start > limit + 1 and _NON_SPACE.search(text, start + limit + 1, end):
+        return head[: limit - 1] + "…"
+    line = head.rstrip()  # the whole line: only blanks follow what is taken
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 

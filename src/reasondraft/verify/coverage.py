@@ -9,6 +9,9 @@ as covered from the base side by a reference to the lines around the insertion p
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
+
 from reasondraft.diff import FileDiff, Hunk
 from reasondraft.refs import FileRef
 from reasondraft.repo import Rev
@@ -17,7 +20,23 @@ from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.findings import Finding, finding
 from reasondraft.verify.quotes import with_lines
 
-Spans = dict[tuple[str, Rev], list[tuple[int, int]]]
+
+class _Cited:
+    """The line spans cited in one file at one revision, sorted by start, with the furthest
+    end among each prefix: whether any overlaps a range is one bisection, so a diff with a
+    million hunks against a draft with a million references is not their product."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans.sort()
+        self.starts = [start for start, _ in spans]
+        self.reach = list(accumulate((end for _, end in spans), max))
+
+    def overlaps(self, first: int, last: int) -> bool:
+        index = bisect_right(self.starts, last)  # spans starting at or before ``last``
+        return index > 0 and self.reach[index - 1] >= first
+
+
+Spans = dict[tuple[str, Rev], _Cited]
 
 
 def check_coverage(citations: list[Citation], ctx: VerifyContext, line: int, *,
@@ -26,13 +45,14 @@ def check_coverage(citations: list[Citation], ctx: VerifyContext, line: int, *,
     ``section``, only references in that section count (RD-C002 instead of RD-C001)."""
     if ctx.patch is None:
         return []
-    spans: Spans = {}
+    cited: dict[tuple[str, Rev], list[tuple[int, int]]] = {}
     for c in citations:
         target = c.target
         if section is not None and c.block.section != section:
             continue
         if target is not None and target.start is not None and target.end is not None:
-            spans.setdefault((target.path, target.rev), []).append((target.start, target.end))
+            cited.setdefault((target.path, target.rev), []).append((target.start, target.end))
+    spans = {key: _Cited(found) for key, found in cited.items()}
     found = []
     for diff in ctx.patch:
         for hunk in diff.hunks:
@@ -57,9 +77,8 @@ def _ranges(diff: FileDiff, hunk: Hunk) -> list[tuple[str, Rev, tuple[int, int]]
 
 
 def _covered(diff: FileDiff, hunk: Hunk, spans: Spans) -> bool:
-    return any(first <= end and start <= last
-               for path, rev, (first, last) in _ranges(diff, hunk)
-               for start, end in spans.get((path, rev), ()))
+    return any(cited.overlaps(first, last) for path, rev, (first, last) in _ranges(diff, hunk)
+               if (cited := spans.get((path, rev))) is not None)
 
 
 def _uncovered(diff: FileDiff, hunk: Hunk, line: int, section: str | None) -> Finding:

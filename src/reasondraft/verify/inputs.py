@@ -88,15 +88,18 @@ class Repos:
 
 def draft_paths(path: Path) -> list[Path]:
     """The drafts a PATH names: a draft file, a task folder, or a folder of task folders
-    (hidden ones -- a draft's staging folder or the backup of a replaced one -- are not)."""
-    if path.is_file():
-        return [path]
+    (hidden ones -- a draft's staging folder or the backup of a replaced one -- are not).
+
+    A draft.md that is not a regular file (a FIFO, a link to a device) is still named, so
+    reading it reports what it is instead of it being silently passed over."""
     if not path.is_dir():
-        raise InputError("no such file or directory", where=str(path))
-    if (path / DRAFT_FILE).is_file():
+        if not path.exists():
+            raise InputError("no such file or directory", where=str(path))
+        return [path]
+    if (path / DRAFT_FILE).exists():
         return [path / DRAFT_FILE]
     found = sorted(sub / DRAFT_FILE for sub in path.iterdir()
-                   if not sub.name.startswith(".") and (sub / DRAFT_FILE).is_file())
+                   if not sub.name.startswith(".") and (sub / DRAFT_FILE).exists())
     if not found:
         raise InputError(f"no {DRAFT_FILE} here or in its task folders", where=str(path))
     return found

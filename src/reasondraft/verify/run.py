@@ -68,7 +68,7 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
     own = repos is None
     repos = repos or Repos()
     try:
-        data = read_bytes(path)
+        data = read_bytes(path, kind="draft")
         text = decode_utf8(data, str(path))
         draft = split_document(text, str(path))
         draft.path = path
@@ -96,7 +96,7 @@ def _write_fixed(path: Path, data: bytes, fixed: str) -> None:
     from reasondraft.review.lock import draft_lock
 
     with draft_lock(path):
-        if read_bytes(path) != data:
+        if read_bytes(path, kind="draft") != data:
             raise InputError("changed on disk while being verified; --fix wrote nothing",
                              where=str(path))
         atomic_write(path, (codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b"")

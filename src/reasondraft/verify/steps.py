@@ -12,6 +12,7 @@ judged: a paragraph may well cite them for what they showed.
 from __future__ import annotations
 
 import posixpath
+from bisect import bisect_left, bisect_right
 
 from reasondraft.refs import FileRef, StepRef, TestRef
 from reasondraft.repo import Rev, UnsafePath
@@ -52,17 +53,42 @@ def check_step_files(citations: list[Citation], ctx: VerifyContext) -> None:
         by_block.setdefault(c.block.index, []).append(c)
     for group in by_block.values():
         files = {path for c in group if (path := _path(c))}
-        if not files:
-            continue
-        for c in group:
-            if not isinstance(c.ref, StepRef) or c.findings:
-                continue
-            steps = [step for n in range(c.ref.start, c.ref.last + 1)
-                     if (step := ctx.trajectory.step(n)) is not None]
-            if not any(mentions(step, files) for step in steps) and any(
-                    _touches_repo(step, ctx) for step in steps):
-                c.add("RD-P002", f"step {c.ref.format().removeprefix('step:')} mentions none "
-                      f"of the files cited with it ({', '.join(sorted(files))})")
+        cited = [c for c in group if isinstance(c.ref, StepRef) and not c.findings]
+        if files and cited:
+            _check_group(cited, files, ctx)
+
+
+def _check_group(cited: list[Citation], files: set[str], ctx: VerifyContext) -> None:
+    """Each step of the paragraph is judged once, and a range is judged by counting in
+    it (prefix sums), so long ranges cited many times cost no more than the steps."""
+    assert ctx.trajectory is not None
+    count = len(ctx.trajectory.steps)
+    spans = [(c, max(c.ref.start, 1), min(c.ref.last, count)) for c in cited
+             if isinstance(c.ref, StepRef)]
+    numbers = sorted({n for lo, hi in _merged([(lo, hi) for _, lo, hi in spans])
+                      for n in range(lo, hi + 1)})
+    said, touched = [0], [0]
+    for n in numbers:
+        step = ctx.trajectory.steps[n - 1]
+        said.append(said[-1] + mentions(step, files))
+        touched.append(touched[-1] + _touches_repo(step, ctx))
+    for c, lo, hi in spans:
+        first, last = bisect_left(numbers, lo), bisect_right(numbers, hi)
+        if said[last] == said[first] and touched[last] > touched[first]:
+            assert isinstance(c.ref, StepRef)
+            c.add("RD-P002", f"step {c.ref.format().removeprefix('step:')} mentions none "
+                  f"of the files cited with it ({', '.join(sorted(files))})")
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching [lo, hi] ranges joined, in order (empty ones dropped)."""
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(span for span in spans if span[0] <= span[1]):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def _path(c: Citation) -> str | None:
