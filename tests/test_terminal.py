@@ -22,7 +22,8 @@ from rich.console import Console
 from reasondraft.body import render_body
 from reasondraft.document import join_document
 from reasondraft.termtext import safe, visible
-from reasondraft.trace import Phase, Trace, TraceStep
+from reasondraft.trace import Phase
+from reasondraft.trace_v1 import TraceStepV1, TraceV1
 
 ESC, BEL = "\x1b", "\x07"
 TITLE = f"{ESC}]0;pwned{BEL}"  # retitles the window
@@ -83,11 +84,12 @@ def trajectory() -> list[dict]:
             {"role": "tool", "tool_call_id": "c1", "content": f"{CALC}{HOSTILE}\n{MARKUP}"}]
 
 
-def hostile_trace() -> Trace:
-    return Trace(
+def hostile_trace() -> TraceV1:
+    """A format-1 trace (the draft's front matter says format 1): hostile text in prose."""
+    return TraceV1(
         summary=f"`add` subtracts [[pkg/calc.py#L1-L2]] [[pkg/calc.py#L9]] {HOSTILE} {MARKUP} "
                 f"[[{MARKUP_REF}]] [[{RESET_REF}]].",
-        steps=[TraceStep(title=f"Read {HOSTILE}", phase=Phase.LOCALIZE,
+        steps=[TraceStepV1(title=f"Read {HOSTILE}", phase=Phase.LOCALIZE,
                          reasoning=f"See [[step:1]] {HOSTILE} {MARKUP}", trajectory_steps=[1])],
         solution="Add [[pkg/calc.py#L2@patched]].", trade_offs=[], edge_cases=[], tests=[])
 
@@ -186,12 +188,22 @@ def test_draft_with_markup_in_a_model_reference_reports_instead_of_crashing(
     task = json.loads((hostile / "task.json").read_text())
     (hostile / "task.json").write_text(json.dumps(task | {"instance_id": "acme__calc-1"}))
     recording = tmp_path / "rec.json"
+    answer = {  # a format-2 answer whose references are hostile text
+        "outcome": {"resolved": None, "source": "none"},
+        "summary": f"`add` subtracts [[pkg/calc.py#L1-L2]] {HOSTILE} {MARKUP} "
+                   f"[[{MARKUP_REF}]] [[{RESET_REF}]].",
+        "root_cause": {"where": ["pkg/calc.py::add"], "mechanism": "It subtracts "
+                       "[[pkg/calc.py#L2]] [[pkg/calc.py#L9]]."},
+        "steps": [{"title": f"Read {HOSTILE}", "phase": "localize", "basis": "inferred",
+                   "reasoning": f"See [[pkg/calc.py#L2]] {HOSTILE} {MARKUP}"}],
+        "hunks": [{"ref": "pkg/calc.py#L2@patched", "necessity": "necessary",
+                   "purpose": "adds instead of subtracting"}]}
     recording.write_text(json.dumps({"recordings": [
-        {"match": "acme__calc-1", "answers": [hostile_trace().model_dump(mode="json")]}]}))
+        {"match": "acme__calc-1", "answers": [answer]}]}))
     repo = ("--repo", tmp_path / "repo")
     result = run("draft", hostile, *repo, "--model", f"fixture/{recording}", "--max-repairs",
                  "0", "--out", tmp_path / "out", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # written, with its errors reported
     assert (tmp_path / "out" / "acme__calc-1" / "draft.md").is_file()
     assert_terminal_safe(result, f"RD-F001 {MARKUP_REF}: ", "RD-F001 pkg/z\\x1bc.py#L1: ",
                          "verify: 3 error(s)")
