@@ -39,6 +39,7 @@ MAX_NESTING = 100
 _CONTAINERS = frozenset({dict, list, tuple, set, frozenset})
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
+READ_CHUNK = 1 * MiB  # reads past what fstat told (a growing file, /proc)
 SIZE_LIMITS: dict[str, int] = {
     "trajectory": 1 * GiB,  # one file, or all the event files of a session folder
     "instance": 1 * GiB,  # task.json, or a dataset's .json/.jsonl of many instances
@@ -148,10 +149,17 @@ def read_bytes(path: Path, *, kind: str = "file") -> bytes:
     """Read a whole regular file within its kind's size limit, or raise InputError."""
     handle, limit = _open_regular(path, kind)
     with handle, _reading(path):
-        data = handle.read(limit + 1)
-    if len(data) > limit:  # it grew since it was opened, or its size was not told (/proc)
+        # One read of the size fstat told (+1 to see growth): read(limit + 1) would allocate
+        # the whole limit (1 GiB for a trajectory) for every file. Then, for a file that grew
+        # or whose size is not told (/proc), chunks until the end or past the limit.
+        parts = [handle.read(min(os.fstat(handle.fileno()).st_size, limit) + 1)]
+        total = len(parts[0])
+        while parts[-1] and total <= limit:
+            parts.append(handle.read(min(READ_CHUNK, limit + 1 - total)))
+            total += len(parts[-1])
+    if total > limit:
         raise too_big(path, kind, None)
-    return data
+    return parts[0] if len(parts) <= 2 and not parts[-1] else b"".join(parts)
 
 
 def decode_utf8(data: bytes, where: str) -> str:
