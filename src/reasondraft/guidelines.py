@@ -30,14 +30,15 @@ class Guidelines:
     """What every trace must hold. ``words`` maps a section (or ``step``: each step's
     reasoning) to its [min, max] words; ``severity`` overrides a finding code's severity."""
 
-    min_steps: int = 3
-    max_steps: int = 15
+    # The defaults flag only what is far outside good practice (a one-line summary, a
+    # step of three words, fifty steps); a team tightens them in its project file.
+    min_steps: int = 1
+    max_steps: int = 30
     min_options: int = 2
     required_sections: tuple[str, ...] = ("Summary", "Root cause", "Solution", "Hunks",
                                           "Trade-offs", "Edge cases", "Tests")
     words: dict[str, tuple[int, int]] = field(default_factory=lambda: {
-        "Summary": (20, 300), "Root cause": (10, 300), "Solution": (10, 400),
-        "step": (10, 400)})
+        "Summary": (5, 400), "Root cause": (5, 400), "Solution": (5, 500), "step": (3, 500)})
     severity: dict[str, str] = field(default_factory=dict)
 
     def required(self, version: int) -> list[str]:

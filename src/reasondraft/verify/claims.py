@@ -17,7 +17,7 @@ import re
 
 from reasondraft.body.markdown import Section, split_sections
 from reasondraft.refs import TestRef
-from reasondraft.trace import TestResult, Trace
+from reasondraft.trace import TestResult, TestSet, Trace
 from reasondraft.trace_v1 import TraceV1
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.evidence import Draft
@@ -66,7 +66,9 @@ def _coverage(trace: Trace | TraceV1, ctx: VerifyContext, lines: list[str],
     if instance is None:
         return []
     tests_line = next((n for n, line in enumerate(lines, 1) if line == "## Tests"), 0)
-    claims = [(t.id, t.before in (TestResult.FAIL, TestResult.ERROR)) for t in trace.tests] \
+    # A format-2 entry that also puts the test in FAIL_TO_PASS is RD-T005 (one finding).
+    claims = [(t.id, t.before in (TestResult.FAIL, TestResult.ERROR)
+               and t.set is not TestSet.FAIL_TO_PASS) for t in trace.tests] \
         if isinstance(trace, Trace) else [(_node(t.test), t.fails_before) for t in trace.tests]
     # Format 1 has no entry per test: a mention anywhere in its Tests section counts.
     text = "" if isinstance(trace, Trace) or not tests_line else "\n".join(lines[tests_line:])
