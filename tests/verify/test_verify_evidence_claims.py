@@ -270,3 +270,22 @@ def test_guidelines_in_pyproject(tmp_path: Path) -> None:
     proc = run(["guidelines"], tmp_path)
     assert proc.returncode == 0 and "Between 1 and 9 steps." in proc.stdout
     assert run(["config"], tmp_path).returncode == 0
+
+
+def test_format_1_decisions_and_tests_are_checked_as_far_as_they_go(project) -> None:
+    """Format 1: a decision of one option choosing another (RD-D005, RD-D006 on its line), a
+    FAIL_TO_PASS test its Tests section never mentions (RD-T003)."""
+    body = ("## Summary\n\nThe guard now returns early when unset "
+            "[[pkg/core.py#L42-L43@patched]].\n\n"
+            "## Step 1: Read the guard\n\nPhase: implement\n\nIt is in "
+            "[[pkg/core.py::merge_setting]].\n\n**Decision:** How to guard?\n"
+            "- Considered: return early\n- Chosen: rewrite the library in Rust\n"
+            "- Why: see [[pkg/core.py#L42]]\n\n## Solution\n\nReturn early when the request "
+            "setting is None [[pkg/core.py#L42-L43@patched]].\n\n## Trade-offs\n\n- none "
+            "[[pkg/core.py#L42]]\n\n## Edge cases\n\n- None [[pkg/core.py#L42]]\n\n## Tests\n\n"
+            "The suite passes.\n")
+    found = [(f.code, f.line) for f in check_body(body, project.context(), trace=1).findings
+             if OURS.match(f.code)]
+    decision = line_of(body, "**Decision:**")
+    assert found == [("RD-D005", decision), ("RD-D006", decision),
+                     ("RD-T003", line_of(body, "## Tests"))]

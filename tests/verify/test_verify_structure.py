@@ -50,7 +50,7 @@ def test_a_trace_without_steps_or_references_is_an_error(project, tmp_path) -> N
     assert missing == [f"the required section '## {name}' is missing" for name in (
         "Root cause", "Hunks", "Trade-offs", "Edge cases", "Tests")]
     untold = [f.ref for f in report.findings if f.code == "RD-T003"]  # no Tests section
-    assert untold == ["tests/test_core.py::TestMerge::test_request_none"]
+    assert untold == ["test:tests/test_core.py::TestMerge::test_request_none"]
     assert report.summary["errors"] == 3 + len(missing) + 1 and exit_status([report]) == 1
 
 

@@ -60,10 +60,11 @@ GATE: contextvars.ContextVar[Gate | None] = contextvars.ContextVar("gate", defau
 FRAMING_TOKENS = 16  # message and tool-call framing around the counted texts
 WARM_UP_RECORDING, WARM_UP_MATCH = "example", "tinyconf__tinyconf-42"  # shipped fixture
 _TOKENIZER_LOAD = threading.Lock()
-# Warnings the drafting must not leave either: a hunk nothing explains, an uncited trade-off
-# or edge case, a test put in FAIL_TO_PASS that is not there. They go back to the model like
-# errors (within --max-repairs); what remains is written and reported.
-RESEND = frozenset({"RD-C001", "RD-C002", "RD-D004", "RD-T002"})
+# Warnings the drafting must not leave either: a hunk nothing explains (or explains only
+# generically), an uncited trade-off or edge case, a test put in FAIL_TO_PASS that is not
+# there. They go back to the model like errors (within --max-repairs); what remains is
+# written and reported.
+RESEND = frozenset({"RD-C001", "RD-C002", "RD-D004", "RD-K002", "RD-T002"})
 T = TypeVar("T")
 
 

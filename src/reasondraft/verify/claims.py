@@ -42,7 +42,8 @@ def check_claims(draft: Draft) -> list[Finding]:
     ctx, trace, lines = draft.ctx, draft.parsed.trace, draft.body.split("\n")
     offset = draft.line_offset
     found = _coverage(trace, ctx, lines, offset)
-    missing = frozenset(f.ref or "" for f in found if f.code == "RD-T003")
+    missing = frozenset((f.ref or "").removeprefix("test:") for f in found
+                        if f.code == "RD-T003")
     if isinstance(trace, Trace):
         found += [f.model_copy(update={"line": f.line + offset})
                   for f in disagreements(trace, ctx.evaluation, draft.body, skip=missing)]
@@ -81,7 +82,8 @@ def _coverage(trace: Trace | TraceV1, ctx: VerifyContext, lines: list[str],
                 and not (text and name and re.search(rf"\b{re.escape(name)}\b", text)):
             found.append(finding("RD-T003", (tests_line or 1) + offset, f"{test} is a FAIL_TO_PASS "
                                  "test of the task but Tests does not account for it: give "
-                                 "its result before and after, with the source", ref=test))
+                                 "its result before and after, with the source",
+                                 ref=f"test:{test}"))
     for claimed, fails_before in claims:
         if fails_before and any(_same(test, claimed) for test in instance.PASS_TO_PASS) and \
                 not any(_same(test, claimed) for test in instance.FAIL_TO_PASS):
