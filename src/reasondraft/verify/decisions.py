@@ -25,7 +25,7 @@ from reasondraft.verify.findings import Finding, finding
 REF = re.compile(r"\[\[[^\]\n]*\]\]")
 WORD = re.compile(r"[A-Za-z0-9_]+(?:['.][A-Za-z0-9_]+)*")
 SENTENCE = re.compile(r"(?<=[.!?:;])\s+")
-EVIDENCE = re.compile(r"\[\[|\bsteps? \d|\bline \d|`[^`]+`|\b\w+_\w+\b|\b[a-z]+[A-Z]\w*|"
+EVIDENCE = re.compile(r"\[\[|\b[Ss]teps? \d|\b[Ll]ines? \d|`[^`]+`|\b\w+_\w+\b|\b[a-z]+[A-Z]\w*|"
                       r"\b[A-Z]{3,}\b|\b\w+\(|\bissue\b|\btests?\b|\.py\b")
 MIN_SENTENCE_WORDS = 6  # shorter sentences repeat naturally ("The suite passes.")
 MIN_OPTION_WORDS = 5
