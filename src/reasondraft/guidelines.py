@@ -35,19 +35,25 @@ class Guidelines:
     min_steps: int = 1
     max_steps: int = 30
     min_options: int = 2
-    required_sections: tuple[str, ...] = ("Summary", "Root cause", "Solution", "Hunks",
-                                          "Trade-offs", "Edge cases", "Tests")
+    # Required: present and with content. Expected: present (a person deleting one is
+    # caught), but may be empty when there is nothing to say (a one-line fix's trade-offs).
+    # (An empty Hunks section is already one RD-C002 per hunk it leaves undescribed.)
+    required_sections: tuple[str, ...] = ("Summary", "Root cause", "Solution")
+    expected_sections: tuple[str, ...] = ("Hunks", "Trade-offs", "Edge cases", "Tests")
     words: dict[str, tuple[int, int]] = field(default_factory=lambda: {
-        "Summary": (5, 400), "Root cause": (5, 400), "Solution": (5, 500), "step": (3, 500)})
+        "Summary": (3, 400), "Root cause": (3, 400), "Solution": (3, 500), "step": (3, 500)})
     severity: dict[str, str] = field(default_factory=dict)
 
-    def required(self, version: int) -> list[str]:
-        """The required sections a trace of ``version`` can hold."""
-        return [name for name in self.required_sections if name in SECTIONS[version]]
+    def required(self, version: int) -> list[tuple[str, bool]]:
+        """(section, must hold content) for each section a trace of ``version`` must have."""
+        return [(name, name in self.required_sections)
+                for name in dict.fromkeys(self.required_sections + self.expected_sections)
+                if name in SECTIONS[version]]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["required_sections"] = list(self.required_sections)
+        data["expected_sections"] = list(self.expected_sections)
         data["words"] = {name: list(band) for name, band in self.words.items()}
         return data
 
@@ -60,8 +66,9 @@ def render_guidelines(g: Guidelines) -> str:
     bands = "; ".join(f"{'each step' if name == 'step' else name}: {low}-{high} words"
                       for name, (low, high) in g.words.items())
     lines = [f"- Between {g.min_steps} and {g.max_steps} steps.",
-             f"- Required sections, each with content: {', '.join(g.required_sections)} "
-             "(those the trace format has).",
+             f"- Required sections, each with content: {', '.join(g.required_sections)}; "
+             f"always present, empty only when there is nothing to say: "
+             f"{', '.join(g.expected_sections)} (those the trace format has).",
              f"- Length bands: {bands}.",
              f"- Every decision weighs at least {g.min_options} options, chooses one of them, "
              "and rests its why (and why each other option loses) on cited evidence.",
@@ -113,7 +120,7 @@ def parse_guidelines(data: dict[str, Any], where: Any = lambda key: key) -> Guid
             raise InputError(f"{where(key)}: {problem}")
         if key == "words":
             value = g.words | {name: (band[0], band[1]) for name, band in value.items()}
-        elif key == "required_sections":
+        elif key in ("required_sections", "expected_sections"):
             value = tuple(value)
         g = replace(g, **{key: value})
     if g.min_steps > g.max_steps:
@@ -126,7 +133,7 @@ def _problem(key: str, value: Any, codes: dict[str, Any]) -> str | None:
     if key in ("min_steps", "max_steps", "min_options"):
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         return None if ok else "must be a whole number, 0 or more"
-    if key == "required_sections":
+    if key in ("required_sections", "expected_sections"):
         known = set(SECTIONS[1] + SECTIONS[2])
         if not isinstance(value, list) or any(v not in known for v in value):
             return f"must be a list of section names among: {', '.join(sorted(known))}"

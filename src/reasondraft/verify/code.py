@@ -28,7 +28,7 @@ COMMON = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | {"self", "cls", 
 GENERIC = frozenset({"fix", "fix the bug", "fix the issue", "the fix", "apply the fix",
                      "update", "update the code", "change", "change the code", "refactor",
                      "cleanup", "clean up", "implement the fix", "see above", "todo"})
-MIN_PURPOSE_WORDS = 4
+MIN_PURPOSE_WORDS = 3  # 'multiply by h' says what it does; 'fix it' does not
 
 
 def check_code(draft: Draft) -> list[Finding]:

@@ -5,7 +5,7 @@
 - RD-D006: a format-1 decision's chosen option is none of its options (format 2: RD-B003);
 - RD-D007: a decision's why and the reasons its other options lose name no evidence (a
   reference, a step, a test, an identifier or a line of the code);
-- RD-D008: a required section is missing or empty;
+- RD-D008: a required section is missing or empty, or an expected one is missing (deleted);
 - RD-D009: a sentence said twice or more (filler), RD-D010: two or more options of a
   decision copied from sentences elsewhere in the trace (options made up from the text);
 - RD-D011: a section or step far outside its word band, RD-D012: too few or many steps.
@@ -75,9 +75,9 @@ def _decision(draft: Draft, section: Section, decision: Decision | DecisionV1,
 def _required(draft: Draft, sections: list[Section]) -> list[Finding]:
     headings = {s.heading[3:]: s for s in sections if s.heading}
     found = []
-    for name in draft.ctx.guidelines.required(draft.version):
+    for name, content in draft.ctx.guidelines.required(draft.version):
         part = headings.get(name)
-        if part is None or not part.text.strip():
+        if part is None or (content and not part.text.strip()):
             line = (part.start - 1 if part else 1) + draft.line_offset
             found.append(finding("RD-D008", line, f"the required section '## {name}' is "
                                  f"{'empty' if part else 'missing'}"))
