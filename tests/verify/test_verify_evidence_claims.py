@@ -289,3 +289,12 @@ def test_format_1_decisions_and_tests_are_checked_as_far_as_they_go(project) -> 
     decision = line_of(body, "**Decision:**")
     assert found == [("RD-D005", decision), ("RD-D006", decision),
                      ("RD-T003", line_of(body, "## Tests"))]
+
+
+def test_a_summary_saying_the_fix_uses_deepcopy(example) -> None:
+    ctx, body = example
+    planted = body.replace("The diff copies the mapping structure of the base",
+                           "The diff deep-copies the base with `copy.deepcopy`", 1)
+    assert planted != body
+    assert [(c, n) for c, _, n, _ in codes(ctx, planted)] == [
+        ("RD-K001", line_of(planted, "`copy.deepcopy`"))]

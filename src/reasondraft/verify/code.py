@@ -1,7 +1,7 @@
 """What the trace says the code does, against the code.
 
-- RD-K001: an identifier in backticks in what describes the change (format 2: the root
-  cause, the implement steps and the hunk purposes; format 1: the Solution and the
+- RD-K001: an identifier in backticks in what describes the change (the Summary; format 2:
+  the root cause, the implement steps and the hunk purposes; format 1: the Solution and the
   implement steps) that is in neither the diff, the files the trace cites, the test patch
   nor the repository at the base commit (the patched revision is the base plus the diff).
   A dotted name is looked up by its last part (``copy.deepcopy``: ``deepcopy``). The cheap
@@ -52,7 +52,7 @@ def _descriptions(draft: Draft) -> list[tuple[int, str]]:
     """(body line, text) of every line that describes the change."""
     lines = draft.body.split("\n")
     trace = draft.parsed.trace
-    wanted = {"## Root cause", "## Solution", "## Hunks"}
+    wanted = {"## Summary", "## Root cause", "## Solution", "## Hunks"}
     implement = {n for n, step in enumerate(trace.steps) if step.phase is Phase.IMPLEMENT}
     found, section, step = [], "", -1
     for number, text in enumerate(lines, start=1):
