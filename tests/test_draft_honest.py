@@ -56,7 +56,10 @@ def answer(**changes: object) -> dict:
         "trade_offs": [], "edge_cases": [],
         "tests": [{"id": "test_geo.py::test_area", "set": "FAIL_TO_PASS",
                    "visible_to_agent": True, "before": "fail", "after": "pass",
-                   "source": "expected", "why": "it checks a non-square"}],
+                   "source": "expected", "why": "it checks a non-square"},
+                  {"id": TEST_PATCH_TEST, "set": "FAIL_TO_PASS", "visible_to_agent": False,
+                   "before": "pass", "after": "pass", "source": "expected",
+                   "why": "a square's area is right either way"}],
     }
     return base | changes
 
@@ -114,7 +117,8 @@ def test_an_unresolved_report_makes_the_outcome_false_from_the_harness(folder,
                                                                        tmp_path) -> None:
     report = harness_report("acme__geo-1", resolved=False, tests={"FAIL_TO_PASS": {
         "success": ["test_geo.py::test_area"], "failure": [TEST_PATCH_TEST]}})
-    result = draft(folder, tmp_path, answer(), answer(), answer(), evaluation=report)
+    visible = answer(tests=answer()["tests"][:1])  # the hidden test left out
+    result = draft(folder, tmp_path, visible, visible, visible, evaluation=report)
     outcome = result.trace.outcome
     assert (outcome.resolved, outcome.source.value) == (False, "harness")
     assert f"[[test:{TEST_PATCH_TEST}]]" in outcome.account

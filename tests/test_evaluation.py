@@ -258,7 +258,10 @@ def geo_answer(**changes: object) -> dict:
             "steps": [{"title": "Read area", "phase": "localize", "basis": "inferred",
                        "reasoning": "See [[geo.py::area]]."}],
             "hunks": [{"ref": "geo.py#L2@patched", "necessity": "necessary",
-                       "purpose": "multiplies by h"}]} | changes
+                       "purpose": "multiplies by h"}],
+            "tests": [{"id": "test_geo.py::test_area", "set": "FAIL_TO_PASS",
+                       "visible_to_agent": True, "before": "fail", "after": "unknown",
+                       "source": "expected", "why": "area(2, 3) must be 6"}]} | changes
 
 
 def test_batch_takes_each_instance_from_a_report_folder_or_file(make_repo, tmp_path) -> None:
@@ -351,7 +354,9 @@ def test_verify_and_show_take_eval_report_without_llm_libraries(
         project, tmp_path, heavy_modules_after) -> None:
     folder, repo, diff = project
     body = ("## Summary\n\narea() adds [[geo.py#L2@patched]].\n\n## Step 1: Read area\n\n"
-            "Phase: localize\n\nSee [[geo.py::area]].\n")
+            "Phase: localize\n\nSee [[geo.py::area]].\n\n## Solution\n\nAdd the width and "
+            "the height [[geo.py#L2@patched]].\n\n## Trade-offs\n\n- None.\n\n## Edge cases\n\n"
+            "- None.\n\n## Tests\n\n- test_area is expected to pass after the change.\n")
     front = f"---\nformat: 1\ninstance_id: {ID}\nrepo_path: {repo}\n---\n"
     (folder / "draft.md").write_text(front + body)
     report = write(tmp_path / "r" / "report.json", harness_report(resolved=True, f2p_failure=()))

@@ -17,6 +17,7 @@ import pytest
 from reasondraft.draft.demo import example_repo
 from reasondraft.draft.drafter import DraftRequest, prepare
 from reasondraft.draft.prompts import render_messages
+from reasondraft.guidelines import DEFAULT, render_guidelines
 from reasondraft.resources import data_dir
 from reasondraft.task import load_task
 
@@ -97,7 +98,7 @@ def test_nothing_we_write_in_the_prompt_calls_the_diff_a_fix(tmp_path, clone) ->
         ours = {name: "" if name in UNTRUSTED else text
                 for name, text in prepared.packed.sections.items()}
         fields = {"instance_id": task.instance_id, "repo": "r", "base_commit": "b",
-                  "solution": "the solution submitted"}
+                  "solution": "the solution submitted", "guidelines": render_guidelines(DEFAULT)}
         for message in render_messages(prepared.templates, fields, ours, []).messages:
             assert not PRE_JUDGING.search(message["content"]), message["content"]
     assert "fail before the fix" not in (data_dir("prompts") / "user.md").read_text()

@@ -148,6 +148,20 @@ def config_command(as_json: JsonOpt = False) -> None:
     console.print(table)
 
 
+@app.command("guidelines")
+def guidelines_command(as_json: JsonOpt = False) -> None:
+    """Show the guidelines drafts are held to (reasondraft.toml [guidelines], or
+    [tool.reasondraft.guidelines] in pyproject.toml, over the defaults): what verify checks
+    and what the prompt tells the model."""
+    from reasondraft.guidelines import load_guidelines, render_guidelines
+
+    guidelines = load_guidelines()
+    if as_json:
+        print_json(guidelines.to_json())
+        return
+    console.print(safe(render_guidelines(guidelines)), soft_wrap=True)
+
+
 @app.command("draft")
 def draft_command(
     folder: Annotated[Path | None, typer.Argument(help="A task folder.")] = None,
@@ -281,10 +295,13 @@ def verify_command(
 
     if repo is not None and repos is not None:
         raise InputError("give --repo or --repos, not both")
+    from reasondraft.guidelines import load_guidelines
+
     reports = verify_paths(paths, Sources(repo=repo, repos=repos, patch=patch,
                                           instance=instance, instance_id=instance_id,
                                           trajectory=trajectory, base=base,
-                                          eval_report=eval_report), fix=fix)
+                                          eval_report=eval_report,
+                                          guidelines=load_guidelines()), fix=fix)
     if as_json:
         for report in reports:
             if report.changes:
@@ -318,11 +335,13 @@ def _signers(allowed: Path | None, required: bool) -> Any:
 
 
 def _sources(repo: Path | None, repos: Path | None, eval_report: Path | None = None) -> Any:
+    from reasondraft.guidelines import load_guidelines
     from reasondraft.verify import Sources
 
     if repo is not None and repos is not None:
         raise InputError("give --repo or --repos, not both")
-    return Sources(repo=repo, repos=repos, eval_report=eval_report)
+    return Sources(repo=repo, repos=repos, eval_report=eval_report,
+                   guidelines=load_guidelines())
 
 
 @app.command("show")

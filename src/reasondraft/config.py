@@ -95,6 +95,7 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
     flags = flags or {}
     env = os.environ if env is None else env
     from_file, file_source, project_file = _file_settings(cwd or Path.cwd())
+    from_file = {k: v for k, v in from_file.items() if k != "guidelines"}  # guidelines.py
     unknown = set(from_file) - set(SPECS)
     if unknown:
         raise InputError(f"unknown setting '{sorted(unknown)[0]}' (known: {', '.join(SPECS)})",

@@ -24,9 +24,9 @@ Phase: verify
 
 
 def hand_edit(body: str) -> str:
-    """A person adds a step and renames a section."""
+    """A person adds a step and a section of their own (Trade-offs, a required section, stays)."""
     return body.replace("## Solution", NEW_STEP + "## Solution").replace(
-        "## Trade-offs", "## Alternatives we weighed")
+        "## Trade-offs", "## Alternatives we weighed\n\n- None worth noting.\n\n## Trade-offs")
 
 
 def read_lines(path) -> list[dict]:
@@ -50,7 +50,7 @@ def test_hand_edited_trace_round_trips(task, tmp_path, cli) -> None:
     assert "[[pkg/calc.py::mul]]" in line["trace"]["steps"][2]["reasoning"]
     [extra] = [e for e in line["extras"] if e["heading"] == "Alternatives we weighed"]
     assert extra["text"] == "- None worth noting." and extra["after"] == "Solution"
-    assert not extra["reshaped"] and line["trace"]["trade_offs"] == []
+    assert not extra["reshaped"] and line["trace"]["trade_offs"] == ["None worth noting."]
     parsed = ExportLine.model_validate(line)  # the line matches its own model
     kept = render_body(parsed.trace) + "\n".join(f"## {e.heading}\n{e.text}"
                                                  for e in parsed.extras)

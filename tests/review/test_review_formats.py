@@ -34,7 +34,7 @@ def exported(folder, tmp_path, cli) -> dict:
 
 def test_format_2_draft_verifies_shows_approves_and_exports(task_v2, tmp_path, cli) -> None:
     report = verify_draft(task_v2.draft)
-    assert report.summary == {"references": 16, "errors": 0, "warnings": 0}, report.findings
+    assert report.summary == {"references": 17, "errors": 0, "warnings": 0}, report.findings
     out = shown(task_v2.folder)
     assert "Resolved: unknown · Source: none" in out and "## Hunks" in out
     assert "✓ [[test:tests/test_calc.py::test_add]]" in out

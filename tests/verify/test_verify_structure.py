@@ -32,8 +32,11 @@ def line_of(folder: Path, text: str) -> int:
     return next(n for n, line in enumerate(lines, start=1) if text in line)
 
 
+STRUCTURE = ("RD-D001", "RD-D002", "RD-D003", "RD-D004", "RD-B")  # the evidence checks aside
+
+
 def codes(report) -> list[tuple[str, int]]:
-    return [(f.code, f.line) for f in report.findings if f.code.startswith(("RD-D", "RD-B"))]
+    return [(f.code, f.line) for f in report.findings if f.code.startswith(STRUCTURE)]
 
 
 def test_a_trace_without_steps_or_references_is_an_error(project, tmp_path) -> None:
@@ -43,13 +46,18 @@ def test_a_trace_without_steps_or_references_is_an_error(project, tmp_path) -> N
     assert codes(report) == [("RD-D001", first), ("RD-D003", first), ("RD-B003", first)]
     assert "root cause names no place" in next(
         f.message for f in report.findings if f.code == "RD-B003")
-    assert report.summary["errors"] == 3 and exit_status([report]) == 1
+    missing = [f.message for f in report.findings if f.code == "RD-D008"]
+    assert missing == [f"the required section '## {name}' is missing" for name in (
+        "Root cause", "Hunks", "Trade-offs", "Edge cases", "Tests")]
+    untold = [f.ref for f in report.findings if f.code == "RD-T003"]  # no Tests section
+    assert untold == ["test:tests/test_core.py::TestMerge::test_request_none"]
+    assert report.summary["errors"] == 3 + len(missing) + 1 and exit_status([report]) == 1
 
 
 def test_a_step_that_cites_nothing_is_an_error_in_format_1_too(project, tmp_path) -> None:
     folder = project.task_folder(tmp_path / "t", ONE_STEP, front={"format": 1})
     report = verify_draft(folder)
-    [hollow] = [f for f in report.findings if f.code.startswith("RD-D")]
+    [hollow] = [f for f in report.findings if f.code.startswith(STRUCTURE)]
     assert (hollow.code, hollow.line) == ("RD-D002", line_of(folder, "## Step 2: Think it over"))
     assert "Step 2: Think it over cites nothing" in hollow.message
 
@@ -78,7 +86,9 @@ def test_a_test_put_in_fail_to_pass_must_be_listed_there(project, tmp_path) -> N
     body = V2.replace("TestMerge::test_request_none]] · FAIL_TO_PASS",
                       "TestMerge::test_both]] · FAIL_TO_PASS")
     folder = project.task_folder(tmp_path / "t", body, front={"format": 2})
-    [finding] = [f for f in verify_draft(folder).findings if f.code == "RD-T002"]
+    # An entry putting the test in the set is an error (RD-T005), not prose (RD-T002).
+    [finding] = [f for f in verify_draft(folder).findings if f.code in ("RD-T002", "RD-T005")]
+    assert (finding.code, finding.severity) == ("RD-T005", "error")
     assert finding.ref == "test:tests/test_core.py::TestMerge::test_both"
 
 

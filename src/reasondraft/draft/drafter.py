@@ -46,6 +46,7 @@ from reasondraft.draft.setup import litellm_module
 from reasondraft.errors import InputError, ModelError
 from reasondraft.evaluation import REPORT_FILE
 from reasondraft.files import check_output_dir, check_output_file
+from reasondraft.guidelines import DEFAULT, Guidelines, render_guidelines
 from reasondraft.task import GOLD, PATCH_FILE, TASK_FILE, Task
 from reasondraft.taskfiles import trajectory_hash
 from reasondraft.trace import Trace
@@ -59,10 +60,11 @@ GATE: contextvars.ContextVar[Gate | None] = contextvars.ContextVar("gate", defau
 FRAMING_TOKENS = 16  # message and tool-call framing around the counted texts
 WARM_UP_RECORDING, WARM_UP_MATCH = "example", "tinyconf__tinyconf-42"  # shipped fixture
 _TOKENIZER_LOAD = threading.Lock()
-# Warnings the drafting must not leave either: a hunk nothing explains, an uncited trade-off
-# or edge case, a test put in FAIL_TO_PASS that is not there. They go back to the model like
-# errors (within --max-repairs); what remains is written and reported.
-RESEND = frozenset({"RD-C001", "RD-C002", "RD-D004", "RD-T002"})
+# Warnings the drafting must not leave either: a hunk nothing explains (or explains only
+# generically), an uncited trade-off or edge case, a test put in FAIL_TO_PASS that is not
+# there. They go back to the model like errors (within --max-repairs); what remains is
+# written and reported.
+RESEND = frozenset({"RD-C001", "RD-C002", "RD-D004", "RD-K002", "RD-T002"})
 T = TypeVar("T")
 
 
@@ -137,6 +139,7 @@ class DraftRequest:
     max_repairs: int = 2
     log: Path | None = None
     retry: RetryPolicy | None = None
+    guidelines: Guidelines = DEFAULT  # told to the model and checked in the repair loop
 
 
 @dataclass
@@ -228,7 +231,8 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
     schema_text = json.dumps(schema)
     count = token_counter(request.model)
     fields = {"instance_id": task.instance_id, "repo": task.instance.repo or "(unknown)",
-              "base_commit": task.view.base_commit, "solution": solution_name(task)}
+              "base_commit": task.view.base_commit, "solution": solution_name(task),
+              "guidelines": render_guidelines(request.guidelines)}
 
     def measure(sections: dict[str, str], counter: Counter) -> int:
         messages = render_messages(templates, fields, sections, []).messages
@@ -263,7 +267,7 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
     started = time.monotonic()
     prepared = prepare(task, request)
     client = client or new_client(request)
-    gate = new_gate(task)
+    gate = new_gate(task, request.guidelines)
     token = GATE.set(gate)
     try:
         client.structured(prepared.messages, ReasoningTrace, max_repairs=request.max_repairs)
@@ -313,12 +317,13 @@ def _ready(load: Callable[[], Task], request: DraftRequest, out: Path,
     (The batch checked --out and --log once for all its tasks.)"""
     task = load()
     claim = claim_folder(out, task.instance_id, force)
-    return task, prepare(task, request), new_gate(task), claim
+    return task, prepare(task, request), new_gate(task, request.guidelines), claim
 
 
-def new_gate(task: Task) -> Gate:
-    """The gate for a task: its repository context and its evaluation, if one is known."""
-    return Gate(VerifyContext.from_task(task), task.evaluation)
+def new_gate(task: Task, guidelines: Guidelines = DEFAULT) -> Gate:
+    """The gate for a task: its repository context, held to the guidelines the prompt
+    states, and its evaluation, if one is known."""
+    return Gate(VerifyContext.from_task(task, guidelines=guidelines), task.evaluation)
 
 
 def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMClient,

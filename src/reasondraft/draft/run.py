@@ -30,6 +30,7 @@ from reasondraft.draft.fixture import Recorder
 from reasondraft.draft.llm import LLMClient
 from reasondraft.errors import InputError
 from reasondraft.files import check_output_file
+from reasondraft.guidelines import load_guidelines
 from reasondraft.task import Task, load_task
 from reasondraft.termtext import safe
 
@@ -51,7 +52,8 @@ def request_from(flags: dict[str, Any]) -> tuple[DraftRequest, Path]:
     request = DraftRequest(model=model, api_base=settings["api_base"].value,
                            max_input_tokens=settings["max_input_tokens"].value,
                            max_repairs=settings["max_repairs"].value,
-                           log=Path(settings["log"].value) if settings["log"].value else None)
+                           log=Path(settings["log"].value) if settings["log"].value else None,
+                           guidelines=load_guidelines())
     return request, Path(settings["out"].value)
 
 

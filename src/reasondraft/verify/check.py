@@ -18,7 +18,7 @@ from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.coverage import check_coverage
 from reasondraft.verify.evidence import Draft, check_evidence
 from reasondraft.verify.files import check_file, check_patched_untouched
-from reasondraft.verify.findings import Finding, summarize
+from reasondraft.verify.findings import Finding, apply_severity, summarize
 from reasondraft.verify.lines import check_lines
 from reasondraft.verify.quotes import check_quote
 from reasondraft.verify.steps import check_step, check_step_files
@@ -77,6 +77,9 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
         general += check_evidence(Draft(body, parsed, citations, ctx, line_offset))
     if trace == 2:
         general += check_coverage(citations, ctx, line_offset + 1, section="Hunks")
+    overrides = ctx.guidelines.severity
+    if overrides:
+        apply_severity(general + [f for c in citations for f in c.findings], overrides)
     return BodyReport(citations, general)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from reasondraft.diff import Patch, parse_diff
 from reasondraft.errors import InputError
+from reasondraft.guidelines import DEFAULT, Guidelines
 from reasondraft.instance import Instance
 from reasondraft.repo import SYMLINK_MODE, FileText, GitRepo, RepoView, Rev, UnsafePath
 
@@ -32,13 +33,16 @@ class VerifyContext:
 
     ``instance`` gives FAIL_TO_PASS and the test patch; ``trajectory`` the steps;
     ``evaluation`` the harness's verdict on the diff (None: unknown). All are optional:
-    checks that need them are skipped (steps: with one warning per draft).
+    checks that need them are skipped (steps: with one warning per draft). ``guidelines``
+    are what the trace is held to (lengths, sections, severities; the defaults if None).
     """
 
     def __init__(self, view: RepoView, *, instance: Instance | None = None,
                  trajectory: Trajectory | None = None,
-                 evaluation: Evaluation | None = None) -> None:
+                 evaluation: Evaluation | None = None,
+                 guidelines: Guidelines | None = None) -> None:
         self.view = view
+        self.guidelines = guidelines or DEFAULT
         self.patch = view.patch
         self.instance = instance
         self.trajectory = trajectory
@@ -49,16 +53,18 @@ class VerifyContext:
         self._memo: dict[tuple[str, str, Rev], Any] = {}
 
     @classmethod
-    def from_task(cls, task: Task, trajectory: Trajectory | None = None) -> VerifyContext:
+    def from_task(cls, task: Task, trajectory: Trajectory | None = None,
+                  guidelines: Guidelines | None = None) -> VerifyContext:
         """The context of a loaded task (its trajectory unless one is given)."""
         return cls(task.view, instance=task.instance, trajectory=trajectory or task.trajectory,
-                   evaluation=task.evaluation)
+                   evaluation=task.evaluation, guidelines=guidelines)
 
     @classmethod
     def from_parts(cls, repo: Path | GitRepo | RepoView, base: str | None = None, *,
                    patch: Patch | None = None, instance: Instance | None = None,
                    trajectory: Trajectory | None = None,
-                   evaluation: Evaluation | None = None) -> VerifyContext:
+                   evaluation: Evaluation | None = None,
+                   guidelines: Guidelines | None = None) -> VerifyContext:
         """A context from explicit parts; the base defaults to the instance's base_commit.
 
         Pass a shared GitRepo (or a RepoView) to reuse its caches across tasks.
@@ -72,7 +78,8 @@ class VerifyContext:
                                  "base_commit")
             view = RepoView(repo, base, patch)
         view.check_patch()
-        return cls(view, instance=instance, trajectory=trajectory, evaluation=evaluation)
+        return cls(view, instance=instance, trajectory=trajectory, evaluation=evaluation,
+                   guidelines=guidelines)
 
     # -- diffs ------------------------------------------------------------------------------
 

@@ -41,3 +41,13 @@ EVIDENCE_CHECKS: list[EvidenceCheck] = []
 def check_evidence(draft: Draft) -> list[Finding]:
     """Every registered evidence check's findings for ``draft``."""
     return [found for check in EVIDENCE_CHECKS for found in check(draft)]
+
+
+# Registration, one line per family (below the definitions the families import).
+from reasondraft.verify.claims import check_claims  # noqa: E402
+from reasondraft.verify.code import check_code  # noqa: E402
+from reasondraft.verify.decisions import check_decisions  # noqa: E402
+
+EVIDENCE_CHECKS.append(check_claims)
+EVIDENCE_CHECKS.append(check_decisions)
+EVIDENCE_CHECKS.append(check_code)

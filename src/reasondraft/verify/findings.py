@@ -40,6 +40,21 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RD-B003": ("error", "a trace entry breaks a rule of the trace"),
     "RD-E001": ("warning", "a test claim disagrees with the harness evaluation"),
     "RD-E002": ("error", "the outcome disagrees with the harness evaluation"),
+    "RD-E003": ("error", "a claim contradicts the harness evaluation"),
+    "RD-T003": ("error", "a FAIL_TO_PASS test is not accounted for in Tests"),
+    "RD-T004": ("error", "a PASS_TO_PASS test is said to fail before the change"),
+    "RD-T005": ("error", "a test put in FAIL_TO_PASS is not in the task's FAIL_TO_PASS"),
+    "RD-D005": ("error", "a decision weighs too few options"),
+    "RD-D006": ("error", "the chosen option is none of the options"),
+    "RD-D007": ("warning", "a decision's why rests on no evidence"),
+    "RD-D008": ("error", "a required section is missing or empty"),
+    "RD-D009": ("warning", "a sentence is repeated (filler)"),
+    "RD-D010": ("warning", "a decision's options are copied from unrelated sentences"),
+    "RD-D011": ("warning", "a section is far outside its length band"),
+    "RD-D012": ("warning", "the number of steps is outside the guidelines"),
+    "RD-K001": ("warning", "an identifier is in neither the diff, the cited lines nor the "
+                           "repository"),
+    "RD-K002": ("warning", "a hunk is not explained specifically"),
     "RD-I001": ("error", "draft or task could not be read"),
 }
 
@@ -61,6 +76,16 @@ def finding(code: str, line: int, message: str, *, ref: str | None = None,
     """A finding with the severity its code is registered with."""
     return Finding(code=code, severity=CODES[code][0], ref=ref, line=line, message=message,
                    suggestion=suggestion, fixable=fixable and suggestion is not None)
+
+
+def apply_severity(findings: list[Finding], overrides: dict[str, str]) -> list[Finding]:
+    """The findings with the guidelines' severity for each overridden code (in place: the
+    one place a team's guidelines decide what is an error)."""
+    for f in findings:
+        level = overrides.get(f.code)
+        if level is not None:
+            f.severity = level  # type: ignore[assignment]
+    return findings
 
 
 def summarize(findings: list[Finding], references: int) -> dict[str, int]:

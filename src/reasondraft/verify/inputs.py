@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from reasondraft.document import DRAFT_FILE, DraftFile
 from reasondraft.errors import InputError
 from reasondraft.evaluation import EvalReports
+from reasondraft.guidelines import Guidelines
 from reasondraft.instance import Instance, load_instance
 from reasondraft.repo import GitRepo
 from reasondraft.task import (
@@ -53,6 +54,7 @@ class Sources:
     trajectory: Path | None = None
     base: str | None = None
     eval_report: Path | None = None
+    guidelines: Guidelines | None = None  # None: the built-in defaults
 
 
 class Repos:
@@ -118,7 +120,8 @@ def draft_context(draft: DraftFile, sources: Sources, repos: Repos) -> VerifyCon
     return VerifyContext.from_parts(
         repos.get(repo_path), base, patch=patch, instance=instance,
         trajectory=load_task_trajectory(instance, folder, sources.trajectory),
-        evaluation=load_task_evaluation(instance.instance_id, folder, reports, patch))
+        evaluation=load_task_evaluation(instance.instance_id, folder, reports, patch),
+        guidelines=sources.guidelines)
 
 
 def _text(front: dict[str, Any], key: str) -> str:

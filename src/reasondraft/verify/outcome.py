@@ -8,7 +8,9 @@ the diff. Without one the outcome is unknown, never assumed. What disagrees:
   without a verdict may also be left as unknown, source ``none``); without a
   report, an outcome sourced from the harness, or said to be resolved (the agent could not
   run the hidden tests, so its own runs cannot show that);
-- RD-E001: a test the report lists whose claim differs (set, ``after``, source
+- RD-E003: a test whose claimed result after the diff contradicts the report's (pass
+  against fail);
+- RD-E001: a test the report lists whose claim differs otherwise (set, ``after``, source
   ``harness``), a FAIL_TO_PASS test or a failing PASS_TO_PASS test of the report missing
   from the tests, a claim sourced from the harness the report does not make.
 """
@@ -41,9 +43,12 @@ def reported(evaluation: Evaluation) -> Iterator[tuple[str, str, str]]:
                     yield test, name, after
 
 
-def disagreements(trace: Trace, evaluation: Evaluation | None, body: str) -> list[Finding]:
+def disagreements(trace: Trace, evaluation: Evaluation | None, body: str, *,
+                  skip: frozenset[str] = frozenset()) -> list[Finding]:
     """What the trace claims against the evaluation; lines are those of ``body`` (the
-    trace rendered) where the outcome and each test are."""
+    trace rendered) where the outcome and each test are. A test's result that contradicts
+    the report is an error (RD-E003); tests in ``skip`` are not reported missing (verify
+    reports a missing FAIL_TO_PASS test once, as RD-T003)."""
     lines = body.split("\n")
     outcome_line = _line(lines, "## Outcome")
     outcome = trace.outcome
@@ -70,20 +75,28 @@ def disagreements(trace: Trace, evaluation: Evaluation | None, body: str) -> lis
     for test, name, after in reported(evaluation):
         listed.add(test)
         claim = claims.get(test)
-        if claim is None:
+        if claim is None and test not in skip:
             found.append(finding("RD-E001", outcome_line, f"{test} ({name}) is in the "
                                  f"evaluation report (after: {after}) but not in the tests"))
+        elif claim is None:
+            continue
         elif (claim.set.value, claim.after.value, claim.source) != (name, after, "harness"):
-            found.append(finding("RD-E001", _test_line(lines, test), f"{test}: the report "
-                                 f"has it in {name} with after: {after} (source harness); the "
-                                 f"trace says {claim.set.value}, after: {claim.after.value}, "
-                                 f"source {claim.source}"))
+            found.append(finding(_code(claim.after.value, after), _test_line(lines, test),
+                                 f"{test}: the report has it in {name} with after: {after} "
+                                 f"(source harness); the trace says {claim.set.value}, "
+                                 f"after: {claim.after.value}, source {claim.source}"))
     for claim in trace.tests:
         if claim.source == "harness" and claim.id not in listed and \
                 evaluation.after(claim.id) is None:
             found.append(finding("RD-E001", _test_line(lines, claim.id), f"{claim.id}: source "
                                  "harness, but the evaluation report does not list it"))
     return found
+
+
+def _code(claimed: str, after: str) -> str:
+    """RD-E003 when the claimed result contradicts the report's, else RD-E001."""
+    contradicts = claimed in ("pass", "fail", "error") and (claimed == "pass") != (after == "pass")
+    return "RD-E003" if contradicts else "RD-E001"
 
 
 def hidden_tests(test_patch: Patch | None) -> set[tuple[str, str]]:

@@ -205,14 +205,18 @@ def check_fails_before(citations: list[Citation], ctx: VerifyContext) -> None:
         if not isinstance(c.ref, TestRef) or not _TESTS_SECTION.match(c.block.section):
             continue
         text = c.block.text
-        said = _FAILS_BEFORE.search(text) or (  # a format-2 line about this test
-            _IN_FAIL_TO_PASS.search(text) and text.lstrip("-*+ ").startswith(f"[[{c.raw}]]"))
-        if said and not listed(ctx, c.ref.node_id, "fail"):
-            near = [t for t in ctx.instance.FAIL_TO_PASS
-                    if parse_test_id(t).name == parse_test_id(c.ref.node_id).name]
-            c.add("RD-T002", f"{c.ref.node_id} is described as failing before the fix but "
-                  f"is not in FAIL_TO_PASS ({_count(ctx.instance.FAIL_TO_PASS)})",
-                  TestRef(near[0]).format() if len(near) == 1 else None)
+        put = _IN_FAIL_TO_PASS.search(text) and text.lstrip("-*+ ").startswith(f"[[{c.raw}]]")
+        if not (put or _FAILS_BEFORE.search(text)) or listed(ctx, c.ref.node_id, "fail"):
+            continue
+        near = [t for t in ctx.instance.FAIL_TO_PASS
+                if parse_test_id(t).name == parse_test_id(c.ref.node_id).name]
+        # A format-2 entry puts the test in the set (an error); prose saying it fails before
+        # may be about a test the agent wrote (a warning).
+        c.add("RD-T005" if put else "RD-T002", f"{c.ref.node_id} is "
+              f"{'put in' if put else 'described as failing before the fix but is not in'} "
+              f"FAIL_TO_PASS{', which does not list it' if put else ''} "
+              f"({_count(ctx.instance.FAIL_TO_PASS)})",
+              TestRef(near[0]).format() if len(near) == 1 else None)
 
 
 def _count(tests: list[str]) -> str:
