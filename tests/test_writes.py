@@ -34,14 +34,16 @@ ID = "acme__geo-1"
 
 
 def trace(summary: str = "area() squares the width [[geo.py#L2]].") -> dict:
-    """A trace that verifies clean against the repository below."""
-    return {"summary": summary,
-            "steps": [{"title": "Find the formula", "phase": "localize", "trajectory_steps": [],
+    """A format-2 trace that verifies clean against the repository below."""
+    return {"outcome": {"resolved": None, "source": "none"},
+            "summary": summary,
+            "root_cause": {"where": ["geo.py::area"],
+                           "mechanism": "It multiplies w by itself [[geo.py#L2]]."},
+            "steps": [{"title": "Find the formula", "phase": "localize", "basis": "inferred",
                        "reasoning": "The bug is in [[geo.py::area]].",
-                       "quotes": [{"ref": "geo.py#L2", "code": "return w * w"}],
-                       "decision": None}],
-            "solution": "Multiply by h [[geo.py#L2@patched]].", "trade_offs": [],
-            "edge_cases": [], "tests": []}
+                       "quotes": [{"ref": "geo.py#L2", "code": "return w * w"}]}],
+            "hunks": [{"ref": "geo.py#L2@patched", "necessity": "necessary",
+                       "purpose": "multiplies the width by h"}]}
 
 
 def swe_agent(diff: str) -> str:
