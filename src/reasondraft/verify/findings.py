@@ -40,6 +40,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RD-B003": ("error", "a trace entry breaks a rule of the trace"),
     "RD-E001": ("warning", "a test claim disagrees with the harness evaluation"),
     "RD-E002": ("error", "the outcome disagrees with the harness evaluation"),
+    "RD-H001": ("warning", "an observed step cites lines the agent had not seen by then"),
+    "RD-H002": ("warning", "knows the fix before the evidence"),
+    "RD-A001": ("warning", "a failure event of the agent path is not in the trace"),
+    "RD-O001": ("error", "a test claim contradicts the output of the step it cites"),
     "RD-I001": ("error", "draft or task could not be read"),
 }
 
