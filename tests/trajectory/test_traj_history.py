@@ -72,6 +72,9 @@ def test_unittest_django_and_tox_verdicts() -> None:
                                             "AdminViewTests.test_title"]
     assert parse_test_output(TOX_FAIL).ok is False and parse_test_output(TOX_OK).ok is True
     assert parse_test_output("Traceback (most recent call last):\nKeyError: 'x'\n") is None
+    assert parse_test_output("==== 2 warnings in 0.01s ====\n") is None  # nothing ran
+    crlf = parse_test_output(PYTEST_FAIL.replace("\n", "\r\n"))
+    assert crlf.failing == ["tests/test_a.py::test_b", "tests/test_c.py::test_d[x-1]"]
 
 
 def test_only_the_ends_of_a_long_output_are_read() -> None:
@@ -170,3 +173,10 @@ def test_building_reads_each_observation_a_bounded_amount(size: int) -> None:
         ("bash", {"command": "open pkg/a.py"}, "[File: pkg/a.py (9 lines total)]\n" + big,
          None)))
     assert history.windows["pkg/a.py"][0].start == 1
+
+
+def test_crlf_observations_show_their_windows() -> None:
+    history = build_history(trajectory(
+        ("bash", {"command": "open pkg/a.py 3"},
+         "[File: pkg/a.py (9 lines total)]\r\n(1 more lines above)\r\n2:a\r\n3:b\r\n", None)))
+    assert windows(history, "pkg/a.py") == [(1, 2, 3, 0, False)]

@@ -126,7 +126,7 @@ def build_history(trajectory: Trajectory) -> History:
     history = History()
     workspace = Workspace(trajectory.workspace_root)
     for step in trajectory.steps:
-        text = bounded(step.observation.text) if step.observation else ""
+        text = bounded(step.observation.text).replace("\r\n", "\n") if step.observation else ""
         command = shell_command(step.action.name, step.action.arguments)
         if command is None and step.action.name == "bash":
             command = step.action.arguments.get("command")

@@ -63,7 +63,7 @@ def bounded(text: str, limit: int = SCAN) -> str:
 
 def parse_test_output(text: str) -> TestRun | None:
     """The verdict of a test run's output, or None when no runner's verdict is in it."""
-    text = bounded(text)
+    text = bounded(text).replace("\r\n", "\n")
     return _pytest(text) or _unittest(text) or _tox(text)
 
 
@@ -76,6 +76,8 @@ def _pytest(text: str) -> TestRun | None:
         counts[word.rstrip("s") if word.startswith("error") else word] = int(number)
     run = TestRun("pytest", counts.get("passed", 0), counts.get("failed", 0),
                   counts.get("error", 0))
+    if not (run.passed or run.failed or run.errors):
+        return None  # nothing ran ("2 warnings in 0.01s", all deselected): no verdict
     run.failing.extend(node for _, node in _PYTEST_LINE.findall(text))
     for node, outcome in _PYTEST_VERBOSE.findall(text):
         (run.passing if outcome == "PASSED" else run.failing).append(node)
