@@ -36,6 +36,7 @@ _TRACEBACK_END = re.compile(r"^Traceback \(most recent call last\):\n(?:.*\n)*?"
                             re.MULTILINE)
 _REJECTED = ("Your proposed edit has introduced new syntax error", "No replacement was "
              "performed", "Invalid `path` parameter")
+SHOWING = (StepKind.VIEW, StepKind.SEARCH, StepKind.EDIT)  # kinds whose output may show code
 VIEWERS = frozenset({"cat", "nl", "bat", "less", "more"})
 RUNNERS = ("runtests.py", "pytest", "py.test", "manage.py")
 EDIT_TEXT_KEYS = ("new_str", "file_text", "replacement_text", "content", "new_content",
@@ -171,7 +172,7 @@ def _windows(history: History, step: Step, text: str, command: Any,
             and step.kind is StepKind.VIEW and step.paths:
         end = span[1] if span[1] > 0 else None
         _add(history, step.paths[0], Window(step.number, max(span[0], 1), end))
-    elif isinstance(command, str) and text.strip():
+    elif isinstance(command, str) and text.strip() and step.kind in SHOWING:
         _shell_windows(history, step, text, command, workspace)
     elif step.kind is StepKind.VIEW and step.action.name in ("read", "read_file") and \
             step.paths and text.strip():

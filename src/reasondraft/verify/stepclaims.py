@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reasondraft.refs import StepRef, TestRef, parse_ref
 from reasondraft.trace import Trace
@@ -34,6 +35,7 @@ _SUITE_CLAIM = re.compile(r"\b(?:suite|all (?:the )?(?:\w+ )?tests|every test)" 
                           re.IGNORECASE)
 _TEST_CLAIM = re.compile(r"((?:\x00\d+\x00(?:,?\s+(?:and\s+)?)?)+)" + _FILLER + _VERB,
                          re.IGNORECASE)
+_ANY_VERB = re.compile(r"\b(?:pass|succeed|fail|error)", re.IGNORECASE)
 _TOKEN = re.compile(r"\x00(\d+)\x00")
 SKIPPED_SECTIONS = ("Tests", "Hunks")
 
@@ -49,8 +51,12 @@ class Claim:
     text: str
 
 
-def read_claims(text: str) -> list[Claim]:
-    """The pass/fail claims of a paragraph or list item."""
+@lru_cache(maxsize=4096)
+def read_claims(text: str) -> tuple[Claim, ...]:
+    """The pass/fail claims of a paragraph or list item (cached: hindsight and the step
+    check read the same blocks, and the repair loop the same drafts)."""
+    if not _ANY_VERB.search(text):
+        return ()
     refs = [m.group(1) for m in _REF.finditer(text)]
     masked = _mask(text)
     found = []
@@ -68,7 +74,7 @@ def read_claims(text: str) -> list[Claim]:
                     if int(index) in tests:
                         found.append(Claim(tests[int(index)], _passes(match.group(2)), steps,
                                            shown))
-    return found
+    return tuple(found)
 
 
 def _mask(text: str) -> str:
