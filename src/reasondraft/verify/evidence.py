@@ -44,10 +44,16 @@ def check_evidence(draft: Draft) -> list[Finding]:
 
 
 # Registration, one line per family (below the definitions the families import).
+from reasondraft.verify.agentpath import check_agent_path  # noqa: E402
 from reasondraft.verify.claims import check_claims  # noqa: E402
 from reasondraft.verify.code import check_code  # noqa: E402
 from reasondraft.verify.decisions import check_decisions  # noqa: E402
+from reasondraft.verify.hindsight import check_hindsight  # noqa: E402
+from reasondraft.verify.stepclaims import check_step_claims  # noqa: E402
 
-EVIDENCE_CHECKS.append(check_claims)
-EVIDENCE_CHECKS.append(check_decisions)
-EVIDENCE_CHECKS.append(check_code)
+EVIDENCE_CHECKS.append(check_hindsight)  # RD-H: hindsight, grounded in time
+EVIDENCE_CHECKS.append(check_step_claims)  # RD-O: test claims against the cited step's output
+EVIDENCE_CHECKS.append(check_claims)  # RD-E, RD-T: claims against the evaluation and the task
+EVIDENCE_CHECKS.append(check_decisions)  # RD-D: decisions and structure
+EVIDENCE_CHECKS.append(check_code)  # RD-K: what the trace says the code does
+EVIDENCE_CHECKS.append(check_agent_path)  # RD-A: the agent path is covered

@@ -55,6 +55,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RD-K001": ("warning", "an identifier is in neither the diff, the cited lines nor the "
                            "repository"),
     "RD-K002": ("warning", "a hunk is not explained specifically"),
+    "RD-H001": ("warning", "an observed step cites lines the agent had not seen by then"),
+    "RD-H002": ("warning", "knows the fix before the evidence"),
+    "RD-A001": ("warning", "a failure event of the agent path is not in the trace"),
+    "RD-O001": ("error", "a test claim contradicts the output of the step it cites"),
     "RD-I001": ("error", "draft or task could not be read"),
 }
 
