@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reasondraft.verify import VerifyContext, check_body, verify_body
+from reasondraft.verify.findings import CODES, FAMILIES, family
 
 CLEAN = '''## Summary
 
@@ -273,3 +274,17 @@ def test_symlink_leaving_the_tree_is_a_finding_not_a_crash(make_repo, tmp_path) 
     ctx = VerifyContext.from_parts(repo.path, base)
     body = "[[link.py]] [[link.py#L1]] [[test:link.py::test_x]] [[ok.py::X]]\n"
     assert [f.code for f in verify_body(body, ctx)] == ["RD-F003", "RD-F003", "RD-T001"]
+
+
+def test_every_code_has_a_family_and_reserved_ranges_land_in_theirs() -> None:
+    """One table places every code by prefix and number; an unknown code is a reference's."""
+    assert {code: family(code) for code in CODES}.keys() == CODES.keys()
+    assert [family(c) for c in ("RD-H001", "RD-A004", "RD-O002", "RD-E001", "RD-E007",
+                                "RD-T001", "RD-T002", "RD-T003", "RD-T009", "RD-D004",
+                                "RD-D005", "RD-D007", "RD-D008", "RD-K001", "RD-K002",
+                                "RD-C002", "RD-B003", "RD-X001", "odd")] == [
+        "hindsight", "agent_path", "test_claims", "test_claims", "test_claims",
+        "references", "test_claims", "f2p_coverage", "f2p_coverage", "structure",
+        "decisions", "decisions", "structure", "code_consistency", "hunks",
+        "hunks", "structure", "references", "references"]
+    assert {family(code) for code in CODES} <= set(FAMILIES)
