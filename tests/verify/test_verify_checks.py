@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reasondraft.verify import VerifyContext, check_body, verify_body
+from reasondraft.repo import Rev
+from reasondraft.verify import VerifyContext, check_body, symbols, verify_body
 from reasondraft.verify.findings import CODES, FAMILIES, family
 
 CLEAN = '''## Summary
@@ -288,3 +289,18 @@ def test_every_code_has_a_family_and_reserved_ranges_land_in_theirs() -> None:
         "decisions", "decisions", "structure", "code_consistency", "hunks",
         "hunks", "structure", "references", "references"]
     assert {family(code) for code in CODES} <= set(FAMILIES)
+
+
+def test_a_test_the_test_patch_adds_is_found_without_parsing_the_base(project,
+                                                                      monkeypatch) -> None:
+    """Every side of the file is searched line by line before any is parsed: the base lacks a
+    hidden FAIL_TO_PASS test, and parsing a large test file to confirm it was most of the
+    time of a folder's verify."""
+    parsed: list[str] = []
+    real = symbols.parse_python
+    monkeypatch.setattr(symbols, "parse_python", lambda text: parsed.append(text) or real(text))
+    report = check_body("[[test:tests/test_core.py::TestMerge::test_request_none]]\n",
+                        project.context())
+    [c] = report.citations
+    assert c.findings == [] and c.target is not None and c.target.rev is Rev.PATCHED
+    assert c.target.start is not None and parsed == []
