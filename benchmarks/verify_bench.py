@@ -10,8 +10,18 @@ prints:
 - the ratio of the measured in-process time to the floor: a raw, pipelined
   ``git cat-file --batch`` reading the same blobs the run read.
 
+``--folder`` measures instead what a reviewer runs: ``reasondraft verify`` on a folder of
+task folders (one process), each draft of real shape -- about ten references, most of them
+test ids naming test methods in large test files (thousands of lines, as in Django or
+SymPy), line ranges and symbols in source modules, a quote, a whole file. It prints the
+references per second after start-up (in-process, imports done), the whole CLI run against
+its floor (``git cat-file --batch`` of the same blobs plus the import floor), and the cold
+start on one draft against the import floor (importing typer, rich, GitPython, pydantic,
+PyYAML, markdown-it-py and unidiff in a new process).
+
 Usage: python benchmarks/verify_bench.py [--files 400] [--drafts 20] [--refs 50]
        [--repo DIR --base REV | --source DIR] [--seed 1] [--json]
+       python benchmarks/verify_bench.py --folder [--drafts 200] [--seed 1] [--json]
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -26,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from reasondraft.refs import cited_paths
 from reasondraft.repo import GitRepo, RepoView
 from reasondraft.verify import VerifyContext, check_body
 from reasondraft.verify.symbols import parse_python
@@ -148,10 +160,187 @@ def cli_wall_time(repo: Path, base: str, body: str, root: Path, repeat: int = 5)
     return statistics.median(times)
 
 
+# -- the folder of real-shape drafts ----------------------------------------------------------
+
+LIBRARIES = "import typer, rich.console, git, pydantic, yaml, markdown_it, unidiff"
+TEST_FILES, CLASSES, METHODS = 12, 12, 24
+
+
+TEST_ID = re.compile(r"\[\[test:([^\]]+)\]\]")
+
+
+def synthetic_test_module(index: int) -> str:
+    """A large test file (~3,000 lines): classes of test methods with setup and helpers."""
+    rows = [f'"""Tests of module {index}."""', "import unittest", "",
+            f"from pkg0.sub0.module_{index} import function_0", ""]
+    for c in range(CLASSES):
+        rows += ["", f"class TestWidget{c}(unittest.TestCase):", "    def setUp(self):",
+                 "        self.items = [1, 2, 3]", ""]
+        for m in range(METHODS):
+            rows += [f"    def test_case_{m}(self):", f'        """Case {m} of class {c}."""',
+                     f"        value = function_0({m}, {c})",
+                     "        for item in self.items:", "            value += item",
+                     f"        self.assertEqual(value - {m}, value - {m})", ""]
+    return "\n".join(rows) + "\n"
+
+
+def build_folder_repo(root: Path, rng: random.Random) -> tuple[Path, str]:
+    """Source modules plus large test files, committed."""
+    repo = root / "repo"
+    for i in range(60):
+        path = repo / f"pkg{i % 7}" / f"sub{i % 13}" / f"module_{i}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(synthetic_module(i, rng), encoding="utf-8")
+    (repo / "tests").mkdir()
+    for i in range(TEST_FILES):
+        (repo / "tests" / f"test_module_{i}.py").write_text(synthetic_test_module(i))
+    git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=b@x.invalid"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "bench"], check=True)
+    sha = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True,
+                         text=True).stdout.strip()
+    return repo, sha
+
+
+def test_patch(view: RepoView, path: str, number: int) -> str:
+    """The instance's test patch: a test method added at the end of a large test file (what
+    SWE-bench's hidden FAIL_TO_PASS tests are)."""
+    lines = view.lines(path) or ()
+    context = "".join(f" {line}\n" for line in lines[-3:])
+    added = [f"    def test_added_{number}(self):", '        """Added by the test patch."""',
+             "        self.assertTrue(self.items)"]
+    return (f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+            f"@@ -{len(lines) - 2},3 +{len(lines) - 2},6 @@\n{context}"
+            + "".join(f"+{line}\n" for line in added))
+
+
+def real_shape_body(view: RepoView, rng: random.Random, number: int, added: str) -> str:
+    """A draft of about ten references, as drafted traces cite: the FAIL_TO_PASS test the
+    test patch adds, tests of the suite, code."""
+    sources = [p for p in view.files() if p.startswith("pkg")]
+    parts = [f"## Summary\n\nTask {number}: [[test:{added}]] fails before the fix.\n"]
+    for k in range(3):
+        test = (f"tests/test_module_{rng.randrange(TEST_FILES)}.py::"
+                f"TestWidget{rng.randrange(CLASSES)}::test_case_{rng.randrange(METHODS)}")
+        parts.append(f"## Step {k + 1}: run a test\n\nThe test [[test:{test}]] fails.\n")
+    for _ in range(3):
+        path = rng.choice(sources)
+        lines = view.lines(path) or ()
+        start = rng.randint(1, len(lines) - 6)
+        parts.append(f"The code at [[{path}#L{start}-L{start + rng.randint(0, 5)}]] does it.\n")
+    path = rng.choice(sources)
+    symbols = list(parse_python("\n".join(view.lines(path) or ())) or ())
+    parts.append(f"It is defined in [[{path}::{rng.choice(symbols)}]].\n")
+    path = rng.choice(sources)
+    lines = view.lines(path) or ()
+    start = rng.choice([n for n in range(1, len(lines)) if lines[n - 1].strip()])
+    quoted = "\n".join(lines[start - 1:start + 1])
+    parts.append(f"```quote {path}#L{start}-L{start + 1}\n{quoted}\n```\n")
+    parts.append(f"The whole module [[{rng.choice(sources)}]] is small.\n")
+    return "\n".join(parts)
+
+
+def build_folder(root: Path, repo: Path, base: str, drafts: int,
+                 rng: random.Random) -> tuple[Path, set[bytes]]:
+    """``drafts`` task folders (task.json with a test patch, draft.md), and the ids of the
+    blobs their references cite (what a verify of them must read at least)."""
+    folder = root / "drafts"
+    cited: set[bytes] = set()
+    with GitRepo(repo) as git:
+        view = RepoView(git, base)
+        tree = git.tree(view.base_commit)
+        for d in range(drafts):
+            path = f"tests/test_module_{rng.randrange(TEST_FILES)}.py"
+            added = f"{path}::TestWidget{CLASSES - 1}::test_added_{d}"
+            body = real_shape_body(view, rng, d, added)
+            task = folder / f"task_{d}"
+            task.mkdir(parents=True)
+            (task / "task.json").write_text(json.dumps({
+                "instance_id": f"task_{d}", "repo": "bench/bench", "base_commit": base,
+                "FAIL_TO_PASS": [added], "PASS_TO_PASS": [],
+                "test_patch": test_patch(view, path, d)}))
+            (task / "draft.md").write_text(
+                f"---\nbase_commit: {base}\nrepo_path: {repo}\n---\n{body}", encoding="utf-8")
+            for path in set(cited_paths(body)) | {ref.split("::")[0] for ref in
+                                             TEST_ID.findall(body)}:
+                entry = tree.get(path)
+                if entry is not None:
+                    cited.add(entry.binsha)
+    return folder, cited
+
+
+def median_wall(command: list[str], repeat: int = 5) -> float:
+    """Median wall time of a command, each run a new process."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - start)
+        if result.returncode not in (0, 1):
+            raise SystemExit(f"{command[2:5]} failed ({result.returncode}): {result.stderr}")
+    return statistics.median(times)
+
+
+def folder_figures(drafts: int, seed: int) -> dict[str, float | int]:
+    """The folder workload's figures (see the module docstring)."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        repo, base = build_folder_repo(root, rng)
+        folder, blobs = build_folder(root, repo, base, drafts, rng)
+        verify = [sys.executable, "-m", "reasondraft", "verify"]
+        in_process = []
+        for _ in range(3):  # each run a new process: imports outside the measured time
+            result = subprocess.run([sys.executable, "-c", IN_PROCESS, str(folder)],
+                                    capture_output=True, text=True, check=True)
+            in_process.append(json.loads(result.stdout))
+        best = min(in_process, key=lambda r: r["seconds"])
+        whole = median_wall([*verify, str(folder), "--json"], repeat=3)
+        cold = median_wall([*verify, str(folder / "task_0"), "--json"])
+        imports = median_wall([sys.executable, "-c", LIBRARIES])
+        floor = cat_file_floor(repo, blobs)
+    return {
+        "drafts": drafts, "references": best["references"], "findings": best["findings"],
+        "distinct_blobs": len(blobs),
+        "references_per_second": round(best["references"] / best["seconds"]),
+        "in_process_seconds": round(best["seconds"], 3),
+        "whole_run_seconds": round(whole, 3), "cat_file_floor_seconds": round(floor, 4),
+        "import_floor_seconds": round(imports, 3),
+        "ratio_to_floor": round(whole / (floor + imports), 2),
+        "cold_start_seconds": round(cold, 3), "cold_start_ratio": round(cold / imports, 2)}
+
+
+IN_PROCESS = """
+import json, sys, time
+from pathlib import Path
+from reasondraft.verify import verify_paths
+start = time.perf_counter()
+reports = verify_paths([Path(sys.argv[1])])
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "references": sum(r.summary["references"] for r in reports),
+                  "findings": sum(len(r.findings) for r in reports)}))
+"""
+
+
+def print_folder(figures: dict[str, float | int]) -> None:
+    print(f"{figures['references']} references in {figures['drafts']} task folders over "
+          f"{figures['distinct_blobs']} cited blobs ({figures['findings']} findings: "
+          "should be 0)")
+    print(f"after start-up (in-process): {figures['in_process_seconds'] * 1000:.0f} ms = "
+          f"{figures['references_per_second']:,} references/s (target >= 5,000)")
+    print(f"whole run (reasondraft verify FOLDER): {figures['whole_run_seconds'] * 1000:.0f} ms; "
+          f"floor: cat-file {figures['cat_file_floor_seconds'] * 1000:.0f} ms + imports "
+          f"{figures['import_floor_seconds'] * 1000:.0f} ms; ratio "
+          f"{figures['ratio_to_floor']} (target <= 3)")
+    print(f"cold start, one draft: {figures['cold_start_seconds'] * 1000:.0f} ms; "
+          f"{figures['cold_start_ratio']}x the import floor (target <= 1.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=400, help="synthetic repository size")
-    parser.add_argument("--drafts", type=int, default=20)
+    parser.add_argument("--drafts", type=int, help="drafts (default: 20; --folder: 200)")
     parser.add_argument("--refs", type=int, default=50, help="references per draft")
     parser.add_argument("--repo", type=Path, help="use this repository instead")
     parser.add_argument("--source", type=Path,
@@ -159,7 +348,16 @@ def main() -> None:
     parser.add_argument("--base", default="HEAD", help="with --repo: the commit to cite")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--folder", action="store_true",
+                        help="the folder of real-shape drafts workload (--drafts: 200)")
     args = parser.parse_args()
+    if args.folder:
+        figures = folder_figures(args.drafts or 200, args.seed)
+        if args.json:
+            print(json.dumps(figures, indent=2))
+        else:
+            print_folder(figures)
+        return
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -168,7 +366,7 @@ def main() -> None:
         with GitRepo(repo) as git:
             view = RepoView(git, base)
             base = view.base_commit
-            bodies = make_drafts(view, args.drafts, args.refs, rng)
+            bodies = make_drafts(view, args.drafts or 20, args.refs, rng)
         run_in_process(repo, base, bodies)  # warm-up: imports, regex compilation, OS cache
         runs = [run_in_process(repo, base, bodies) for _ in range(3)]
         elapsed, references, findings, blobs = min(runs, key=lambda r: r[0])

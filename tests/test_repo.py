@@ -142,3 +142,15 @@ def test_one_cat_file_stream_serves_resolves_reads_and_read_ahead(project) -> No
         with pytest.raises(InputError, match="missing"):
             git.blob(b"\x01" * 20)
         assert git.blob(tree["assets/blob.bin"].binsha).startswith(b"\x89PNG")
+
+
+def test_a_blob_is_decoded_once_for_every_view_of_the_repository(make_repo) -> None:
+    """Each draft of a folder has its own view: the files they share are decoded once."""
+    repo = make_repo()
+    base = repo.commit({"a.py": "x = 1\n", "b.py": "x = 1\n"})
+    with GitRepo(repo.path) as shared:
+        first, second = RepoView(shared, base), RepoView(shared, base)
+        a = first.read("a.py")
+        assert a is not None and second.read("a.py") is a
+        b = second.read("b.py")  # the same blob under another path
+        assert b is not None and b.path == "b.py" and b.lines is a.lines

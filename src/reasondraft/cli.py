@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from reasondraft import __version__
+import reasondraft
 from reasondraft.errors import InputError, ModelError, WriteConflict
 from reasondraft.termtext import json_text, safe
 
@@ -52,7 +52,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"reasondraft {__version__}")
+        typer.echo(f"reasondraft {reasondraft.__version__}")
         raise typer.Exit()
 
 

@@ -120,6 +120,8 @@ class GitRepo:
         self._trees: dict[str, dict[str, Entry]] = {}
         self._resolved: dict[str, str] = {}
         self._blobs: OrderedDict[bytes, bytes] = OrderedDict()
+        self._texts: OrderedDict[bytes, FileText] = OrderedDict()
+        self._texts_lock = threading.Lock()
         self._batch: subprocess.Popen[bytes] | None = None
         self._pending: deque[bytes] = deque()  # requested, answer not read yet
 
@@ -158,6 +160,21 @@ class GitRepo:
                     entries[path] = Entry(mode, bytes.fromhex(sha))
             self._trees[commit] = entries
         return self._trees[commit]
+
+    def text(self, binsha: bytes, path: str) -> FileText:
+        """A blob decoded, once while it stays cached: every draft of a folder has its own
+        context, and drafts of one repository cite the same (often large) files."""
+        with self._texts_lock:
+            found = self._texts.get(binsha)
+            if found is not None:
+                self._texts.move_to_end(binsha)
+        if found is None:
+            found = decode(path, self.blob(binsha))
+            with self._texts_lock:
+                self._texts[binsha] = found
+                while len(self._texts) > BLOB_CACHE_SIZE:
+                    self._texts.popitem(last=False)
+        return found if found.path == path else replace(found, path=path)
 
     def blob(self, binsha: bytes) -> bytes:
         """A blob's bytes through the persistent cat-file process, with a small LRU cache."""
@@ -288,17 +305,16 @@ class RepoView:
         entry = self._base_tree.get(path)
         if entry is None:
             return None
-        data = self.git.blob(entry.binsha)
-        if entry.mode == SYMLINK_MODE:
-            if hops > 8:
-                raise UnsafePath("symlink loop", where=path)
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(path),
-                                                       data.decode("utf-8", "replace")))
-            if target.startswith(("/", "../")) or target == "..":
-                raise UnsafePath("symlink points outside the repository tree", where=path)
-            found = self._base(target, hops + 1)
-            return replace(found, path=path) if found else None
-        return decode(path, data)
+        if entry.mode != SYMLINK_MODE:
+            return self.git.text(entry.binsha, path)
+        if hops > 8:
+            raise UnsafePath("symlink loop", where=path)
+        link = self.git.blob(entry.binsha).decode("utf-8", "replace")
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
+        if target.startswith(("/", "../")) or target == "..":
+            raise UnsafePath("symlink points outside the repository tree", where=path)
+        found = self._base(target, hops + 1)
+        return replace(found, path=path) if found else None
 
     # -- patched --------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import pytest
 from reasondraft.body import render_body
 from reasondraft.review import approve, reject
 from reasondraft.review.export import ExportLine, export, schema
+from reasondraft.verify.findings import FAMILIES
 
 NEW_STEP = """## Step 3: Check mul for the same slip
 
@@ -72,6 +73,9 @@ def test_references_carry_the_code_of_both_revisions(task, tmp_path) -> None:
         {"number": 2, "kind": "test", "action": "pytest tests/test_calc.py"}]
     assert refs[("pkg/calc.py#L5", True)]["kind"] == "file"
     assert line["verify"] == {"references": 11, "errors": 0, "warnings": 0}
+    assert line["checks"]["references"] == {"items": 11, "passed": 11, "share": 1.0}
+    assert line["checks"]["hunks"] == {"items": 1, "passed": 1, "share": 1.0}
+    assert list(line["checks"]) == list(FAMILIES)
 
 
 def test_only_standing_approvals_are_exported(project, tmp_path, cli) -> None:
@@ -108,7 +112,8 @@ def test_schema(cli) -> None:
     printed = json.loads(result.stdout)
     assert printed == schema()
     assert {"instance_id", "trace", "extras", "body", "references", "review",
-            "provenance", "edit_rate"} <= set(printed["properties"])
+            "provenance", "edit_rate", "checks"} <= set(printed["properties"])
+    assert set(printed["$defs"]["CheckScore"]["properties"]) == {"items", "passed", "share"}
     assert cli("export").exit_code == 2
 
 

@@ -69,6 +69,25 @@ def test_verify_fills_errors(drafts) -> None:
     rows = {row.instance_id: row for row in scan(root, verify=True)}
     assert rows["d"].errors == 1 and rows["a"].errors == 0
     assert totals(list(rows.values()))["errors"] == 1
+    refs_a, refs_d = rows["a"].checks["references"], rows["d"].checks["references"]
+    assert refs_a["share"] == 1.0 and refs_d["passed"] == refs_d["items"] - 1
+
+
+def test_verify_shows_a_share_per_check_family(drafts, cli) -> None:
+    """--verify adds a column per family (the share of items passing); --json the counts."""
+    root, tasks = drafts
+    tasks["d"].write_body(tasks["d"].body().replace("fails [[step:2]]", "fails [[step:9]]"))
+    plain = cli("status", root).stdout
+    assert "refs" not in plain and "hunks" not in plain
+    table = cli("status", root, "--verify").stdout.splitlines()
+    header = table[0].split()
+    assert header[-9:] == ["refs", "hind", "claims", "f2p", "decis", "struct", "code",
+                           "hunks", "path"]
+    refs = {line.split()[0]: line.split()[-9] for line in table[1:5]}  # the last 9 columns
+    assert refs["a"] == "100%" and refs["d"] != "100%" and refs["d"].endswith("%")
+    verified = json.loads(cli("status", root, "--json", "--verify").stdout)
+    d = next(row for row in verified if row["instance_id"] == "d")
+    assert d["checks"]["references"]["passed"] == d["checks"]["references"]["items"] - 1
 
 
 def test_broken_drafts_are_rows_not_failures(drafts) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reasondraft.verify import VerifyContext, check_body, verify_body
+from reasondraft.repo import Rev
+from reasondraft.verify import VerifyContext, check_body, symbols, verify_body
+from reasondraft.verify.findings import CODES, FAMILIES, family
 
 CLEAN = '''## Summary
 
@@ -320,3 +322,32 @@ def test_long_step_ranges_cited_often_judge_each_step_once(project) -> None:
     body = "[[pkg/core.py#L4]] " + "[[step:1-1999]] " * 3000 + "[[step:1-3000]]\n"
     warned = [f for f in verify_body(body, ctx) if f.code == "RD-P002"]
     assert len(warned) == 3000 and {f.ref for f in warned} == {"step:1-1999"}
+
+
+def test_every_code_has_a_family_and_reserved_ranges_land_in_theirs() -> None:
+    """One table places every code by prefix and number; an unknown code is a reference's."""
+    assert {code: family(code) for code in CODES}.keys() == CODES.keys()
+    assert [family(c) for c in ("RD-H001", "RD-A004", "RD-O002", "RD-E001", "RD-E007",
+                                "RD-T001", "RD-T002", "RD-T003", "RD-T009", "RD-D004",
+                                "RD-D005", "RD-D007", "RD-D008", "RD-K001", "RD-K002",
+                                "RD-C002", "RD-B003", "RD-X001", "odd")] == [
+        "hindsight", "agent_path", "test_claims", "test_claims", "test_claims",
+        "references", "test_claims", "f2p_coverage", "f2p_coverage", "structure",
+        "decisions", "decisions", "structure", "code_consistency", "hunks",
+        "hunks", "structure", "references", "references"]
+    assert {family(code) for code in CODES} <= set(FAMILIES)
+
+
+def test_a_test_the_test_patch_adds_is_found_without_parsing_the_base(project,
+                                                                      monkeypatch) -> None:
+    """Every side of the file is searched line by line before any is parsed: the base lacks a
+    hidden FAIL_TO_PASS test, and parsing a large test file to confirm it was most of the
+    time of a folder's verify."""
+    parsed: list[str] = []
+    real = symbols.parse_python
+    monkeypatch.setattr(symbols, "parse_python", lambda text: parsed.append(text) or real(text))
+    report = check_body("[[test:tests/test_core.py::TestMerge::test_request_none]]\n",
+                        project.context())
+    [c] = report.citations
+    assert c.findings == [] and c.target is not None and c.target.rev is Rev.PATCHED
+    assert c.target.start is not None and parsed == []

@@ -11,12 +11,13 @@ import pytest
 
 from reasondraft.errors import InputError
 from reasondraft.verify import Sources, exit_status, verify_draft, verify_paths
+from reasondraft.verify.findings import FAMILIES
 from reasondraft.verify.report import render, to_json
 
 GOOD = ("## Summary\n\nThe guard [[pkg/core.py#L42-L43@patched]] in "
         "[[pkg/core.py::merge_setting]].\n")
 BAD = "## Summary\n\nSee [[pkg/missing.py]] and [[pkg/core.py#L99]].\n"
-CONTRACT = {"draft", "references", "errors", "warnings", "findings"}
+CONTRACT = {"draft", "references", "errors", "warnings", "findings", "checks"}
 FINDING = {"code", "severity", "ref", "line", "message", "suggestion", "fixable"}
 
 
@@ -36,6 +37,20 @@ def test_task_folder_json_contract_and_draft_lines(project, tmp_path) -> None:
     assert (data["references"], data["errors"]) == (2, 2)
     assert data["warnings"] == 5  # every hunk of the diff is uncited
     assert exit_status([report]) == 1
+    checks = data["checks"]
+    assert list(checks) == list(FAMILIES)
+    assert checks["references"] == {"items": 2, "passed": 0, "share": 0.0}
+    assert checks["hunks"] == {"items": 5, "passed": 0, "share": 0.0}
+    assert checks["decisions"] == {"items": 0, "passed": 0, "share": None}  # not a trace
+
+
+def test_checks_count_passing_references_once_each(project, tmp_path) -> None:
+    """A reference with findings fails once; a clean reference passes."""
+    folder = project.task_folder(tmp_path / "t1", GOOD + "See [[pkg/core.py#L99]] and "
+                                 "[[pkg/missing.py]] in [[pkg/core.py#L4]].\n")
+    [report] = verify_paths([folder])
+    refs = report.to_json()["checks"]["references"]
+    assert refs == {"items": 5, "passed": 3, "share": 0.6}
 
 
 def test_hand_written_draft_with_flags_alone(project, tmp_path) -> None:

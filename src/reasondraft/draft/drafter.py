@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from instructor import OpenAISchema
 from pydantic import model_validator
 
-from reasondraft import __version__
+import reasondraft
 from reasondraft.body import render_body
 from reasondraft.document import (
     DRAFT_FILE,
@@ -354,7 +354,7 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
         "repo_path": str(Path(task.view.git.path).resolve()),
         "status": "draft",
         "provenance": {
-            "tool": f"reasondraft {__version__}",
+            "tool": f"reasondraft {reasondraft.__version__}",
             "model": request.model,
             "prompt": prepared.templates.hash,
             "patch_source": task.patch_source,

@@ -6,7 +6,8 @@ structured part (every step, including steps a person added) in the draft's form
 every section the trace model cannot hold -- a heading a person renamed or added, or a
 known section reshaped beyond the model -- each with the heading it followed, and ``body``
 is the Markdown exactly as approved (its sha256 is ``content_hash``), so no word is lost.
-``references`` are the resolved citations with the code they cite, ``review`` the record
+``references`` are the resolved citations with the code they cite, ``checks`` the share of
+items passing per check family (as ``verify --json``), ``review`` the record
 (see :mod:`reasondraft.review.record`), ``provenance`` the drafter's front-matter block.
 
 By default only drafts whose approval still holds are exported; a draft modified since
@@ -51,6 +52,7 @@ from reasondraft.review.signing import Signers
 from reasondraft.trace import Trace
 from reasondraft.trace_v1 import TraceV1
 from reasondraft.verify import Citation, Repos, Sources, VerifyContext
+from reasondraft.verify.findings import Family
 from reasondraft.verify.inputs import draft_paths
 
 FORMAT = "reasondraft-export/2"
@@ -80,6 +82,18 @@ class ExportReference(BaseModel):
     steps: list[ExportStep] = Field(default_factory=list,
                                     description="The trajectory steps a step reference cites.")
     findings: list[str] = Field(description="Codes of verify findings about this reference.")
+
+
+class CheckScore(BaseModel):
+    """One check family's measure on this draft."""
+
+    items: int = Field(description=(
+        "How many items of the family the draft has (references: each reference; hunks: "
+        "each diff hunk; f2p_coverage: each FAIL_TO_PASS test; decisions: each decision; "
+        "structure: each section; hindsight: each observed step; test_claims: each test "
+        "claim; agent_path: each failure event; code_consistency: each identifier)."))
+    passed: int = Field(description="How many of them no finding is about.")
+    share: float | None = Field(description="passed / items; None without items.")
 
 
 class ExportExtra(BaseModel):
@@ -119,6 +133,8 @@ class ExportLine(BaseModel):
     body: str = Field(description="The Markdown body of draft.md, byte for byte.")
     references: list[ExportReference]
     verify: VerifySummary
+    checks: dict[Family, CheckScore] = Field(description=(
+        "Per check family (verify --json's checks object): items, passed, share."))
     review: ReviewRecord | None
     review_history: list[ReviewRecord]
     edit_rate: float | None = Field(description=(
@@ -225,7 +241,9 @@ def export_line(checked: CheckedDraft) -> ExportLine:
                 for e in parsed.extras],
         body=draft.body,
         references=[export_reference(c, checked.ctx) for c in report.citations],
-        verify=VerifySummary(**report.summary), review=where.record,
+        verify=VerifySummary(**report.summary),
+        checks={name: CheckScore(**score.to_json()) for name, score in report.checks.items()},
+        review=where.record,
         review_history=read_history(draft),
         edit_rate=draft_edit_rate(path, draft.body),
         provenance=provenance if isinstance(provenance, dict) else None)

@@ -18,6 +18,7 @@ from reasondraft.review.export import ExportResult
 from reasondraft.review.record import Standing
 from reasondraft.review.status import STATUSES, DraftStatus, totals
 from reasondraft.termtext import safe, visible
+from reasondraft.verify.findings import FAMILIES
 
 DASH = "-"
 STATUS_STYLES: dict[str, str] = {"draft": "cyan", "approved": "bold green",
@@ -81,37 +82,58 @@ def _number(value: int | None) -> str:
 
 STATUS_COLUMNS = ("task", "status", "errors", "warns", "steps", "reviewer", "age",
                   "modified", "edit")
-NUMERIC = frozenset({"errors", "warns", "steps", "age", "edit"})
+# With --verify, one column per check family: the share of its items that pass.
+FAMILY_COLUMNS: dict[str, str] = {
+    "references": "refs", "hindsight": "hind", "test_claims": "claims", "f2p_coverage": "f2p",
+    "decisions": "decis", "structure": "struct", "code_consistency": "code", "hunks": "hunks",
+    "agent_path": "path"}
+NUMERIC = frozenset({"errors", "warns", "steps", "age", "edit", *FAMILY_COLUMNS.values()})
 SIGNATURE_CELLS: dict[str, tuple[str, str]] = {"invalid": ("bad", "bold red"),
                                                "none": ("no", "yellow")}
 
 
-def status_cells(row: DraftStatus, signed: bool = False) -> list[tuple[str, str]]:
-    """(text, style) per column of one row (and ``signed`` when signatures were checked);
-    ids and reviewers escaped to one line each."""
+def status_cells(row: DraftStatus, signed: bool = False,
+                 checked: bool = False) -> list[tuple[str, str]]:
+    """(text, style) per column of one row (``signed`` when signatures were checked, a
+    share per check family when verified); ids and reviewers escaped to one line each."""
     cells = [(visible(row.instance_id, one_line=True), ""),
              (row.status, STATUS_STYLES[row.status]),
              (_number(row.errors), ""), (_number(row.warnings), ""), (str(row.steps), ""),
              (visible(row.reviewer or DASH, one_line=True), ""), (age(row.age_seconds), ""),
              ("yes", "bold yellow") if row.modified_since_approval else ("", ""),
              (percent(row.edit_rate), "")]
+    if checked:
+        cells += [_share(row.checks, name) for name in FAMILIES]
     if signed:
         cells.append((visible(f"by {row.signed_by}", one_line=True), "green") if row.signed_by
                      else SIGNATURE_CELLS.get(row.signature or "", ("", "")))
     return cells
 
 
+def _share(checks: dict[str, dict[str, Any]] | None, name: str) -> tuple[str, str]:
+    """A family's share as a whole percentage, rounded down (99.7% is not shown as 100%);
+    below 100% in yellow; a dash when it had nothing to check."""
+    share = (checks or {}).get(name, {}).get("share")
+    if share is None:
+        return DASH, "dim"
+    return f"{int(share * 100)}%", "" if share >= 1 else "yellow"
+
+
 def render_status(rows: list[DraftStatus], console: Console) -> None:
     """The table of drafts, then the totals (``modified``/``stale`` never count as approved).
 
     ``modified`` is "yes" for a draft modified since approval; ``edit`` is the edit rate;
-    ``signed`` (with --allowed-signers) who signed an approval, "no" or "bad". Why a row is
+    ``signed`` (with --allowed-signers) who signed an approval, "no" or "bad"; with
+    --verify, a column per check family (refs, hind, ...) gives the share of its items that
+    pass (a dash: nothing of that kind to check). Why a row is
     ``stale``, ``unsigned`` or ``broken`` is printed under the table. Rows are laid out by
     hand as one Text: a rich Table measures every cell and takes about a second for 1,000
     drafts."""
     signed = any(row.signature is not None for row in rows)
-    columns = STATUS_COLUMNS + (("signed",) if signed else ())
-    cells = [status_cells(row, signed) for row in rows]
+    checked = any(row.checks is not None for row in rows)
+    columns = STATUS_COLUMNS + (tuple(FAMILY_COLUMNS[name] for name in FAMILIES)
+                                if checked else ()) + (("signed",) if signed else ())
+    cells = [status_cells(row, signed, checked) for row in rows]
     widths = [max([len(name), *(len(row[i][0]) for row in cells)])
               for i, name in enumerate(columns)]
     table = Text()

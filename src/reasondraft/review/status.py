@@ -35,7 +35,7 @@ STATUSES: tuple[str, ...] = get_args(Status)
 
 @dataclass
 class DraftStatus:
-    """One row of ``status``; ``errors``/``warnings`` are None unless verified,
+    """One row of ``status``; ``errors``/``warnings``/``checks`` are None unless verified,
     ``signature`` None unless signatures were checked, ``inputs_bound`` None without a
     record (False: a record from before inputs were bound, binding the body only)."""
 
@@ -57,6 +57,7 @@ class DraftStatus:
     prompt: str | None = None
     errors: int | None = None
     warnings: int | None = None
+    checks: dict[str, dict[str, Any]] | None = None
     problem: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -138,7 +139,8 @@ def _mtime(path: Path) -> datetime | None:
 
 
 def add_verify(row: DraftStatus, sources: Sources, repos: Repos) -> None:
-    """Fill errors/warnings from verify (a draft verify cannot read keeps None + why); an
+    """Fill errors/warnings and the per-family checks from verify (a draft verify cannot
+    read keeps None + why); an
     approval whose record states other errors becomes ``stale``."""
     try:
         report = verify_draft(row.path, sources, repos=repos)
@@ -146,6 +148,8 @@ def add_verify(row: DraftStatus, sources: Sources, repos: Repos) -> None:
         row.problem = row.problem or str(exc)
         return
     row.errors, row.warnings = report.summary["errors"], report.summary["warnings"]
+    checks = report.checks
+    row.checks = {name: score.to_json() for name, score in checks.items()} if checks else None
     stands = report.standing
     if row.status == "approved" and stands is not None and stands.status == "stale":
         row.status, row.problem = stands.status, stands.problem

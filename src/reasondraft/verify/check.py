@@ -8,7 +8,7 @@ trace, and of which format).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reasondraft.body import parse_body, trace_format
 from reasondraft.document import DraftFile
@@ -21,6 +21,7 @@ from reasondraft.verify.files import check_file, check_patched_untouched
 from reasondraft.verify.findings import Finding, apply_severity, summarize
 from reasondraft.verify.lines import check_lines
 from reasondraft.verify.quotes import check_quote
+from reasondraft.verify.scores import Items, Score, derive_items, scores
 from reasondraft.verify.steps import check_step, check_step_files
 from reasondraft.verify.structure import check_structure
 from reasondraft.verify.symbols import check_symbol
@@ -29,10 +30,12 @@ from reasondraft.verify.tests import check_fails_before, check_test
 
 @dataclass
 class BodyReport:
-    """The references of a body, each with its target and findings, plus draft-wide ones."""
+    """The references of a body, each with its target and findings, plus draft-wide ones,
+    and how many items each check family looked at (:mod:`reasondraft.verify.scores`)."""
 
     citations: list[Citation]
     general: list[Finding]
+    items: Items = field(default_factory=Items)
 
     @property
     def findings(self) -> list[Finding]:
@@ -44,6 +47,11 @@ class BodyReport:
     def summary(self) -> dict[str, int]:
         """{references, errors, warnings} — what approval records."""
         return summarize(self.findings, len(self.citations))
+
+    @property
+    def checks(self) -> dict[str, Score]:
+        """Per check family: items, passed, share — the ``checks`` object of the JSON."""
+        return scores(self.items, self.citations, self.general)
 
 
 def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
@@ -71,16 +79,18 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
     check_step_files(citations, ctx)
     check_fails_before(citations, ctx)
     general = check_coverage(citations, ctx, line_offset + 1)
-    if trace is not None:
-        parsed = parse_body(body, trace)
+    items = Items()
+    parsed = parse_body(body, trace) if trace is not None else None
+    if parsed is not None:
         general += check_structure(body, parsed, citations, line_offset)
-        general += check_evidence(Draft(body, parsed, citations, ctx, line_offset))
+        general += check_evidence(Draft(body, parsed, citations, ctx, line_offset, items))
     if trace == 2:
         general += check_coverage(citations, ctx, line_offset + 1, section="Hunks")
+    derive_items(items, body, parsed, citations, ctx)
     overrides = ctx.guidelines.severity
     if overrides:
         apply_severity(general + [f for c in citations for f in c.findings], overrides)
-    return BodyReport(citations, general)
+    return BodyReport(citations, general, items)
 
 
 def check_draft(draft: DraftFile, ctx: VerifyContext) -> BodyReport:

@@ -3,7 +3,8 @@ its references exist. Each family lives in its own module and registers one func
 :data:`EVIDENCE_CHECKS`; :func:`check_evidence` runs them all over one parsed trace.
 
 A check takes a :class:`Draft` (the body, the trace read from it once, the references with
-what they resolved to, the verify context) and returns findings with draft line numbers.
+what they resolved to, the verify context) and returns findings with draft line numbers;
+it counts the items it judged in ``draft.items`` (see :mod:`reasondraft.verify.scores`).
 Format-1 traces carry less (no basis, no outcome, no agent path): a check uses what is
 there and says nothing about what is not.
 """
@@ -11,23 +12,27 @@ there and says nothing about what is not.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reasondraft.body import ParsedBody
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.findings import Finding
+from reasondraft.verify.scores import Items
 
 
 @dataclass
 class Draft:
-    """One trace under check. ``line_offset`` turns a body line into a draft line."""
+    """One trace under check. ``line_offset`` turns a body line into a draft line; a check
+    says how many items it looked at with ``items.count(family, n)`` (the ``checks`` shares
+    of :mod:`reasondraft.verify.scores`; uncounted families get a derived count)."""
 
     body: str
     parsed: ParsedBody
     citations: list[Citation]
     ctx: VerifyContext
     line_offset: int
+    items: Items = field(default_factory=Items)
 
     @property
     def version(self) -> int:

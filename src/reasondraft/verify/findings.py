@@ -6,11 +6,14 @@ below is the single source for each code's severity and title (the README repeat
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel
 
 Severity = Literal["error", "warning", "info"]
+Family = Literal["references", "hindsight", "test_claims", "f2p_coverage", "decisions",
+                 "structure", "code_consistency", "hunks", "agent_path"]
+FAMILIES: tuple[Family, ...] = get_args(Family)
 
 CODES: dict[str, tuple[Severity, str]] = {
     "RD-R001": ("error", "malformed reference"),
@@ -61,6 +64,37 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RD-O001": ("error", "a test claim contradicts the output of the step it cites"),
     "RD-I001": ("error", "draft or task could not be read"),
 }
+
+
+# The family of every code, by prefix and number: a row holds from its number up to the next
+# row of the same prefix. Codes reserved for checks still being written are placed already,
+# so a new code lands in its family without touching this table. A code no row places (a
+# prefix not known here) counts as a reference finding: it is about what a draft cites.
+FAMILY_RANGES: tuple[tuple[str, int, Family], ...] = (
+    ("RD-R", 1, "references"), ("RD-F", 1, "references"), ("RD-L", 1, "references"),
+    ("RD-Q", 1, "references"), ("RD-S", 1, "references"), ("RD-P", 1, "references"),
+    ("RD-I", 1, "references"),
+    ("RD-T", 1, "references"), ("RD-T", 2, "test_claims"), ("RD-T", 3, "f2p_coverage"),
+    ("RD-C", 1, "hunks"),
+    ("RD-D", 1, "structure"), ("RD-D", 5, "decisions"), ("RD-D", 8, "structure"),
+    ("RD-B", 1, "structure"),
+    ("RD-E", 1, "test_claims"), ("RD-O", 1, "test_claims"),
+    ("RD-H", 1, "hindsight"), ("RD-A", 1, "agent_path"),
+    ("RD-K", 1, "code_consistency"), ("RD-K", 2, "hunks"), ("RD-K", 3, "code_consistency"),
+)
+DEFAULT_FAMILY: Family = "references"
+
+
+def family(code: str) -> Family:
+    """The check family a finding code belongs to (``checks`` in verify's JSON)."""
+    prefix, number = code[:4], code[4:]
+    if not number.isdigit():
+        return DEFAULT_FAMILY
+    n, placed = int(number), DEFAULT_FAMILY
+    for row_prefix, first, name in FAMILY_RANGES:
+        if row_prefix == prefix and first <= n:
+            placed = name
+    return placed
 
 
 class Finding(BaseModel):

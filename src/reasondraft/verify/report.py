@@ -8,16 +8,18 @@ through :mod:`reasondraft.termtext`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.syntax import Syntax
 from rich.text import Text
 
 from reasondraft.termtext import safe, visible
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.findings import Finding
 from reasondraft.verify.run import DraftReport
+
+if TYPE_CHECKING:  # rich.syntax loads pygments: imported when a snippet is shown
+    from rich.syntax import Syntax
 
 SHOW_LINES = frozenset({"RD-L001", "RD-L002", "RD-L003", "RD-Q001"})
 MAX_SHOWN = 12
@@ -46,6 +48,8 @@ def render(reports: list[DraftReport], console: Console) -> None:
 def render_draft(report: DraftReport, console: Console) -> None:
     console.print(safe(report.path, "bold underline"))
     if report.changes:
+        from rich.syntax import Syntax
+
         console.print(Text("--fix changed:", style="green"))
         console.print(Syntax(visible(report.changes), "diff", background_color="default"))
     entries: list[tuple[Finding, Citation | None]] = [
@@ -96,6 +100,8 @@ def _render_finding(f: Finding, c: Citation | None, console: Console) -> None:
 
 def _snippet(c: Citation) -> Syntax | None:
     """The lines really at the cited place (the end of the file for a range past it)."""
+    from rich.syntax import Syntax
+
     target, ref = c.target, c.ref
     if target is None or target.file.binary or not target.file.lines:
         return None

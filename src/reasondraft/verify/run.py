@@ -21,6 +21,7 @@ from reasondraft.verify.citation import Citation
 from reasondraft.verify.findings import Finding, finding, summarize
 from reasondraft.verify.fix import fix_document, unified_diff
 from reasondraft.verify.inputs import Repos, Sources, draft_context, draft_paths
+from reasondraft.verify.scores import Score
 
 if TYPE_CHECKING:
     from reasondraft.review.record import Standing
@@ -51,10 +52,20 @@ class DraftReport:
         """{references, errors, warnings}."""
         return summarize(self.findings, len(self.citations))
 
+    @property
+    def checks(self) -> dict[str, Score] | None:
+        """Per check family: items, passed, share (None for a draft that was not read)."""
+        return self.body.checks if self.body else None
+
     def to_json(self) -> dict[str, Any]:
-        """The contract: {"draft", "references", "errors", "warnings", "findings"}."""
+        """The contract: {"draft", "references", "errors", "warnings", "findings", "checks"}
+        (``checks``: per family {"items", "passed", "share"}; null if the draft was not
+        read)."""
+        checks = self.checks
         return {"draft": str(self.path), **self.summary,
-                "findings": [f.model_dump() for f in self.findings]}
+                "findings": [f.model_dump() for f in self.findings],
+                "checks": {name: score.to_json() for name, score in checks.items()}
+                if checks is not None else None}
 
 
 def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | None = None,

@@ -38,14 +38,22 @@ def is_python(path: str) -> bool:
 # -- Python: the targeted search ----------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1024)
-def _candidates(leaf: str) -> re.Pattern[str]:
-    """Lines that could define ``leaf``: def/class, an assignment or annotation, self.leaf =."""
-    n = re.escape(leaf)
-    return re.compile(
-        rf"(?P<indent>[ \t]*)(?:(?P<block>(?:async[ \t]+)?(?:def|class)[ \t]+{n}\b)"
-        rf"|(?P<self>self\.{n}[ \t]*(?:(?::[^=\n]+)?=(?!=)|:[ \t]*[^\s=]))"
-        rf"|{n}[ \t]*(?:(?::[^=\n]+)?=(?!=)|:[ \t]*[^\s=]))")
+# A line that could define a name: def/class NAME, self.NAME = (or annotated), NAME = (or
+# annotated). One pattern for every name (the name is compared after the match): compiling
+# one pattern per looked-up name cost more than the search itself.
+_DEFINES = re.compile(
+    r"(?P<indent>[ \t]*)(?:(?P<block>(?:async[ \t]+)?(?:def|class)[ \t]+)(?P<name>\w+)"
+    r"|(?P<self>self\.)(?P<attr>\w+)[ \t]*(?:(?::[^=\n]+)?=(?!=)|:[ \t]*[^\s=])"
+    r"|(?P<assigned>\w+)[ \t]*(?:(?::[^=\n]+)?=(?!=)|:[ \t]*[^\s=]))")
+
+
+def _defines(text: str, start: int, leaf: str) -> re.Match[str] | None:
+    """The match of the line at ``start`` if it could define ``leaf``, else None."""
+    match = _DEFINES.match(text, start)
+    if match is None or leaf != (match.group("name") or match.group("attr")
+                                 or match.group("assigned")):
+        return None
+    return match
 
 
 def find_python(file: FileText, symbol: str) -> Span | None:
@@ -66,7 +74,7 @@ def _find_python(file: FileText, names: list[str]) -> tuple[int, int, bool] | No
     """(offset, index) of the line defining the dotted ``names``, and whether it opens a
     block (def/class) rather than a statement."""
     *parents, leaf = names
-    text, lines, pattern = file.text, file.lines, _candidates(leaf)
+    text, lines = file.text, file.lines
     offset = index = 0
     if parents:
         outer = _find_python(file, parents)
@@ -77,7 +85,7 @@ def _find_python(file: FileText, names: list[str]) -> tuple[int, int, bool] | No
     while at >= 0:
         start = text.rfind("\n", 0, at) + 1
         at = text.find(leaf, at + len(leaf))
-        match = pattern.match(text, start)
+        match = _defines(text, start, leaf)
         if match is None or (at >= 0 and text.rfind("\n", 0, at) + 1 == start):
             continue  # not a definition, or the line's later occurrence will be tried
         index += text.count("\n", counted, start)

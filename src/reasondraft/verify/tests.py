@@ -23,7 +23,13 @@ from reasondraft.repo import Rev, UnsafePath, clean_path
 from reasondraft.verify.citation import Citation, Target
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.files import nearest_path, repo_relative
-from reasondraft.verify.symbols import definition, is_python, names, similar_name
+from reasondraft.verify.symbols import (
+    definition,
+    find_python,
+    is_python,
+    names,
+    similar_name,
+)
 
 _DJANGO = re.compile(r"^(\w+) \(([\w.]+)\)$")
 _WORD = re.compile(r"^[A-Za-z_]\w*$")
@@ -113,18 +119,19 @@ def check_test(c: Citation, ctx: VerifyContext) -> None:
     if test.path is not None and not _repo_path(c, ctx, test.path):
         return
     paths = [test.path] if test.path else _module_paths(ctx, test.module or "")
-    for path in paths:
-        for rev, file in ctx.sides(path):
-            if not test.name:
-                c.target = Target(path, rev, file)
-                return
-            span = _find(ctx, Target(path, rev, file), test)
+    sides = [Target(path, rev, file) for path in paths for rev, file in ctx.sides(path)]
+    if sides and not test.name:
+        c.target = sides[0]
+        return
+    for quick in (True, False):  # a test the test patch adds: found without parsing the base
+        for side in sides:
+            span = _find(ctx, side, test, quick=quick)
             if span is not None:
-                c.target = Target(path, rev, file, span[0], span[1])
+                c.target = Target(side.path, side.rev, side.file, span[0], span[1])
                 return
     if known:
         return
-    if not any(True for path in paths for _ in ctx.sides(path)):
+    if not sides:
         where = test.path or f"module {test.module}"
         nearest = nearest_path(test.path, ctx.files(Rev.PATCHED)) if test.path else None
         c.add("RD-T001", f"{where} does not exist at the base commit, after the diff or "
@@ -149,11 +156,17 @@ def _repo_path(c: Citation, ctx: VerifyContext, path: str) -> bool:
         return False
 
 
-def _find(ctx: VerifyContext, target: Target, test: TestId) -> tuple[int, int] | None:
-    """The test's definition in one version of its file (inherited methods count)."""
+def _find(ctx: VerifyContext, target: Target, test: TestId, *,
+          quick: bool) -> tuple[int, int] | None:
+    """The test's definition in one version of its file (inherited methods count). ``quick``:
+    by the targeted line search alone -- every side is searched so before any is parsed (a
+    test the test patch adds is missing at the base, and parsing a large test file to
+    confirm that cost more than all the other checks together)."""
     if not is_python(target.path):
-        return (1, len(target.file.lines)) if re.search(
+        return (1, len(target.file.lines)) if quick and re.search(
             rf"\b{re.escape(test.name)}\b", target.file.text) else None
+    if quick:
+        return find_python(target.file, test.qualname)
     span = definition(ctx, target, test.qualname)
     if span is None and test.classes and definition(ctx, target, ".".join(test.classes)):
         inherited = [n for n in names(ctx, target) if n.endswith("." + test.name)]
