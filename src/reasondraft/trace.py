@@ -213,7 +213,9 @@ class Decision(BaseModel):
         if not rules_apply(info):
             return self
         if len(self.options) < 2:
-            raise ValueError("decision: a decision weighs at least two options")
+            unlisted = "" if self.chosen in self.options else \
+                f"; chosen {self.chosen!r} is not one of the options"
+            raise ValueError(f"decision: a decision weighs at least two options{unlisted}")
         if self.chosen not in self.options:
             raise ValueError(f"decision: chosen {self.chosen!r} is not one of the options; "
                              "copy it exactly from options")

@@ -139,6 +139,8 @@ def _same(a: str, b: str) -> bool:
 
 
 def _line(lines: list[str], test: str) -> int:
+    """The body line of the Tests entry for ``test`` (other sections cite tests too)."""
     ref = f"[[{TestRef(test).format()}]]"
-    return next((n for n, line in enumerate(lines, 1) if ref in line
-                 and line.lstrip().startswith("-")), 1)
+    start = next((n for n, line in enumerate(lines) if line == "## Tests"), 0)
+    return next((n for n, line in enumerate(lines[start:], start + 1) if ref in line
+                 and line.lstrip().startswith("-")), start + 1)
