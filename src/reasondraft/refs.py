@@ -1,4 +1,5 @@
-"""The ``[[reference]]`` grammar (DESIGN.md): parse references out of draft Markdown, format back.
+"""The ``[[reference]]`` grammar (README: Verify): parse references out of draft Markdown,
+format them back.
 
 Forms: ``[[path]]``, ``[[path#L4]]``, ``[[path#L4-L9]]``, ``[[path::Name.attr]]`` (each with an
 optional ``@base`` / ``@patched``), ``[[test:node_id]]``, ``[[step:N]]``, ``[[step:N-M]]``, and

@@ -98,7 +98,7 @@ def family(code: str) -> Family:
 
 
 class Finding(BaseModel):
-    """One problem with a draft, exactly the contract's fields (DESIGN.md)."""
+    """One problem with a draft, exactly the fields of the verify JSON contract (README)."""
 
     code: str
     severity: Severity

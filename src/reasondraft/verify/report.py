@@ -27,7 +27,7 @@ STYLES = {"error": "bold red", "warning": "yellow", "info": "blue"}
 
 
 def to_json(reports: list[DraftReport]) -> Any:
-    """One draft: its object; several: a list of them (DESIGN.md contract)."""
+    """One draft: its object; several: a list of them (the verify JSON contract)."""
     data = [r.to_json() for r in reports]
     return data[0] if len(data) == 1 else data
 
