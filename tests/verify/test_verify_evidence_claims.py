@@ -86,7 +86,8 @@ def test_a_pass_to_pass_test_said_to_fail_before(example) -> None:
     ctx, body = example
     planted = body.replace("PASS_TO_PASS · visible · before: pass",
                            "PASS_TO_PASS · visible · before: fail")
-    assert codes(ctx, planted) == [("RD-T004", "error", line_of(planted, f"[[test:{LEAF}]] ·"),
+    entry = line_of(planted, f"[[test:{LEAF}]] · PASS_TO_PASS")  # the Tests entry
+    assert codes(ctx, planted) == [("RD-T004", "error", entry,
                                     f"{LEAF} is a PASS_TO_PASS test (it passes before the "
                                     "change), but Tests says it fails before")]
 
