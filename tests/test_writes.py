@@ -84,12 +84,12 @@ class HeldServer(LocalServer):
     def next_reply(self, body: dict) -> Reply:
         reply = super().next_reply(body)
         self.arrived.release()
-        self.release.wait(300)
+        self.release.wait(60)
         return reply
 
     def wait_for(self, requests: int) -> None:
         for _ in range(requests):
-            assert self.arrived.acquire(timeout=300), "the draft never called the model"
+            assert self.arrived.acquire(timeout=60), "the draft never called the model"
 
 
 def env_for_cli() -> dict[str, str]:
