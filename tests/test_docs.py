@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -31,6 +32,7 @@ INSTALL_TEST = ("python3.11 -m venv .venv && .venv/bin/pip install -q '.[dev]' &
                 ".venv/bin/python -m pytest")
 
 
+@cache  # each page is parsed once, however many links point into it
 def _tokens(path: Path) -> list[Token]:
     return MD.parse(path.read_text(encoding="utf-8"))
 
