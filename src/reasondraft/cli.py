@@ -7,6 +7,7 @@ the group turns into one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import reasondraft
+from reasondraft.config import SPECS
 from reasondraft.errors import InputError, ModelError, WriteConflict
 from reasondraft.termtext import json_text, safe
 
@@ -39,12 +41,24 @@ class Group(TyperGroup):
                                             safe(exc, one_line=True)), soft_wrap=True)
             raise SystemExit(2 if isinstance(exc, InputError) else 1) from None
 
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each command with the whole first paragraph of its help: click cuts it to one
+        line, mid-sentence."""
+        rows = [(name, " ".join(inspect.cleandoc(command.help or "").split("\n\n")[0].split()))
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
+
+# Help is plain text (rich_markup_mode=None): read as rich markup, "[[step:N]]" and
+# "[guidelines]" vanished, and typer's rich layout showed flags as "--steps <bool>".
 app = typer.Typer(
     cls=Group,
     help="Draft, verify and review reasoning traces for AI coding tasks.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -128,6 +142,22 @@ def task_command(
     console.print(safe(f"outcome: {summary['outcome']}"))
 
 
+def _setting(name: str) -> Any:
+    """The option of drafting setting ``name``, described from config.SPECS (one text for
+    the flag, its variable and its key in reasondraft.toml)."""
+    spec = SPECS[name]
+    default = "not set" if spec.default is None else spec.default
+    return typer.Option(f"--{name.replace('_', '-')}", help=(
+        f"{spec.help} (default: {default}; or set "
+        f"REASONDRAFT_{name.upper()}, or {name} in reasondraft.toml)."))
+
+
+ModelOpt = Annotated[str | None, _setting("model")]
+ApiBaseOpt = Annotated[str | None, _setting("api_base")]
+OutOpt = Annotated[Path | None, _setting("out")]
+MaxInputTokensOpt = Annotated[int | None, _setting("max_input_tokens")]
+MaxRepairsOpt = Annotated[int | None, _setting("max_repairs")]
+LogOpt = Annotated[Path | None, _setting("log")]
 TrajectoryOpt = Annotated[Path | None, typer.Option(
     "--trajectory", help="The agent's trajectory (any supported format, auto-detected).")]
 
@@ -175,12 +205,12 @@ def draft_command(
     repo: RepoOpt = None,
     repos: ReposOpt = None,
     eval_report: EvalReportOpt = None,
-    model: Annotated[str | None, typer.Option("--model", help="litellm model string.")] = None,
-    api_base: Annotated[str | None, typer.Option("--api-base")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Where task folders go.")] = None,
-    max_input_tokens: Annotated[int | None, typer.Option("--max-input-tokens")] = None,
-    max_repairs: Annotated[int | None, typer.Option("--max-repairs")] = None,
-    log: Annotated[Path | None, typer.Option("--log", help="Audit log of LLM calls.")] = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+    out: OutOpt = None,
+    max_input_tokens: MaxInputTokensOpt = None,
+    max_repairs: MaxRepairsOpt = None,
+    log: LogOpt = None,
     record: Annotated[Path | None, typer.Option(
         "--record", help="Save the model's answers as a fixture recording.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing draft "
@@ -572,9 +602,9 @@ def batch_command(
         "--trajectories", help="Folder of trajectories named after the instance ids.")],
     repos: Annotated[Path, typer.Option(
         "--repos", help="Folder of clones named owner__name or owner/name.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Where task folders go.")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="litellm model string.")] = None,
-    api_base: Annotated[str | None, typer.Option("--api-base")] = None,
+    out: OutOpt = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="Tasks at once.")] = 4,
     max_cost: Annotated[float | None, typer.Option(
         "--max-cost", help="Stop starting tasks once this many USD would be spent.")] = None,
@@ -591,9 +621,9 @@ def batch_command(
                               "file covering them (per-instance reports or a run summary) or a "
                               "folder of <instance_id>/report.json (e.g. logs/run_evaluation/"
                               "<run>/<model>).")] = None,
-    max_input_tokens: Annotated[int | None, typer.Option("--max-input-tokens")] = None,
-    max_repairs: Annotated[int | None, typer.Option("--max-repairs")] = None,
-    log: Annotated[Path | None, typer.Option("--log", help="Audit log of LLM calls.")] = None,
+    max_input_tokens: MaxInputTokensOpt = None,
+    max_repairs: MaxRepairsOpt = None,
+    log: LogOpt = None,
 ) -> None:
     """Draft many tasks concurrently; resumable, within a budget, sharded across machines."""
     from reasondraft.batch.run import batch_from_cli
