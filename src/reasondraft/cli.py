@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ import reasondraft
 from reasondraft.config import SPECS
 from reasondraft.errors import InputError, ModelError, WriteConflict
 from reasondraft.termtext import json_text, safe
+
+if TYPE_CHECKING:
+    from reasondraft.trajectory import Action, Step
 
 console = Console()
 err_console = Console(stderr=True)
@@ -237,6 +240,9 @@ def inspect_command(
     instance_id: IdOpt = None,
     steps: Annotated[bool, typer.Option(
         "--steps", help="List every step, numbered as [[step:N]] cites them.")] = False,
+    step: Annotated[int | None, typer.Option(
+        "--step", help="Show step N whole: its thought, the full action (an edit's text "
+                       "included) and the full output.")] = None,
     as_json: JsonOpt = False,
     to: Annotated[str | None, typer.Option(
         "--to", help="Print the trajectory converted instead: 'atif' (Harbor ATIF).")] = None,
@@ -246,9 +252,18 @@ def inspect_command(
 
     if to not in (None, "atif"):
         raise InputError(f"--to {to}: unknown target (supported: atif)")
+    if step is not None and (steps or to):
+        raise InputError("--step N shows one step: give it without --steps and --to")
     traj = load_trajectory(trajectory, instance_id)
     if to == "atif":
         print_json(to_atif(traj))
+        return
+    if step is not None:
+        chosen = traj.step(step)
+        if chosen is None:
+            raise InputError(f"--step {step}: the trajectory has {len(traj.steps)} steps "
+                             f"(1-{len(traj.steps)})", where=str(trajectory))
+        print_json(chosen.model_dump(mode="json")) if as_json else _print_step(chosen)
         return
     summary = summarize(traj, with_steps=steps)
     if as_json:
@@ -293,6 +308,46 @@ def _print_trajectory(summary: dict[str, Any]) -> None:
         table.add_row(str(row["number"]), row["kind"], safe(who + row["action"]),
                       safe(row["observation"] or ""))
     console.print(table)
+
+
+def _print_step(step: Step) -> None:
+    """The human form of ``inspect --step N``: everything the step holds, nothing cut, as
+    the agent wrote it; all of it comes from the trajectory file, so through :func:`safe`."""
+    head = [f"step {step.number}", step.kind.value, step.agent, step.timestamp]
+    console.print(safe(" · ".join(str(part) for part in head if part), "bold"))
+    if step.paths:
+        console.print(safe("files: " + ", ".join(step.paths)))
+    if step.thought:
+        _print_section("thought", step.thought)
+    for call in step.action.calls or [step.action]:
+        _print_section(f"action: {call.name}", _call_text(call))
+    observation = step.observation
+    code = "" if observation is None or observation.exit_code is None \
+        else f" (exit {observation.exit_code})"
+    _print_section(f"output{code}", "(none)" if observation is None else observation.text)
+
+
+def _print_section(title: str, body: str) -> None:
+    console.print()
+    console.print(safe(title, "bold"))
+    console.print(safe(body), soft_wrap=True)
+
+
+def _call_text(call: Action) -> str:
+    """A tool call written out whole: a shell's command as is, else one argument a line,
+    each text that spans lines (or starts or ends with blanks) below its name."""
+    from reasondraft.trajectory.kinds import shell_command
+
+    command = shell_command(call.name, call.arguments)
+    if command is not None:
+        return command
+    lines = []
+    for key, value in call.arguments.items():
+        if isinstance(value, str) and ("\n" in value or value != value.strip()):
+            lines.append(f"{key}:\n{value}")
+        else:
+            lines.append(f"{key}: {value if isinstance(value, str) else json_text(value)}")
+    return "\n".join(lines) or call.text
 
 
 @app.command("verify")

@@ -80,6 +80,47 @@ def test_unrooted_writes_paths_inside_the_root_repo_relative() -> None:
         == "Found 1 match in requests/models.py:"
 
 
+def test_one_step_whole_with_the_edit_text_and_the_full_output(fixtures: Path) -> None:
+    path = fixtures / "swe_agent_0x.traj"
+    step = load_trajectory(path).steps[1]
+    result = run("inspect", str(path), "--step", "2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("step 2 · edit\nfiles: widgets/core.py\n")
+    assert f"\nthought\n{step.thought}\n" in result.stdout
+    assert "\naction: bash\nedit 2:2\n    return abs(w.width * w.height)\nend_of_edit\n" \
+        in result.stdout
+    assert f"\noutput\n{step.observation.text}" in result.stdout  # the list cuts it to a line
+
+
+def test_one_step_of_a_tool_call_shows_each_argument(fixtures: Path) -> None:
+    result = run("inspect", str(fixtures / "openhands_output.jsonl"), "--id", "acme__widgets-7",
+                 "--step", "3")
+    assert result.returncode == 0, result.stderr
+    assert "\naction: str_replace_editor\n" in result.stdout
+    assert "\nold_str:\n    return w.width * w.height\nnew_str:\n    return abs(w.width * " \
+           "w.height)\n" in result.stdout
+
+
+def test_one_step_as_json_is_the_whole_step(fixtures: Path) -> None:
+    path = fixtures / "openhands_output.jsonl"
+    result = run("inspect", str(path), "--id", "acme__widgets-7", "--step", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    step = load_trajectory(path, "acme__widgets-7").steps[2]
+    assert json.loads(result.stdout) == step.model_dump(mode="json")
+
+
+def test_a_step_out_of_range_is_bad_input(fixtures: Path) -> None:
+    path = fixtures / "swe_agent_0x.traj"
+    for args, message in ((["--step", "5"], "--step 5: the trajectory has 4 steps (1-4)"),
+                          (["--step", "0"], "--step 0: the trajectory has 4 steps (1-4)"),
+                          (["--step", "1", "--steps"], "give it without --steps and --to")):
+        result = run("inspect", str(path), *args)
+        assert result.returncode == 2
+        assert result.stderr.startswith("error:")
+        assert result.stderr.count("\n") == 1
+        assert message in result.stderr
+
+
 def test_inspect_to_atif(fixtures: Path) -> None:
     result = run("inspect", str(fixtures / "mini_swe_agent_1_1.traj.json"), "--to", "atif")
     assert result.returncode == 0, result.stderr
