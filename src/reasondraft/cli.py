@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 import reasondraft
 from reasondraft.config import SPECS
 from reasondraft.errors import InputError, ModelError, WriteConflict
+from reasondraft.invocation import command_line
 from reasondraft.termtext import json_text, safe
 
 if TYPE_CHECKING:
@@ -646,8 +647,10 @@ def demo_command(
     console.print(summary_line(verify_draft(draft)))
     console.print(f"{DEMO_MODEL}: {result.usage.calls} call(s), {result.repairs} repair(s) "
                   "after the verifier's findings went back to the model", highlight=False)
-    console.print(Text.assemble("next: ", safe(f"reasondraft show {draft}", "bold"), ", then ",
-                                safe(f"reasondraft approve {draft} --reviewer YOU", "bold")))
+    # one command a line, never wrapped: they are there to be pasted
+    for label, line in (("next", command_line("show", str(draft))),
+                        ("then", command_line("approve", str(draft), "--reviewer", "YOU"))):
+        console.print(Text.assemble(f"{label}: ", safe(line, "bold")), soft_wrap=True)
 
 
 @app.command("batch")
