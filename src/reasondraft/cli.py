@@ -242,8 +242,8 @@ def inspect_command(
     steps: Annotated[bool, typer.Option(
         "--steps", help="List every step, numbered as [[step:N]] cites them.")] = False,
     step: Annotated[int | None, typer.Option(
-        "--step", help="Show step N whole: its thought, the full action (an edit's text "
-                       "included) and the full output.")] = None,
+        "--step", metavar="N", help="Show step N whole: its thought, the full action (an "
+                                    "edit's text included) and the full output.")] = None,
     as_json: JsonOpt = False,
     to: Annotated[str | None, typer.Option(
         "--to", help="Print the trajectory converted instead: 'atif' (Harbor ATIF).")] = None,
@@ -262,8 +262,9 @@ def inspect_command(
     if step is not None:
         chosen = traj.step(step)
         if chosen is None:
-            raise InputError(f"--step {step}: the trajectory has {len(traj.steps)} steps "
-                             f"(1-{len(traj.steps)})", where=str(trajectory))
+            count = len(traj.steps)
+            raise InputError(f"--step {step}: the trajectory has " + (
+                f"{count} steps (1-{count})" if count else "no steps"), where=str(trajectory))
         print_json(chosen.model_dump(mode="json")) if as_json else _print_step(chosen)
         return
     summary = summarize(traj, with_steps=steps)

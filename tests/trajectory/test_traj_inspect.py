@@ -109,12 +109,15 @@ def test_one_step_as_json_is_the_whole_step(fixtures: Path) -> None:
     assert json.loads(result.stdout) == step.model_dump(mode="json")
 
 
-def test_a_step_out_of_range_is_bad_input(fixtures: Path) -> None:
+def test_a_step_out_of_range_is_bad_input(fixtures: Path, tmp_path: Path) -> None:
     path = fixtures / "swe_agent_0x.traj"
-    for args, message in ((["--step", "5"], "--step 5: the trajectory has 4 steps (1-4)"),
-                          (["--step", "0"], "--step 0: the trajectory has 4 steps (1-4)"),
-                          (["--step", "1", "--steps"], "give it without --steps and --to")):
-        result = run("inspect", str(path), *args)
+    empty = tmp_path / "empty.traj"
+    empty.write_text(json.dumps({"environment": "x", "trajectory": [], "history": []}))
+    for args, message in (([path, "--step", "5"], "--step 5: the trajectory has 4 steps (1-4)"),
+                          ([path, "--step", "0"], "--step 0: the trajectory has 4 steps (1-4)"),
+                          ([empty, "--step", "1"], "--step 1: the trajectory has no steps"),
+                          ([path, "--step", "1", "--steps"], "without --steps and --to")):
+        result = run("inspect", *map(str, args))
         assert result.returncode == 2
         assert result.stderr.startswith("error:")
         assert result.stderr.count("\n") == 1
