@@ -150,10 +150,10 @@ def _setting(name: str) -> Any:
     """The option of drafting setting ``name``, described from config.SPECS (one text for
     the flag, its variable and its key in reasondraft.toml)."""
     spec = SPECS[name]
-    default = "not set" if spec.default is None else spec.default
+    default = "none" if spec.default is None else spec.default
     return typer.Option(f"--{name.replace('_', '-')}", help=(
-        f"{spec.help} (default: {default}; or set "
-        f"REASONDRAFT_{name.upper()}, or {name} in reasondraft.toml)."))
+        f"{spec.help}. If not given: REASONDRAFT_{name.upper()}, else {name} in "
+        f"reasondraft.toml, else {default}."))
 
 
 ModelOpt = Annotated[str | None, _setting("model")]
