@@ -47,25 +47,30 @@ def http(task) -> TestClient:
     return client(task.folder.parent)
 
 
-def test_queue_lists_every_task_with_its_status(project, task, tmp_path, http) -> None:
+@pytest.mark.usefixtures("task")
+def test_queue_lists_every_task_with_its_status(project, tmp_path, http) -> None:
     other = project.task(tmp_path / "drafts" / "calc__calc-2", instance_id="calc__calc-2")
     reject(other.folder, "bob", "cites the wrong line")
     page = http.get("/")
     assert page.status_code == 200
     assert '<td><a href="/task/calc__calc-1">' in page.text
     assert '<td><a href="/task/calc__calc-2">' in page.text
-    assert ">draft</span>" in page.text and ">rejected</span>" in page.text
+    assert ">draft</span>" in page.text
+    assert ">rejected</span>" in page.text
     assert "next to review: calc__calc-1" in page.text
     only = http.get("/?status=rejected").text
-    assert "calc__calc-2" in only and '<td><a href="/task/calc__calc-1">' not in only
+    assert "calc__calc-2" in only
+    assert '<td><a href="/task/calc__calc-1">' not in only
 
 
-def test_next_goes_to_the_next_task_to_review(project, task, tmp_path, http) -> None:
+@pytest.mark.usefixtures("task")
+def test_next_goes_to_the_next_task_to_review(project, tmp_path, http) -> None:
     project.task(tmp_path / "drafts" / "calc__calc-2", instance_id="calc__calc-2")
     third = project.task(tmp_path / "drafts" / "calc__calc-3", instance_id="calc__calc-3")
     approve(third.folder, "alice")
     moved = http.get("/next?after=calc__calc-1", follow_redirects=False)
-    assert moved.status_code == 303 and moved.headers["location"] == "/task/calc__calc-2"
+    assert moved.status_code == 303
+    assert moved.headers["location"] == "/task/calc__calc-2"
     wrapped = http.get("/next?after=calc__calc-2", follow_redirects=False)
     assert wrapped.headers["location"] == "/task/calc__calc-1"  # calc-3 is approved
 
@@ -98,7 +103,8 @@ def test_a_code_reference_shows_the_cited_lines_marked(http) -> None:
     panel = panel[:panel.index("</section>")]
     assert "pkg/calc.py @base L4-L5" in panel
     assert '<span class="hll">' in panel  # the cited lines, highlighted by Pygments
-    assert "subtracts" not in panel and "return" in panel
+    assert "subtracts" not in panel
+    assert "return" in panel
 
 
 def test_step_references_show_the_step_and_the_trajectory_tab_marks_it(http) -> None:
@@ -112,7 +118,8 @@ def test_step_references_show_the_step_and_the_trajectory_tab_marks_it(http) -> 
 def test_the_diff_tab_marks_hunks_with_the_references_that_cover_them(task, http) -> None:
     page = http.get(f"/task/{NAME}").text
     diff = page[page.index('id="tab-diff"'):page.index('id="tab-trajectory"')]
-    assert "pkg/calc.py#L5@patched" in diff and "not cited by any reference" not in diff
+    assert "pkg/calc.py#L5@patched" in diff
+    assert "not cited by any reference" not in diff
     task.write_body(task.body().replace("[[pkg/calc.py#L5@patched]]", "the fix")
                     .replace("[[pkg/calc.py#L4-L5]]", "x").replace("[[pkg/calc.py::add]]", "y")
                     .replace("```quote pkg/calc.py#L5", "```python"))
@@ -129,7 +136,9 @@ def test_hostile_content_is_shown_as_text(task, http) -> None:
     (task.folder / "task.json").write_text(json.dumps(instance))
     task.write_body(task.body() + "\n" + HOSTILE + "\n\n<script>alert(4)</script>\n")
     page = http.get(f"/task/{NAME}").text
-    assert "<script>alert" not in page and "<img" not in page and "<b>" not in page
+    assert "<script>alert" not in page
+    assert "<img" not in page
+    assert "<b>" not in page
     assert "javascript:" not in page.replace("[click](javascript:alert(3))", "")
     assert "</textarea>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -142,7 +151,9 @@ def test_every_response_carries_the_content_security_policy(http) -> None:
         response = http.get(url)
         assert response.headers["content-security-policy"] == CSP
         assert response.headers["x-content-type-options"] == "nosniff"
-    assert "script-src 'self'" in CSP and "unsafe-inline" not in CSP and "http" not in CSP
+    assert "script-src 'self'" in CSP
+    assert "unsafe-inline" not in CSP
+    assert "http" not in CSP
 
 
 def test_a_request_for_another_host_is_refused(task) -> None:
@@ -151,7 +162,8 @@ def test_a_request_for_another_host_is_refused(task) -> None:
                                     token=TOKEN), base_url="http://evil.example")
     assert rebound.get("/").status_code == 400
     answer = rebound.post(f"/task/{NAME}/decide", data={"token": TOKEN, "reviewer": "a"})
-    assert answer.status_code == 400 and task.draft.read_bytes() == before
+    assert answer.status_code == 400
+    assert task.draft.read_bytes() == before
 
 
 def test_paths_cannot_leave_the_folder(task, tmp_path, http) -> None:
@@ -184,14 +196,17 @@ def test_approving_from_the_page_writes_what_the_cli_writes(project, task, tmp_p
     shown = shown_hash(http.get(f"/task/{NAME}").text)
     answer = post(http, {"token": TOKEN, "hash": shown, "decision": "approve",
                          "reviewer": "alice", "note": "checked every line"})
-    assert answer.status_code == 303 and answer.headers["location"] == f"/task/{NAME}"
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/task/{NAME}"
     approve(twin.folder, "alice", note="checked every line")
     web, cli = read_draft(task.draft), read_draft(twin.draft)
-    assert web.body == cli.body and web.content_hash == shown
+    assert web.body == cli.body
+    assert web.content_hash == shown
     web_review = {k: v for k, v in web.front["review"].items() if k != "time"}
     cli_review = {k: v for k, v in cli.front["review"].items() if k != "time"}
     assert web_review == cli_review
-    assert web_review["content_hash"] == shown and web_review["inputs"] is not None
+    assert web_review["content_hash"] == shown
+    assert web_review["inputs"] is not None
     assert web.front["status"] == "approved"
     assert ">approved</span>" in http.get(f"/task/{NAME}").text
 
@@ -207,7 +222,8 @@ def test_a_decision_on_a_changed_file_is_refused(task, http) -> None:
     assert task.draft.read_bytes() == edited
     rejected = post(http, {"token": TOKEN, "hash": shown, "decision": "reject",
                            "reviewer": "alice", "reason": "no"})
-    assert rejected.status_code == 409 and task.draft.read_bytes() == edited
+    assert rejected.status_code == 409
+    assert task.draft.read_bytes() == edited
 
 
 def test_the_page_polls_the_body_hash_to_reload(task, http) -> None:
@@ -237,7 +253,8 @@ def test_approving_a_draft_with_errors_needs_an_override(task, http) -> None:
     before = task.draft.read_bytes()
     refused = post(http, {"token": TOKEN, "hash": shown, "decision": "approve",
                           "reviewer": "alice"})
-    assert refused.status_code == 409 and "verify finds 1 error(s)" in refused.text
+    assert refused.status_code == 409
+    assert "verify finds 1 error(s)" in refused.text
     assert task.draft.read_bytes() == before
     done = post(http, {"token": TOKEN, "hash": shown, "decision": "approve",
                        "reviewer": "alice", "override": "the line moved; fixed upstream"})
@@ -261,7 +278,8 @@ def test_show_html_writes_one_self_contained_page(task, tmp_path, cli) -> None:
     assert f'<style nonce="{nonce.group(1)}">' in page
     assert re.findall(r"<script\b[^>]*>", page) == [f'<script nonce="{nonce.group(1)}">']
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", page)
-    assert "<link" not in page and "<form" not in page
+    assert "<link" not in page
+    assert "<form" not in page
     assert page.count('class="tab panel"') == 11
     assert "def add(a, b):" in page
 
@@ -271,14 +289,16 @@ def test_show_html_escapes_hostile_content(task, tmp_path, cli) -> None:
     out = tmp_path / "page.html"
     assert cli("show", task.folder, "--html", out).exit_code == 0
     page = out.read_text()
-    assert "<script>alert" not in page and "<img" not in page
+    assert "<script>alert" not in page
+    assert "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_show_html_onto_a_folder_is_one_line(task, tmp_path, cli) -> None:
     result = cli("show", task.folder, "--html", tmp_path)
     assert result.exit_code == 2
-    assert result.output.startswith("error: ") and "Traceback" not in result.output
+    assert result.output.startswith("error: ")
+    assert "Traceback" not in result.output
 
 
 def test_without_the_web_extra_one_line_says_what_to_install(task, monkeypatch, cli) -> None:
@@ -291,7 +311,8 @@ def test_without_the_web_extra_one_line_says_what_to_install(task, monkeypatch, 
         require("serve")
     result = cli("serve", task.folder.parent, "--no-open")
     assert result.exit_code == 2
-    assert "install reasondraft[web]" in result.output and "Traceback" not in result.output
+    assert "install reasondraft[web]" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_review_commands_do_not_import_the_web_stack(task, heavy_modules_after) -> None:
@@ -317,7 +338,8 @@ def test_serve_prints_its_url_first_and_serves(task) -> None:
                 import time
 
                 time.sleep(0.1)
-        assert page.status_code == 200 and "[[pkg/calc.py#L4-L5]]" in page.text
+        assert page.status_code == 200
+        assert "[[pkg/calc.py#L4-L5]]" in page.text
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -325,4 +347,5 @@ def test_serve_prints_its_url_first_and_serves(task) -> None:
 
 def test_serve_on_an_empty_folder_is_one_line(tmp_path, cli) -> None:
     result = cli("serve", tmp_path, "--no-open")
-    assert result.exit_code == 2 and "no draft.md" in result.output
+    assert result.exit_code == 2
+    assert "no draft.md" in result.output
