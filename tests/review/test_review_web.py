@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -328,16 +329,7 @@ def test_serve_prints_its_url_first_and_serves(task) -> None:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", url)
-        import httpx
-
-        for _ in range(100):
-            try:
-                page = httpx.get(url + f"task/{NAME}", timeout=30)
-                break
-            except httpx.ConnectError:
-                import time
-
-                time.sleep(0.1)
+        page = httpx.get(url + f"task/{NAME}", timeout=60)  # listening before it printed
         assert page.status_code == 200
         assert "[[pkg/calc.py#L4-L5]]" in page.text
     finally:

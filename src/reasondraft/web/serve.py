@@ -15,6 +15,7 @@ from reasondraft.verify import Sources
 from reasondraft.web.app import create_app
 
 LOOPBACK_NAMES = ("localhost",)
+BACKLOG = 2048  # uvicorn's default
 
 
 def is_loopback(host: str) -> bool:
@@ -42,6 +43,7 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(BACKLOG)  # before the URL is printed: a client that reads it may connect
     return sock
 
 
