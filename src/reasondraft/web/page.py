@@ -183,11 +183,18 @@ def badge_class(mark: Badge) -> str:
 def _panel(index: int, c: Citation, checked: CheckedDraft) -> Panel:
     mark = badge(c, checked.ctx)
     panel = Panel(index=index, raw=c.raw, quote=c.quote is not None, mark=mark.mark,
-                  css=badge_class(mark), where=target_label(c) or f"  {kind(c) or 'malformed'}",
+                  css=badge_class(mark), where=target_label(c) or _unresolved_label(c),
                   line=c.line, findings=list(c.findings))
     panel.code = _code(c)
     panel.steps = [step_view(step, cited=True) for step in cited_steps(c, checked.ctx)]
     return panel
+
+
+def _unresolved_label(c: Citation) -> str:
+    """For a reference without a target file: what it is."""
+    if isinstance(c.ref, StepRef):
+        return f"  trajectory {c.ref.format().replace(':', ' ')}"
+    return f"  {kind(c) or 'malformed reference'}"
 
 
 def _code(c: Citation) -> Markup | None:
