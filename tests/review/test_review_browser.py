@@ -149,3 +149,6 @@ def test_approving_from_the_page(served, browser, artifacts) -> None:
     assert record["content_hash"] == shown
     assert "approved by alice" in browser.find_element(By.CSS_SELECTOR, ".top").text
     browser.save_screenshot(str(artifacts / "approved.png"))
+    browser.get(url + f"task/{NAME}#tab-decide")  # the browser remembers the reviewer
+    reviewer = browser.find_element(By.CSS_SELECTOR, "#reject-form input[name=reviewer]")
+    assert reviewer.get_attribute("value") == "alice"

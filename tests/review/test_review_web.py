@@ -59,6 +59,11 @@ def test_queue_lists_every_task_with_its_status(project, tmp_path, http) -> None
     assert ">draft</span>" in page.text
     assert ">rejected</span>" in page.text
     assert "next to review: calc__calc-1" in page.text
+    assert http.get(f"/task/{NAME}").status_code == 200  # verify's counts reach the queue
+    seen = http.get("/").text
+    assert '<td class="n">0</td>' in seen
+    assert ">refs</th>" in seen
+    assert ">100%</td>" in seen
     only = http.get("/?status=rejected").text
     assert "calc__calc-2" in only
     assert '<td><a href="/task/calc__calc-1">' not in only

@@ -143,7 +143,8 @@ class Review:
         with self.lock:
             page = build_page(path, self.sources, self.repos, name=name)
         if page.summary is not None:
-            self._remember(path, page.summary["errors"], page.summary["warnings"], None)
+            self._remember(path, page.summary["errors"], page.summary["warnings"],
+                           page.checks)
         return page
 
     def decide(self, path: Path, form: dict[str, str]) -> ReviewOutcome:

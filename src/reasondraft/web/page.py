@@ -107,6 +107,7 @@ class TaskPage:
     hints: Markup | None
     evaluation: dict[str, Any] | None
     errors: int = 0
+    checks: dict[str, dict[str, Any]] | None = None  # per check family, as status shows it
 
 
 def build_page(path: Path, sources: Sources, repos: Repos, *, name: str) -> TaskPage:
@@ -150,7 +151,9 @@ def page_of(checked: CheckedDraft, name: str) -> TaskPage:
         hints=render_markdown(instance.hints_text)[0]
         if instance and instance.hints_text else None,
         evaluation=evaluation.to_json() if evaluation else None,
-        errors=summary["errors"] if summary else 0)
+        errors=summary["errors"] if summary else 0,
+        checks={name: score.to_json() for name, score in report.checks.items()}
+        if report else None)
 
 
 def _warnings(checked: CheckedDraft) -> list[str]:
