@@ -81,6 +81,14 @@ def test_next_goes_to_the_next_task_to_review(project, tmp_path, http) -> None:
     assert wrapped.headers["location"] == "/task/calc__calc-1"  # calc-3 is approved
 
 
+def test_the_queue_marks_an_approval_with_an_override(task, http) -> None:
+    task.write_body(task.body().replace("[[pkg/calc.py#L4-L5]]", "[[pkg/calc.py#L40]]"))
+    approve(task.folder, "alice", override="the line numbers moved upstream")
+    row = http.get("/").text
+    assert ">approved (override)</span>" in row
+    assert 'title="override: the line numbers moved upstream"' in row
+
+
 def test_next_to_review_skips_decided_tasks(task) -> None:
     from reasondraft.review import scan
 

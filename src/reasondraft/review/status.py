@@ -45,6 +45,7 @@ class DraftStatus:
     steps: int = 0
     reviewer: str | None = None
     decision: str | None = None
+    override: str | None = None  # why an approval accepted verify errors (approve --override)
     reviewed_at: datetime | None = None
     created_at: datetime | None = None
     age_seconds: int | None = None
@@ -102,6 +103,7 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
         status=where.status, steps=count_steps(draft.body),
         reviewer=record.reviewer if record else None,
         decision=record.decision if record else None,
+        override=record.override if record else None,
         reviewed_at=record.time if record else None, created_at=created,
         age_seconds=int((now - created).total_seconds()) if created else None,
         modified_since_approval=where.modified_since_approval,
