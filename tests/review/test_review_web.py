@@ -240,6 +240,15 @@ def test_a_decision_on_a_changed_file_is_refused(task, http) -> None:
     assert task.draft.read_bytes() == edited
 
 
+def test_an_unreadable_draft_is_one_message_not_a_crash(task, http) -> None:
+    task.draft.write_bytes(b"---\nstatus: draft\n---\n\xff\xfe not UTF-8\n")
+    page = http.get(f"/task/{NAME}")
+    assert page.status_code == 400
+    assert "error: " in page.text
+    assert "UTF-8" in page.text
+    assert http.get(f"/task/{NAME}/hash").status_code == 400
+
+
 def test_the_page_polls_the_body_hash_to_reload(task, http) -> None:
     page = http.get(f"/task/{NAME}").text
     shown = shown_hash(page)

@@ -238,15 +238,22 @@ class Pages:
         path = self.review.draft(name)
         if path is None:
             return self.html("missing.html", 404, name=name)
-        return self.html("task.html", code, page=self.review.page(name, path),
-                         token=self.review.token, message=message)
+        try:
+            page = self.review.page(name, path)
+        except InputError as exc:  # draft.md itself cannot be read: say why, as the CLI does
+            return self.html("missing.html", 400, name=name, problem=str(exc))
+        return self.html("task.html", code, page=page, token=self.review.token,
+                         message=message)
 
     def body_hash(self, request: Request) -> Response:
         path = self.review.draft(request.path_params["name"])
         if path is None:
             return JSONResponse({"error": "no such task"}, status_code=404)
-        return JSONResponse({"hash": read_draft(path, strict=False).content_hash},
-                            headers={"cache-control": "no-store"})
+        try:
+            shown = read_draft(path, strict=False).content_hash
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"hash": shown}, headers={"cache-control": "no-store"})
 
     async def decide(self, request: Request) -> Response:
         """Token first (403, nothing read or written), then the decision under the lock;

@@ -24,6 +24,7 @@ from reasondraft.diff import Patch
 from reasondraft.evaluation import describe
 from reasondraft.refs import StepRef, normalize_newlines
 from reasondraft.review.checked import CheckedDraft, open_draft, resolve
+from reasondraft.review.record import ReviewRecord
 from reasondraft.review.references import (
     ERROR,
     UNCHECKED,
@@ -94,7 +95,7 @@ class TaskPage:
     path: Path
     shown_hash: str
     status: str
-    record: Any
+    record: ReviewRecord | None
     summary: dict[str, int] | None
     outcome: str | None
     warnings: list[str]
