@@ -363,3 +363,24 @@ def test_serve_on_an_empty_folder_is_one_line(tmp_path, cli) -> None:
     result = cli("serve", tmp_path, "--no-open")
     assert result.exit_code == 2
     assert "no draft.md" in result.output
+
+
+def test_serving_beyond_this_machine_warns(task) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "reasondraft", "serve",
+                             str(task.folder.parent), "--host", "0.0.0.0", "--port", "0",
+                             "--no-open"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        url = proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://0\.0\.0\.0:\d+/", url)
+        assert "warning: serving on 0.0.0.0, reachable from other machines" in \
+            proc.stderr.readline()
+        port = url.rsplit(":", 1)[1].strip("/")
+        refused = httpx.get(f"http://127.0.0.1:{port}/", headers={"host": "evil.example"},
+                            timeout=60)
+        assert refused.status_code == 400
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
