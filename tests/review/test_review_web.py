@@ -384,3 +384,16 @@ def test_serving_beyond_this_machine_warns(task) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_code_window_inside_a_docstring_is_coloured_as_the_file_is() -> None:
+    """A window that starts inside a docstring: its closing quotes end a string and the code
+    after them is code (lexed alone, the quotes would open a string instead)."""
+    from reasondraft.web.page import highlighted
+
+    source = ['"""Module docstring,', *["more of the docstring"] * 10, '"""', "", "",
+              "def merge(base):", "    return dict(base)"]
+    html = highlighted("m.py", source, 11, [5])
+    assert "more of the docstring" in html
+    assert "Module docstring" not in html
+    assert re.search(r'<span class="k">def</span>', html)

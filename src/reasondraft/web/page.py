@@ -10,12 +10,13 @@ Pygments (which escapes its input) or by :func:`markupsafe.escape`.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pygments
 from markupsafe import Markup, escape
-from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
@@ -213,19 +214,35 @@ def _code(c: Citation) -> Markup | None:
         first = max(1, target.start - CONTEXT_LINES)
         last = min(len(lines), target.end + CONTEXT_LINES)
         marked = list(range(target.start - first + 1, target.end - first + 2))
-    return highlighted(target.path, list(lines[first - 1:last]), first, marked)
+    return highlighted(target.path, list(lines[:last]), first, marked)
 
 
 def highlighted(path: str, lines: list[str], first: int, marked: list[int]) -> Markup:
-    """Lines of ``path`` as Pygments HTML (it escapes them), numbered from ``first``;
-    ``marked`` counts from 1 within ``lines``."""
+    """Lines ``first`` to the end of ``lines`` (the file from its line 1) as Pygments HTML
+    (it escapes them), numbered from ``first``; ``marked`` counts from 1 within the window.
+    The lexer starts at line 1 because a window lexed alone starts in the wrong state inside
+    a docstring or a multi-line string and colours the rest wrongly."""
     try:
         lexer = get_lexer_for_filename(path, stripnl=False)
     except ClassNotFound:
         lexer = TextLexer(stripnl=False)
     formatter = HtmlFormatter(cssclass=FORMATTER_CLASS, linenos="inline", linenostart=first,
                               hl_lines=marked)
-    return Markup(highlight("\n".join(lines) + "\n", lexer, formatter))
+    tokens = lexer.get_tokens("\n".join(lines) + "\n")
+    return Markup(pygments.format(_window_tokens(tokens, first), formatter))
+
+
+def _window_tokens(tokens: Iterable[tuple[Any, str]], first: int) -> Iterator[tuple[Any, str]]:
+    """The tokens of lines ``first`` on (counting from 1), a token across the boundary cut."""
+    line = 1
+    for token, value in tokens:
+        if line >= first:
+            yield token, value
+            continue
+        parts = value.split("\n")
+        start, line = line, line + len(parts) - 1
+        if line >= first:
+            yield token, "\n".join(parts[first - start:])
 
 
 def pygments_css() -> str:
