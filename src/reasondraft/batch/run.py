@@ -34,6 +34,9 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
                    jobs: int, max_cost: float | None, shard: str | None, only: str | None,
                    retry_failed: bool, patch: str | None, console: Console,
                    eval_report: Path | None = None) -> Batch:
+    """Check every input and plan the tasks (bad input stops here, nothing written), run
+    them, then write the report and say how the batch ended, however it ended (``stopped``
+    holds the signal of a Ctrl-C or SIGTERM)."""
     request, out = request_from(flags)
     check_outputs(request, out)
     for name in (STATE_FILE, REPORT_FILE):
