@@ -17,6 +17,9 @@ from rich.console import Console
 from reasondraft.batch.plan import in_shard, plan_batch
 from reasondraft.batch.run import batch_from_cli
 from reasondraft.draft.local_server import LocalServer, Reply
+from reasondraft.errors import InputError
+from reasondraft.review.status import scan
+from reasondraft.task import find_repo
 
 SOURCE = "def area(w, h):\n    return w * w\n\n\ndef perimeter(w, h):\n    return 2 * (w + h)\n"
 
@@ -84,13 +87,14 @@ def workspace(make_repo, tmp_path):
 
 
 def run_batch(tmp: Path, instances: Path, server: LocalServer, **options):
+    """Run a batch in-process; its console is not a terminal (as in a log or CI)."""
     console = Console(file=io.StringIO(), width=200)
     flags = {"model": "openai/gpt-4o-mini", "api_base": server.url, "out": tmp / "out",
              "log": tmp / "calls.jsonl", "max_input_tokens": None, "max_repairs": 1}
     defaults = {"jobs": 3, "max_cost": None, "shard": None, "only": None,
-                "retry_failed": False, "patch": None}
+                "retry_failed": False, "patch": None, "repos": tmp / "repos"}
     batch = batch_from_cli(flags, instances=instances, trajectories=tmp / "trajectories",
-                           repos=tmp / "repos", console=console, **(defaults | options))
+                           console=console, **(defaults | options))
     return batch, console.file.getvalue()
 
 
@@ -292,3 +296,206 @@ def test_an_id_that_is_not_a_folder_name_is_skipped_and_nothing_escapes(workspac
     assert not (tmp / "escape").exists() and not Path("/tmp/abs-escape").exists()
     assert sorted(p.name for p in (tmp / "out").iterdir()) == [
         "acme__geo-1", "batch-report.json", "batch-state.json"]
+
+
+def cli_batch(tmp: Path, instances: Path, *args: str) -> list[str]:
+    """The argv of ``reasondraft batch`` over the workspace, run as the user runs it."""
+    return [sys.executable, "-m", "reasondraft", "batch", "--instances", str(instances),
+            "--trajectories", str(tmp / "trajectories"), "--repos", str(tmp / "repos"),
+            "--out", str(tmp / "out"), *args]
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REASONDRAFT_")}
+    env["OPENAI_API_KEY"] = "sk-test"
+    return env
+
+
+def test_an_unknown_only_id_is_bad_input_naming_the_nearest(workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1", "acme__geo-2", "acme__other-7"])
+    result = subprocess.run(cli_batch(tmp, instances, "--model", "fixture/example",
+                                      "--only", "acme__geo-1,acme__geo-12"),
+                            capture_output=True, text=True, env=clean_env(), check=False)
+    assert result.returncode == 2, result.stdout
+    [line] = result.stderr.strip().splitlines()
+    assert "--only acme__geo-12: no such instance id" in line
+    assert "acme__geo-1" in line.split("; nearest: ")[1].split(", ")
+    assert str(instances) in line
+    assert not (tmp / "out").exists()
+
+
+def test_several_trajectories_for_one_id_are_refused_naming_each(workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1", "acme__geo-2"])
+    session = tmp / "trajectories" / "acme__geo-1"  # a folder named after the id, too
+    session.mkdir()
+    (session / "acme__geo-1.traj").write_text(
+        (tmp / "trajectories" / "acme__geo-1.traj.json").read_text())
+    (session / "acme__geo-1.debug.log").write_text("not a trajectory\n")
+    with LocalServer(answer_for(set())) as server:
+        batch, shown = run_batch(tmp, instances, server)
+        assert len(server.requests) == 1  # only acme__geo-2 was drafted
+    record = batch.records["acme__geo-1"]
+    assert record.status == "skipped"
+    assert "several trajectories for acme__geo-1" in record.reason
+    assert str(session / "acme__geo-1.traj") in record.reason
+    assert str(tmp / "trajectories" / "acme__geo-1.traj.json") in record.reason
+    assert "debug.log" not in record.reason  # an agent's log beside it is no trajectory
+    assert "several trajectories for acme__geo-1" in shown
+    assert not (tmp / "out" / "acme__geo-1").exists()
+
+
+def test_a_trajectory_without_submission_falls_back_to_gold_and_says_so(workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1"])
+    path = tmp / "trajectories" / "acme__geo-1.traj.json"
+    diff = json.loads(path.read_text())["info"]["submission"]
+    path.write_text(traj(""))  # the agent submitted nothing
+    row = json.loads(instances.read_text()) | {"patch": diff}
+    instances.write_text(json.dumps(row) + "\n")
+    with LocalServer(answer_for(set())) as server:
+        _, shown = run_batch(tmp, instances, server)
+    [task] = json.loads((tmp / "out" / "batch-report.json").read_text())["tasks"]
+    assert task["status"] == "done"
+    assert task["patch_source"] == "gold"
+    assert "has no submission" in task["note"] and "(gold)" in task["note"]
+    assert "has no submission" in " ".join(shown.split())
+
+
+def test_each_run_of_an_instance_drafts_into_its_own_folder(workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1"])
+    original = tmp / "trajectories" / "acme__geo-1.traj.json"
+    for run in ("swe-agent", "openhands"):
+        (tmp / "trajectories" / run).mkdir()
+        (tmp / "trajectories" / run / original.name).write_bytes(original.read_bytes())
+    original.unlink()
+    with LocalServer(answer_for(set())) as server:
+        batch, shown = run_batch(tmp, instances, server)
+    assert set(batch.records) == {"acme__geo-1__openhands", "acme__geo-1__swe-agent"}
+    report = json.loads((tmp / "out" / "batch-report.json").read_text())
+    assert [(t["instance_id"], t["run"], t["status"]) for t in report["tasks"]] == [
+        ("acme__geo-1", "openhands", "done"), ("acme__geo-1", "swe-agent", "done")]
+    for run in ("swe-agent", "openhands"):
+        draft = (tmp / "out" / f"acme__geo-1__{run}" / "draft.md").read_text()
+        assert f"\nrun: {run}\n" in draft.split("\n---\n")[0]
+        assert f"acme__geo-1__{run}" in shown
+    rows = [row.to_json() for row in scan(tmp / "out")]
+    assert sorted((r["folder"], r["run"]) for r in rows) == [
+        ("acme__geo-1__openhands", "openhands"), ("acme__geo-1__swe-agent", "swe-agent")]
+    with LocalServer(answer_for(set())) as server:  # --only takes a run's folder name
+        only, _ = run_batch(tmp, instances, server, only="acme__geo-1__swe-agent")
+    assert set(only.records) == {"acme__geo-1__swe-agent"}
+
+
+def test_repos_as_a_pattern_finds_mirror_layouts(workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1"])
+    (tmp / "mirrors" / "acme+geo").mkdir(parents=True)
+    (tmp / "repos" / "acme__geo").rename(tmp / "mirrors" / "acme+geo" / "repo")
+    pattern = tmp / "mirrors" / "{owner}+{name}" / "repo"
+    with LocalServer(answer_for(set())) as server:
+        batch, _ = run_batch(tmp, instances, server, repos=pattern)
+    assert batch.records["acme__geo-1"].status == "done"
+
+
+def test_progress_is_one_plain_line_per_task_off_a_terminal_and_agrees_on_resume(
+        workspace) -> None:
+    tmp, make = workspace
+    instances = make(["acme__geo-1", "acme__geo-2"])
+    with LocalServer(answer_for(set())) as server:
+        _, first = run_batch(tmp, instances, server)
+        _, again = run_batch(tmp, instances, server)
+    lines = [line for line in first.splitlines() if line.startswith("[")]
+    assert [line.split(" ")[:2] for line in lines] == [["[1/2]", "done"], ["[2/2]", "done"]]
+    assert {line.split(" ")[2] for line in lines} == {"acme__geo-1", "acme__geo-2"}
+    assert "done 2 failed 0 skipped 0" in lines[-1]
+    assert "batch finished: 2 done, 0 failed, 0 skipped" in first
+    resumed = [line for line in again.splitlines() if line.startswith("[")]
+    assert "done 2 (2 earlier) failed 0 skipped 0" in resumed[-1]
+    assert "batch finished: 2 done, 0 failed, 0 skipped" in again
+
+
+@pytest.mark.parametrize(("sent", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stopped_batch_says_what_is_left_and_how_to_continue(workspace, sent,
+                                                               status) -> None:
+    tmp, make = workspace
+    ids = [f"acme__geo-{n}" for n in range(10)]
+    instances = make(ids)
+
+    def slow(body: dict) -> Reply:
+        reply = answer_for(set())(body)
+        reply.delay = 0.5
+        return reply
+
+    with LocalServer(slow) as server:
+        batch = subprocess.Popen(
+            cli_batch(tmp, instances, "--model", "openai/gpt-4o-mini", "--api-base",
+                      server.url, "-j", "1"),
+            env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not list((tmp / "out").glob("*/draft.md")):
+            assert batch.poll() is None, batch.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        batch.send_signal(sent)
+        out, err = batch.communicate(timeout=60)
+    assert batch.returncode == status, err
+    assert "Traceback" not in err
+    report = json.loads((tmp / "out" / "batch-report.json").read_text())
+    done = report["totals"]["done"]
+    left = report["totals"]["not_started"]
+    assert 1 <= done < len(ids)
+    assert done + left == len(ids)
+    assert report["stopped"] == {signal.SIGTERM: "terminated (SIGTERM)",
+                                 signal.SIGINT: "interrupted (Ctrl-C)"}[sent]
+    said = " ".join(out.split())
+    assert f"batch stopped: {report['stopped']}: {done} done" in said
+    assert "rerun to continue" in said
+    assert f"[{done}/{len(ids)}] done" in said  # the plain progress lines of a log
+
+
+def test_draft_with_a_run_name_writes_beside_other_runs_and_says_when_it_explains_gold(
+        workspace) -> None:
+    """One trajectory drafted with ``draft --run``: its own folder, the run in the front
+    matter, and the fallback to the instance's patch said; --repos given as a pattern."""
+    tmp, make = workspace
+    instances = make(["acme__geo-1"])
+    path = tmp / "trajectories" / "acme__geo-1.traj.json"
+    diff = json.loads(path.read_text())["info"]["submission"]
+    path.write_text(traj(""))
+    instances.write_text(json.dumps(json.loads(instances.read_text()) | {"patch": diff}) + "\n")
+    (tmp / "repos" / "acme__geo").rename(tmp / "repos" / "acme@geo")
+    with LocalServer(answer_for(set())) as server:
+        args = [sys.executable, "-m", "reasondraft", "draft", "--instance", str(instances),
+                "--id", "acme__geo-1", "--trajectory", str(path), "--repos",
+                str(tmp / "repos" / "{owner}@{name}"), "--model", "openai/gpt-4o-mini",
+                "--api-base", server.url, "--out", str(tmp / "out")]
+        drafted = subprocess.run([*args, "--run", "agent-x"], capture_output=True, text=True,
+                                 env=clean_env(), check=False)
+        bad = subprocess.run([*args, "--run", "../up"], capture_output=True, text=True,
+                             env=clean_env(), check=False)
+    assert drafted.returncode == 0, drafted.stderr
+    draft = (tmp / "out" / "acme__geo-1__agent-x" / "draft.md").read_text()
+    assert "\nrun: agent-x\n" in draft.split("\n---\n")[0]
+    assert "note: the trajectory" in drafted.stdout
+    assert "has no submission" in " ".join(drafted.stdout.split())
+    assert bad.returncode == 2
+    [line] = bad.stderr.strip().splitlines()
+    assert "--run name '../up' cannot name a folder" in line
+    assert sorted(p.name for p in (tmp / "out").iterdir()) == ["acme__geo-1__agent-x"]
+
+
+@pytest.mark.parametrize(("pattern", "repo", "message"), [
+    ("m/{owner}+{name}", "../geo", "repo owner '..' cannot name a folder"),
+    ("m/{owner}+{name}", "acme/.git", "repo name '.git' cannot name a folder"),
+    ("m/{owner}+{name}", "acme", "'acme' is not owner/name"),
+    ("m/{owner}/{repo}", "acme/geo", "only {owner} and {name} may be filled in"),
+    ("m/{owner}+{name}", "acme/geo", "no clone of acme/geo (looked for "),
+])
+def test_a_repos_pattern_is_filled_only_with_plain_names(tmp_path, pattern, repo,
+                                                         message) -> None:
+    with pytest.raises(InputError) as caught:
+        find_repo(tmp_path / pattern, repo)
+    assert message in str(caught.value)

@@ -89,8 +89,9 @@ def print_json(data: Any) -> None:
 
 RepoOpt = Annotated[Path | None, typer.Option(
     "--repo", help="The repository clone (normal or bare).")]
-ReposOpt = Annotated[Path | None, typer.Option(
-    "--repos", help="A folder of clones named owner__name or owner/name.")]
+REPOS_HELP = ("A folder of clones named owner__name or owner/name, or a pattern such as "
+              "'mirrors/{owner}+{name}/repo'.")
+ReposOpt = Annotated[Path | None, typer.Option("--repos", help=REPOS_HELP)]
 PatchOpt = Annotated[Path | None, typer.Option("--patch", help="The diff the trace explains.")]
 InstanceOpt = Annotated[Path | None, typer.Option(
     "--instance", help="Instance file: .json, .jsonl (with --id) or a task folder.")]
@@ -212,6 +213,10 @@ def draft_command(
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
     out: OutOpt = None,
+    run: Annotated[str | None, typer.Option(
+        "--run", help="Name of this trajectory's run (agent, model): the draft goes to "
+                      "<out>/<instance_id>__<run>/, beside other runs of the same instance.")
+    ] = None,
     max_input_tokens: MaxInputTokensOpt = None,
     max_repairs: MaxRepairsOpt = None,
     log: LogOpt = None,
@@ -230,8 +235,8 @@ def draft_command(
              "max_input_tokens": max_input_tokens, "max_repairs": max_repairs}
     draft_from_cli(folder, flags, instance=instance, instance_id=instance_id,
                    trajectory=trajectory, patch=patch, repo=repo, repos=repos,
-                   eval_report=eval_report, record=record, force=force, dry_run=dry_run,
-                   as_json=as_json, console=console)
+                   eval_report=eval_report, run=run, record=record, force=force,
+                   dry_run=dry_run, as_json=as_json, console=console)
 
 
 @app.command("inspect")
@@ -700,9 +705,10 @@ def demo_command(
 def batch_command(
     instances: Annotated[Path, typer.Option("--instances", help="Instances: .jsonl or .json.")],
     trajectories: Annotated[Path, typer.Option(
-        "--trajectories", help="Folder of trajectories named after the instance ids.")],
-    repos: Annotated[Path, typer.Option(
-        "--repos", help="Folder of clones named owner__name or owner/name.")],
+        "--trajectories", help="Folder of trajectories named after the instance ids; a "
+                               "subfolder per run (DIR/<run>/<instance_id>.<ext>) drafts "
+                               "each run into <out>/<instance_id>__<run>/.")],
+    repos: Annotated[Path, typer.Option("--repos", help=REPOS_HELP)],
     out: OutOpt = None,
     model: ModelOpt = None,
     api_base: ApiBaseOpt = None,
@@ -711,7 +717,9 @@ def batch_command(
         "--max-cost", help="Stop starting tasks once this many USD would be spent.")] = None,
     shard: Annotated[str | None, typer.Option(
         "--shard", help="K/N: take a stable 1/N of the instances.")] = None,
-    only: Annotated[str | None, typer.Option("--only", help="Comma-separated ids.")] = None,
+    only: Annotated[str | None, typer.Option(
+        "--only", help="Comma-separated instance ids (or <instance_id>__<run> task folder "
+                       "names).")] = None,
     retry_failed: Annotated[bool, typer.Option(
         "--retry-failed", help="Run tasks that failed in an earlier run again.")] = False,
     patch: Annotated[str | None, typer.Option(
@@ -735,6 +743,8 @@ def batch_command(
                            repos=repos, jobs=jobs, max_cost=max_cost, shard=shard, only=only,
                            retry_failed=retry_failed, patch=patch, eval_report=eval_report,
                            console=console)
+    if batch.stopped is not None:  # as a shell reports a process a signal ended
+        raise typer.Exit(128 + batch.stopped)
     raise typer.Exit(1 if any(r.status == "failed" for r in batch.records.values()) else 0)
 
 

@@ -43,6 +43,26 @@ def folder_name(name: str, what: str = "instance id") -> str:
     return name
 
 
-def task_folder(out: Path, instance_id: str) -> Path:
-    """Where the task folder of ``instance_id`` goes under ``out``."""
-    return out / folder_name(instance_id)
+RUN_SEPARATOR = "__"
+
+
+def run_key(instance_id: str, run: str | None = None) -> str:
+    """The task's name, unchecked: the instance id, or ``<instance_id>__<run>`` when
+    several trajectories (runs: agents, models) of one instance are drafted side by side.
+    A batch keys its records by it, including those of ids that cannot name a folder."""
+    return instance_id if run is None else f"{instance_id}{RUN_SEPARATOR}{run}"
+
+
+def task_name(instance_id: str, run: str | None = None) -> str:
+    """The task folder's name (:func:`run_key`), checked. The run name is held to the same
+    rules as an id, so it can neither escape nor be empty."""
+    folder_name(instance_id)
+    if run is not None:
+        folder_name(run, "run name")
+    return folder_name(run_key(instance_id, run), "task folder name")
+
+
+def task_folder(out: Path, instance_id: str, run: str | None = None) -> Path:
+    """Where the task folder of ``instance_id`` (of one ``run``, if given) goes under
+    ``out``."""
+    return out / task_name(instance_id, run)

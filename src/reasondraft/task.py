@@ -19,6 +19,7 @@ from reasondraft.errors import InputError
 from reasondraft.evaluation import REPORT_FILE, EvalReports, Evaluation, describe
 from reasondraft.files import read_text
 from reasondraft.instance import Instance, load_instance
+from reasondraft.names import folder_name
 from reasondraft.repo import GitRepo, RepoView
 from reasondraft.trajectory import Trajectory, load_trajectory
 
@@ -38,24 +39,66 @@ class Task:
     folder: Path | None = None
     trajectory: Trajectory | None = None
     evaluation: Evaluation | None = None
+    run: str | None = None  # which of several trajectories of the instance (names the folder)
 
     @property
     def instance_id(self) -> str:
         return self.instance.instance_id
 
 
+PLACEHOLDERS = ("{owner}", "{name}")
+
+
+def is_repos_pattern(repos: Path) -> bool:
+    """Whether ``--repos`` is a layout pattern (``mirrors/{owner}+{name}/repo``) rather
+    than a folder of clones."""
+    return any(mark in str(repos) for mark in PLACEHOLDERS)
+
+
+def check_repos(repos: Path) -> None:
+    """Refuse, before any task is loaded, a ``--repos`` that is neither a folder nor a
+    pattern using only {owner} and {name}."""
+    if not is_repos_pattern(repos):
+        if not repos.is_dir():
+            raise InputError("not a folder of repository clones", where=str(repos))
+        return
+    try:
+        str(repos).format(owner="o", name="n")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise InputError(f"--repos pattern: only {{owner}} and {{name}} may be filled in "
+                         f"({type(exc).__name__}: {exc})", where=str(repos)) from None
+
+
 def find_repo(repos: Path, repo_name: str) -> Path:
-    """The clone of ``owner/name`` under ``repos``: ``owner__name`` or ``owner/name``."""
+    """The clone of ``owner/name``: ``--repos`` filled in when it is a pattern, else under
+    the folder ``repos`` as ``owner__name`` or ``owner/name`` (optionally ``.git``)."""
     if not repo_name:
         raise InputError("instance has no 'repo' key, so --repos cannot find its clone")
     owner_name = repo_name.strip("/")
-    candidates = [repos / owner_name.replace("/", "__"), repos / owner_name,
-                  repos / f"{owner_name.replace('/', '__')}.git", repos / f"{owner_name}.git"]
+    if is_repos_pattern(repos):
+        candidates = [_from_pattern(repos, owner_name)]
+    else:
+        candidates = [repos / owner_name.replace("/", "__"), repos / owner_name,
+                      repos / f"{owner_name.replace('/', '__')}.git",
+                      repos / f"{owner_name}.git"]
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise InputError(f"no clone of {owner_name} (looked for {candidates[0].name} and "
-                     f"{owner_name})", where=str(repos))
+    looked = candidates[0] if len(candidates) == 1 else \
+        f"{candidates[0].name} and {owner_name}"
+    raise InputError(f"no clone of {owner_name} (looked for {looked})", where=str(repos))
+
+
+def _from_pattern(pattern: Path, owner_name: str) -> Path:
+    """The pattern filled in with the instance's owner and name, each a plain folder name
+    (an instance file is untrusted: '..' must not climb out of the layout)."""
+    owner, _, name = owner_name.partition("/")
+    if not name or "/" in name:
+        raise InputError(f"repo {owner_name!r} is not owner/name, so --repos {pattern} "
+                         "cannot be filled in")
+    check_repos(pattern)
+    return Path(str(pattern).format(owner=folder_name(owner, "repo owner"),
+                                    name=folder_name(name, "repo name")))
 
 
 def resolve_repo_path(instance: Instance, repo: Path | None, repos: Path | None,
@@ -133,7 +176,7 @@ def load_task(folder: Path | None = None, *, instance: Path | None = None,
               instance_id: str | None = None, patch: Path | str | None = None,
               repo: Path | GitRepo | None = None, repos: Path | None = None,
               repo_hint: str | None = None, trajectory: Path | None = None,
-              eval_report: Path | EvalReports | None = None) -> Task:
+              eval_report: Path | EvalReports | None = None, run: str | None = None) -> Task:
     """Load a task from a folder and/or explicit paths; the diff must apply at the base."""
     if folder is not None and not folder.is_dir():
         raise InputError("not a task folder", where=str(folder))
@@ -146,14 +189,15 @@ def load_task(folder: Path | None = None, *, instance: Path | None = None,
                          where=str(source))
     return task_from_instance(inst, folder=folder, patch=patch, repo=repo, repos=repos,
                               repo_hint=repo_hint, trajectory=trajectory,
-                              eval_report=eval_report)
+                              eval_report=eval_report, run=run)
 
 
 def task_from_instance(inst: Instance, *, folder: Path | None = None,
                        patch: Path | str | None = None, repo: Path | GitRepo | None = None,
                        repos: Path | None = None, repo_hint: str | None = None,
                        trajectory: Path | None = None,
-                       eval_report: Path | EvalReports | None = None) -> Task:
+                       eval_report: Path | EvalReports | None = None,
+                       run: str | None = None) -> Task:
     """A task for an instance already loaded; pass a shared GitRepo (and EvalReports) to
     reuse their caches."""
     traj = load_task_trajectory(inst, folder, trajectory)
@@ -172,7 +216,19 @@ def task_from_instance(inst: Instance, *, folder: Path | None = None,
         view.check_patch()
     evaluation = load_task_evaluation(inst.instance_id, folder, eval_report, the_patch)
     return Task(instance=inst, patch=the_patch, patch_source=patch_source, view=view,
-                folder=folder, trajectory=traj, evaluation=evaluation)
+                folder=folder, trajectory=traj, evaluation=evaluation, run=run)
+
+
+def patch_fallback(task: Task, asked: Path | str | None) -> str | None:
+    """Why the diff explained is not the trajectory's, when a trajectory was given but had
+    no submission and no diff was ``asked`` for (--patch): the draft then explains the
+    instance's patch, and a reader of the output must be told (it is not what the agent
+    did)."""
+    if asked is not None or task.trajectory is None or task.patch_source != GOLD or (
+            task.trajectory.submission and task.trajectory.submission.strip()):
+        return None
+    return (f"the trajectory ({task.trajectory.source}) has no submission: the draft explains "
+            "the instance's patch (gold) instead")
 
 
 def summarize(task: Task) -> dict[str, object]:

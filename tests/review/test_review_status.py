@@ -136,3 +136,43 @@ def test_steps_are_counted_from_the_body(task) -> None:
 def test_no_drafts_is_bad_input(tmp_path, cli) -> None:
     result = cli("status", tmp_path)
     assert result.exit_code == 2 and "no draft.md" in result.output
+
+
+@pytest.fixture
+def copies(project, tmp_path):
+    """One instance drafted four times: as the batch names runs, plus a plain copy."""
+    root = tmp_path / "drafts"
+    for folder in ("calc__calc-1", "calc__calc-1__agent-a", "calc__calc-1__agent-b", "retry"):
+        project.task(root / folder)
+    for run in ("agent-a", "agent-b"):
+        draft = root / f"calc__calc-1__{run}" / "draft.md"
+        draft.write_text(draft.read_text().replace("status: draft",
+                                                   f"run: {run}\nstatus: draft", 1))
+    return root
+
+
+def test_drafts_of_one_instance_are_told_apart_by_folder_and_run(copies, cli) -> None:
+    table = cli("status", copies).stdout.splitlines()
+    names = [line.split()[0] for line in table[1:5]]
+    assert names == ["calc__calc-1", "calc__calc-1__agent-a", "calc__calc-1__agent-b",
+                     "retry"]
+    assert "retry (calc__calc-1)" in table[4]
+    rows = json.loads(cli("status", copies, "--json").stdout)
+    assert [(r["instance_id"], r["folder"], r["run"]) for r in rows] == [
+        ("calc__calc-1", "calc__calc-1", None),
+        ("calc__calc-1", "calc__calc-1__agent-a", "agent-a"),
+        ("calc__calc-1", "calc__calc-1__agent-b", "agent-b"),
+        ("calc__calc-1", "retry", None)]
+
+
+def test_export_all_lines_carry_their_folder_and_run(copies, cli, tmp_path) -> None:
+    out = tmp_path / "all.jsonl"
+    result = cli("export", copies, "--all", "--out", out)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(line["folder"], line["run"]) for line in lines] == [
+        ("calc__calc-1", None), ("calc__calc-1__agent-a", "agent-a"),
+        ("calc__calc-1__agent-b", "agent-b"), ("retry", None)]
+    said = " ".join(result.stdout.split())
+    assert ("calc__calc-1: 4 lines, one per task folder (calc__calc-1, calc__calc-1__agent-a, "
+            "calc__calc-1__agent-b, retry)") in said

@@ -3,32 +3,44 @@
 A trajectory matches an instance when its file or folder is named after the instance id,
 optionally with suffixes (``<id>.traj``, ``<id>.traj.json``, ``<id>/<id>.traj``, an
 OpenHands ``<id>/`` session folder), or, for files left over, when the trajectory records
-that id inside. A shard is a stable 1/N of the instances by a hash of the id.
+that id inside. A subfolder named after no instance holds a run (``<run>/<id>.traj``): each
+run of an instance is a task of its own, drafted into ``<out>/<id>__<run>/``. Two
+trajectories for one instance and run are ambiguous: the task is not run, and the problem
+names both. A shard is a stable 1/N of the instances by a hash of the id.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reasondraft.errors import InputError
 from reasondraft.files import iter_jsonl, read_json
 from reasondraft.instance import Instance, instance_from_dict
-from reasondraft.names import folder_name
-from reasondraft.task import find_repo
+from reasondraft.names import RUN_SEPARATOR, folder_name, run_key, task_name
+from reasondraft.task import check_repos, find_repo
 from reasondraft.trajectory import load_trajectory
 
 
 @dataclass
 class Planned:
-    """One instance of the batch; ``problem`` says why it cannot run (or None)."""
+    """One task of the batch: an instance and one trajectory of it (of ``run``, when the
+    trajectories folder has a subfolder per run); ``problem`` says why it cannot run (or
+    None)."""
 
     instance_id: str
     instance: Instance | None = None
     trajectory: Path | None = None
     repo: Path | None = None
     problem: str | None = None
+    run: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The task folder's name; the batch's records are keyed by it."""
+        return run_key(self.instance_id, self.run)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -94,61 +106,126 @@ def _named_for(entry: Path, ids: set[str]) -> str | None:
     return next((prefix for prefix in prefixes if prefix in ids), None)
 
 
-def _trajectory_in(folder: Path, instance_id: str) -> Path:
-    """A folder named after an instance: its '<id>.*' file, else the folder itself."""
-    inner = sorted(p for p in folder.iterdir() if p.is_file() and p.name.startswith(
-        instance_id + "."))
-    return inner[0] if inner else folder
+TRAJECTORY_SUFFIXES = (".traj", ".traj.json", ".json", ".jsonl")
 
 
-def match_trajectories(folder: Path, ids: set[str]) -> dict[str, Path]:
-    """instance id -> trajectory path, by name first, then by the id recorded inside."""
+def _trajectory_in(folder: Path, instance_id: str) -> list[Path]:
+    """A folder named after an instance: its '<id>.traj' (.traj.json, .json, .jsonl) files
+    (an agent's logs, config and patch beside them are not trajectories), else the folder
+    itself (an OpenHands session)."""
+    inner = sorted(p for p in folder.iterdir() if p.is_file() and p.name in {
+        instance_id + suffix for suffix in TRAJECTORY_SUFFIXES})
+    return inner or [folder]
+
+
+Candidates = dict[tuple[str, str | None], list[Path]]
+
+
+def match_trajectories(folder: Path, ids: set[str]) -> Candidates:
+    """(instance id, run) -> every trajectory found for it: by name first, then by the id
+    recorded inside. A subfolder not named after an instance is a run: its trajectories
+    (laid out the same way) are that run's. More than one path for a key is ambiguous."""
     if not folder.is_dir():
         raise InputError("not a folder of trajectories", where=str(folder))
-    found: dict[str, Path] = {}
+    found: Candidates = {}
+    runs = _scan(folder, None, ids, found)
+    for run in runs:
+        _scan(run, run.name, ids, found)
+    return found
+
+
+def _scan(folder: Path, run: str | None, ids: set[str], found: Candidates) -> list[Path]:
+    """Add the trajectories of ``folder`` (of ``run``) to ``found``; return the subfolders
+    named after no instance (the runs, at the top level)."""
+    others: list[Path] = []
     leftovers: list[Path] = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
         instance_id = _named_for(entry, ids)
-        if instance_id is not None and instance_id not in found:
-            found[instance_id] = _trajectory_in(entry, instance_id) if entry.is_dir() else entry
+        if instance_id is not None:
+            found.setdefault((instance_id, run), []).extend(
+                _trajectory_in(entry, instance_id) if entry.is_dir() else [entry])
         elif entry.is_file():
             leftovers.append(entry)
+        elif entry.is_dir():
+            others.append(entry)
+    named = {instance_id for instance_id, where in found if where == run}
     for entry in leftovers:
-        if len(found) == len(ids):
+        if named >= ids:
             break
         try:
             recorded = load_trajectory(entry).instance_id
         except InputError:
             continue
-        if recorded in ids and recorded not in found:
-            found[recorded] = entry
-    return found
+        if recorded is not None and recorded in ids - named:
+            found.setdefault((recorded, run), []).append(entry)
+    return others
+
+
+def _names(wanted: str, instance_id: str) -> bool:
+    """Whether an ``--only`` entry names the instance: its id, or one of its runs' task
+    folder names (``<id>__<run>``)."""
+    return wanted == instance_id or wanted.startswith(instance_id + RUN_SEPARATOR)
+
+
+def _check_only(only: set[str], everything: list[Planned], instances: Path) -> None:
+    """Refuse an ``--only`` entry the instances file does not hold, naming the nearest ids
+    (a typo would otherwise run nothing and say nothing)."""
+    known = sorted({p.instance_id for p in everything})
+    for wanted in sorted(only):
+        if not any(_names(wanted, instance_id) for instance_id in known):
+            near = difflib.get_close_matches(wanted, known, n=3, cutoff=0.6)
+            hint = f"; nearest: {', '.join(near)}" if near else ""
+            raise InputError(f"--only {wanted}: no such instance id{hint}",
+                             where=str(instances))
 
 
 def plan_batch(instances: Path, trajectories: Path, repos: Path, *,
                only: set[str] | None = None,
                shard: tuple[int, int] | None = None) -> list[Planned]:
-    """The batch's tasks in file order, each with its trajectory and repo or a problem."""
-    if not repos.is_dir():
-        raise InputError("not a folder of repository clones", where=str(repos))
+    """The batch's tasks in file order -- one per trajectory found for an instance (one per
+    run) -- each with its trajectory and repo or a problem."""
+    check_repos(repos)
     everything = read_instances(instances)
     if not everything:
         raise InputError("no instances in file", where=str(instances))
-    planned = [p for p in everything
-               if (only is None or p.instance_id in only) and in_shard(p.instance_id, shard)]
-    ids = {p.instance_id for p in planned if p.problem is None}
-    trajectories_by_id = match_trajectories(trajectories, ids)
-    for item in planned:
-        if item.problem is not None or item.instance is None:
-            continue
-        item.trajectory = trajectories_by_id.get(item.instance_id)
-        if item.trajectory is None:
+    if only is not None:
+        _check_only(only, everything, instances)
+    wanted = [p for p in everything if in_shard(p.instance_id, shard) and (
+        only is None or any(_names(name, p.instance_id) for name in only))]
+    ids = {p.instance_id for p in wanted if p.problem is None}
+    found = match_trajectories(trajectories, ids)
+    runs: dict[str, list[str | None]] = {}
+    for instance_id, run in sorted(found, key=lambda key: (key[1] is not None, key[1] or "")):
+        runs.setdefault(instance_id, []).append(run)  # the top level's first, then by name
+    planned: list[Planned] = []
+    for item in wanted:
+        if item.problem is None and item.instance_id not in runs:
             item.problem = f"no trajectory named after it (or recording its id) in {trajectories}"
+        if item.problem is not None:
+            planned.append(item)
             continue
-        try:
-            item.repo = find_repo(repos, item.instance.repo)
-        except InputError as exc:
-            item.problem = str(exc)
+        for run in runs[item.instance_id]:
+            task = replace(item, run=run)
+            if only is None or item.instance_id in only or task.key in only:
+                planned.append(_placed(task, found[(item.instance_id, run)], repos))
     return planned
+
+
+def _placed(item: Planned, paths: list[Path], repos: Path) -> Planned:
+    """``item`` with its one trajectory and its clone, or the problem that stops it."""
+    assert item.instance is not None
+    if len(paths) > 1:
+        where = "" if item.run is None else f" of run {item.run}"
+        item.problem = (f"several trajectories{where} for {item.instance_id}: "
+                        f"{', '.join(str(p) for p in paths)}; keep one (or give each run its "
+                        f"own folder: <trajectories>/<run>/{item.instance_id}.<ext>)")
+        return item
+    item.trajectory = paths[0]
+    try:
+        task_name(item.instance_id, item.run)
+        item.repo = find_repo(repos, item.instance.repo)
+    except InputError as exc:
+        item.problem = str(exc)
+    return item

@@ -13,9 +13,9 @@ is skipped unless ``retry_failed``.
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -38,8 +38,8 @@ from reasondraft.errors import InputError, ModelError, WriteConflict
 from reasondraft.evaluation import EvalReports
 from reasondraft.names import task_folder
 from reasondraft.redact import mask_keys
-from reasondraft.repo import GitRepo
-from reasondraft.task import task_from_instance
+from reasondraft.task import Task, patch_fallback, task_from_instance
+from reasondraft.verify import Repos
 
 EXISTS = "draft exists (never overwritten)"
 
@@ -109,16 +109,18 @@ class Batch:
     """One run over a plan. ``on_record`` is called for every task's outcome (progress)."""
 
     def __init__(self, plan: list[Planned], options: BatchOptions,
-                 on_record: Callable[[TaskRecord], None] = lambda record: None) -> None:
+                 on_record: Callable[[TaskRecord], None] = lambda _record: None) -> None:
         self.plan = plan
         self.options = options
         self.on_record = on_record
         self.state = BatchState.load(options.out)
-        self.records: dict[str, TaskRecord] = {}
+        self.records: dict[str, TaskRecord] = {}  # this run's, by task folder name
+        self.started: set[str] = set()  # tasks that began drafting in this run
+        self.stopped: signal.Signals | None = None  # the signal that ended the run early
         self.budget = Budget(options.max_cost)
         self.gate = RateGate()
         self.calls = asyncio.Semaphore(options.jobs)  # model calls in flight
-        self.repos: dict[Path, GitRepo] = {}
+        self.repos = Repos()  # verify's cache: one GitRepo per clone, shared by its tasks
         # Our blocking work (loading, packing, writing, saving the state) runs in one
         # thread of its own, in order. It is mostly CPU, which threads cannot run side by
         # side anyway; kept out of asyncio's default pool, it never delays litellm's own
@@ -131,39 +133,56 @@ class Batch:
         task this run skipped because its draft already exists."""
         latest = []
         for item in self.plan:
-            record = self.records.get(item.instance_id)
-            before = self.state.tasks.get(item.instance_id)
-            if record is None or (record.status == "skipped" and before is not None
-                                  and before.status == "done"):
-                record = before
+            record = self.outcome(item.key)
             if record is not None:
                 latest.append(record)
         return latest
 
+    def outcome(self, key: str) -> TaskRecord | None:
+        """A task's latest outcome (see report_records); None if it has none yet. Progress,
+        summary and report all count these, so they agree."""
+        record = self.records.get(key)
+        before = self.state.tasks.get(key)
+        if record is None or (record.status == "skipped" and before is not None
+                              and before.status == "done"):
+            return before
+        return record
+
+    def unfinished(self) -> tuple[int, int]:
+        """(not started, started but not finished) of the planned tasks: what a stopped run
+        left for the next one."""
+        left = [item.key for item in self.plan if item.key not in self.records]
+        interrupted = sum(key in self.started for key in left)
+        return len(left) - interrupted, interrupted
+
     async def _record(self, record: TaskRecord) -> None:
-        """Keep a task's outcome; the state file is rewritten (and synced) off the loop."""
-        self.records[record.instance_id] = record
-        if record.status != "skipped" or record.instance_id not in self.state.tasks:
-            await in_thread(self.work, self.state.record, self.options.out, record)
+        """Keep a task's outcome; the state file is rewritten (and synced) off the loop. It
+        is shown first: a stop while the state is saved (the save still completes) must not
+        leave a task the summary counts but the progress never showed."""
+        self.records[record.key] = record
         self.on_record(record)
+        if record.status != "skipped" or record.key not in self.state.tasks:
+            await in_thread(self.work, self.state.record, self.options.out, record)
 
     def _settled(self, item: Planned) -> TaskRecord | None:
         """The outcome of a task that needs no run: a problem, a draft on disk, an earlier
         failure (unless retry_failed)."""
-        before = self.state.tasks.get(item.instance_id)
+        before = self.state.tasks.get(item.key)
         reason = self._skip_reason(item, before)
         if reason is None:
             return None
         if reason == EXISTS and (before is None or before.status != "done"):
             # Killed after writing the draft but before recording it: it is complete.
-            return TaskRecord(instance_id=item.instance_id, status="done",
+            return TaskRecord(instance_id=item.instance_id, run=item.run, status="done",
                               reason="draft found on disk (its run was interrupted)")
-        return TaskRecord(instance_id=item.instance_id, status="skipped", reason=reason)
+        return TaskRecord(instance_id=item.instance_id, run=item.run, status="skipped",
+                          reason=reason)
 
     def _skip_reason(self, item: Planned, before: TaskRecord | None) -> str | None:
         if item.problem is not None:
             return item.problem
-        if os.path.lexists(task_folder(self.options.out, item.instance_id) / DRAFT_FILE):
+        if os.path.lexists(task_folder(self.options.out, item.instance_id, item.run)
+                           / DRAFT_FILE):
             return EXISTS
         if before is not None and before.status == "failed" and not self.options.retry_failed:
             return f"failed before: {before.reason} (rerun with --retry-failed)"
@@ -188,10 +207,11 @@ class Batch:
                 await slots.acquire()
                 if not self.budget.allows_next():
                     slots.release()
-                    await self._record(TaskRecord(instance_id=item.instance_id,
+                    await self._record(TaskRecord(instance_id=item.instance_id, run=item.run,
                                                   status="skipped",
                                                   reason=self.budget.reason()))
                     continue
+                self.started.add(item.key)
                 job = asyncio.create_task(self._run_one(item, slots))
                 running.add(job)
                 job.add_done_callback(running.discard)
@@ -199,8 +219,7 @@ class Batch:
                 await asyncio.gather(*running)
         finally:
             self.work.shutdown(wait=True)
-            for repo in self.repos.values():
-                repo.close()
+            self.repos.close()
 
     async def _load_tokenizer(self) -> None:
         """Load the model's tokenizer off the event loop, once. The first prompts seldom
@@ -215,7 +234,8 @@ class Batch:
         try:
             record = await self._draft(item, client, slot, started)
         except OverBudget as exc:
-            record = TaskRecord(instance_id=item.instance_id, status="skipped", reason=str(exc))
+            record = TaskRecord(instance_id=item.instance_id, run=item.run, status="skipped",
+                                reason=str(exc))
         except (InputError, ModelError, WriteConflict) as exc:
             record = self._failed(item, client, started, str(exc))
         except Exception as exc:  # one task's bug must not stop the batch
@@ -227,26 +247,32 @@ class Batch:
             self.budget.add(record.cost_usd)
         await self._record(record)
 
-    def _git(self, path: Path) -> GitRepo:
-        if path not in self.repos:
-            self.repos[path] = GitRepo(path)
-        return self.repos[path]
-
     async def _draft(self, item: Planned, client: LLMClient, slot: CallSlot,
                      started: float) -> TaskRecord:
-        assert item.instance is not None and item.repo is not None
-        load = functools.partial(task_from_instance, item.instance, repo=self._git(item.repo),
-                                 trajectory=item.trajectory, patch=self.options.patch,
-                                 eval_report=self.options.eval_reports)
+        assert item.instance is not None
+        assert item.repo is not None
+        loaded: list[Task] = []  # the task, once loaded in the worker: was the diff a fallback?
+
+        def load() -> Task:
+            assert item.instance is not None
+            assert item.repo is not None
+            task = task_from_instance(item.instance, repo=self.repos.get(item.repo),
+                                      trajectory=item.trajectory, patch=self.options.patch,
+                                      eval_report=self.options.eval_reports, run=item.run)
+            loaded.append(task)
+            return task
+
         result = await adraft_task(load, self.options.request, self.options.out,
                                    client=client, calls=slot, executor=self.work)
         errors = sum(f.severity == "error" for f in result.findings)
         warnings = sum(f.severity == "warning" for f in result.findings)
         usage = result.usage
         return TaskRecord(
-            instance_id=item.instance_id, status="done",
+            instance_id=item.instance_id, run=item.run, status="done",
             reason=f"{errors} verify error(s) remain after {result.repairs} repair(s)"
             if errors else None,
+            note=patch_fallback(loaded[0], self.options.patch),
+            patch_source=loaded[0].patch_source,
             seconds=round(time.monotonic() - started, 3), prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens, cost_usd=usage.cost,
             repairs=result.repairs, errors=errors, warnings=warnings)
@@ -254,7 +280,8 @@ class Batch:
     @staticmethod
     def _failed(item: Planned, client: LLMClient, started: float, reason: str) -> TaskRecord:
         usage = client.usage
-        return TaskRecord(instance_id=item.instance_id, status="failed", reason=mask_keys(reason),
+        return TaskRecord(instance_id=item.instance_id, run=item.run, status="failed",
+                          reason=mask_keys(reason),
                           seconds=round(time.monotonic() - started, 3),
                           prompt_tokens=usage.prompt_tokens,
                           completion_tokens=usage.completion_tokens,

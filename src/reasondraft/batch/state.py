@@ -17,6 +17,7 @@ from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, read_json
+from reasondraft.names import run_key
 
 STATE_FILE = "batch-state.json"
 REPORT_FILE = "batch-report.json"
@@ -25,11 +26,16 @@ Status = Literal["done", "failed", "skipped"]
 
 
 class TaskRecord(BaseModel):
-    """One task's outcome, as batch-report.json lists it."""
+    """One task's outcome, as batch-report.json lists it. ``note`` says what the task did
+    that was not asked for (the trajectory had no submission: the gold patch was
+    explained instead)."""
 
     instance_id: str
+    run: str | None = None
     status: Status
     reason: str | None = None
+    note: str | None = None
+    patch_source: str | None = None
     seconds: float | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -43,8 +49,15 @@ class TaskRecord(BaseModel):
         if not self.finished_at:
             self.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
 
+    @property
+    def key(self) -> str:
+        """The task folder's name, which keys the state (an instance may have runs)."""
+        return run_key(self.instance_id, self.run)
+
 
 class BatchState(BaseModel):
+    """Every task's latest outcome, by task folder name (:attr:`TaskRecord.key`)."""
+
     tasks: dict[str, TaskRecord] = {}
     _saving: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -63,14 +76,17 @@ class BatchState(BaseModel):
         """Keep ``record`` and save the whole state atomically. Thread-safe: each save is a
         snapshot taken under the lock, so the last file written holds every record."""
         with self._saving:
-            self.tasks[record.instance_id] = record
+            self.tasks[record.key] = record
             atomic_write(out / STATE_FILE, self.model_dump_json(indent=1) + "\n")
 
 
-def write_report(out: Path, meta: dict[str, object], records: list[TaskRecord]) -> Path:
-    """``batch-report.json``: run metadata, totals by status and one entry per task."""
+def write_report(out: Path, meta: dict[str, object], records: list[TaskRecord], *,
+                 not_started: int = 0) -> Path:
+    """``batch-report.json``: run metadata, totals by status (and the tasks a stopped run
+    did not start or finish) and one entry per task."""
     totals: dict[str, object] = {status: sum(r.status == status for r in records)
                                  for status in ("done", "failed", "skipped")}
+    totals["not_started"] = not_started
     costs = [r.cost_usd for r in records if r.cost_usd is not None]
     totals |= {"tokens": sum(r.prompt_tokens + r.completion_tokens for r in records),
                "cost_usd": round(sum(costs), 6) if costs else None}

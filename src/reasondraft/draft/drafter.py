@@ -261,9 +261,10 @@ def new_client(request: DraftRequest, gate: RateGate | None = None) -> LLMClient
 
 def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = False,
                client: LLMClient | None = None) -> DraftResult:
-    """Draft one task into ``out/<instance_id>/`` and return what happened."""
+    """Draft one task into its folder under ``out`` (``<instance_id>``, or
+    ``<instance_id>__<run>``) and return what happened."""
     check_outputs(request, out)
-    claim = claim_folder(out, task.instance_id, force)
+    claim = claim_folder(out, task.instance_id, force=force, run=task.run)
     started = time.monotonic()
     prepared = prepare(task, request)
     client = client or new_client(request)
@@ -316,7 +317,7 @@ def _ready(load: Callable[[], Task], request: DraftRequest, out: Path,
     """Everything a task needs before its model call: loaded, allowed to write, packed.
     (The batch checked --out and --log once for all its tasks.)"""
     task = load()
-    claim = claim_folder(out, task.instance_id, force)
+    claim = claim_folder(out, task.instance_id, force=force, run=task.run)
     return task, prepare(task, request), new_gate(task, request.guidelines), claim
 
 
@@ -349,6 +350,7 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
     front = {
         "format": FORMAT_VERSION,
         "instance_id": task.instance_id,
+        **({"run": task.run} if task.run is not None else {}),
         "repo": task.instance.repo,
         "base_commit": task.view.base_commit,
         "repo_path": str(Path(task.view.git.path).resolve()),

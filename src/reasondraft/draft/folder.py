@@ -1,8 +1,9 @@
 """The task folder on disk: claimed when a draft starts, swapped in whole when it ends.
 
-**Claim** (before the model is called): the instance id is a plain folder name
-(:func:`reasondraft.names.folder_name`), and what ``draft.md`` is at that moment -- absent,
-or the sha256 of its bytes -- is remembered. An existing draft is refused unless ``force``.
+**Claim** (before the model is called): the instance id (and run name, if any) make a
+plain folder name (:func:`reasondraft.names.task_name`), and what ``draft.md`` is at that
+moment -- absent, or the sha256 of its bytes -- is remembered. An existing draft is
+refused unless ``force``.
 
 **Write** (after the answer): the whole new folder is built beside its place as
 ``.<name>.tmp-<hex>``, then
@@ -66,10 +67,10 @@ class _Changed(Exception):
     """The folder is no longer as claimed; the message says how."""
 
 
-def claim_folder(out: Path, instance_id: str, force: bool) -> Claim:
-    """The folder ``instance_id`` drafts into, refused if it cannot be written or (without
-    ``force``) already holds a draft, which is a person's work."""
-    folder = task_folder(out, instance_id)
+def claim_folder(out: Path, instance_id: str, *, force: bool, run: str | None = None) -> Claim:
+    """The folder ``instance_id`` (of ``run``) drafts into, refused if it cannot be written
+    or (without ``force``) already holds a draft, which is a person's work."""
+    folder = task_folder(out, instance_id, run)
     _check_folder(folder)
     state = draft_state(folder)
     if state is not None and not force:

@@ -31,7 +31,8 @@ from reasondraft.draft.llm import LLMClient
 from reasondraft.errors import InputError
 from reasondraft.files import check_output_file
 from reasondraft.guidelines import load_guidelines
-from reasondraft.task import Task, load_task
+from reasondraft.names import folder_name
+from reasondraft.task import Task, load_task, patch_fallback
 from reasondraft.termtext import safe
 
 RESOLVED = {True: "true", False: "false", None: "unknown"}
@@ -60,29 +61,31 @@ def request_from(flags: dict[str, Any]) -> tuple[DraftRequest, Path]:
 def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path | None,
                    instance_id: str | None, trajectory: Path | None, patch: str | None,
                    repo: Path | None, repos: Path | None, eval_report: Path | None = None,
-                   record: Path | None, force: bool, dry_run: bool, as_json: bool,
-                   console: Console) -> DraftResult | None:
+                   run: str | None = None, record: Path | None, force: bool, dry_run: bool,
+                   as_json: bool, console: Console) -> DraftResult | None:
+    if run is not None:
+        folder_name(run, "--run name")  # bad input, before settings or the task are read
     request, out = request_from(flags)
     if not dry_run:  # every output path, before loading the task and calling the model
         check_outputs(request, out)
         if record is not None:
             check_output_file(record)
     task = load_task(folder, instance=instance, instance_id=instance_id, trajectory=trajectory,
-                     patch=patch, repo=repo, repos=repos, eval_report=eval_report)
+                     patch=patch, repo=repo, repos=repos, eval_report=eval_report, run=run)
     if dry_run:
-        show_prepared(prepare(task, request), as_json, console)
+        show_prepared(prepare(task, request), console, as_json=as_json)
         return None
     client = LLMClient(request.model, api_base=request.api_base, log=request.log)
     result = draft_task(task, request, out, force=force, client=client)
     if record:
         Recorder(record).save(task.instance_id, client.usage.answers)
-    show_result(task, result, as_json, console)
+    show_result(task, result, console, as_json=as_json, fallback=patch_fallback(task, patch))
     if any(f.severity == "error" for f in result.findings):
         raise typer.Exit(1)
     return result
 
 
-def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
+def show_prepared(prepared: Prepared, console: Console, *, as_json: bool) -> None:
     """--dry-run: the messages, the response schema, tokens per section, what was dropped,
     what was redacted (kind, section, count; never the value)."""
     packing = prepared.packed.provenance() | {"overhead_tokens": prepared.overhead_tokens}
@@ -113,12 +116,15 @@ def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
         soft_wrap=True)
 
 
-def show_result(task: Task, result: DraftResult, as_json: bool, console: Console) -> None:
+def show_result(task: Task, result: DraftResult, console: Console, *, as_json: bool,
+                fallback: str | None = None) -> None:
+    """What was drafted; ``fallback`` says why the diff is not the trajectory's."""
     errors = [f for f in result.findings if f.severity == "error"]
     warnings = [f for f in result.findings if f.severity == "warning"]
     if as_json:
         print(json.dumps({
-            "instance_id": task.instance_id, "folder": str(result.folder),
+            "instance_id": task.instance_id, "run": task.run, "folder": str(result.folder),
+            "patch_source": task.patch_source, "patch_fallback": fallback,
             "repairs": result.repairs, "usage": result.usage.as_dict(),
             "backup": str(result.backup) if result.backup else None,
             "skipped_inputs": result.skipped,
@@ -132,6 +138,8 @@ def show_result(task: Task, result: DraftResult, as_json: bool, console: Console
         f"{len(result.trace.steps)} steps to ", safe(result.folder / "draft.md"),
         f" in {result.seconds:.1f}s ({result.usage.calls} call(s), {result.repairs} repair(s),"
         f" {result.usage.prompt_tokens + result.usage.completion_tokens} tokens, cost {cost})"))
+    if fallback is not None:
+        console.print(safe(f"note: {fallback}", "bold yellow", one_line=True), soft_wrap=True)
     outcome = result.trace.outcome
     console.print(safe(f"outcome: resolved {RESOLVED[outcome.resolved]} (source "
                        f"{outcome.source.value})"

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
@@ -55,7 +55,7 @@ from reasondraft.verify import Citation, Repos, Sources, VerifyContext
 from reasondraft.verify.findings import Family
 from reasondraft.verify.inputs import draft_paths
 
-FORMAT = "reasondraft-export/2"
+FORMAT: Final = "reasondraft-export/2"
 
 
 class ExportStep(BaseModel):
@@ -112,6 +112,12 @@ class ExportLine(BaseModel):
 
     format: Literal["reasondraft-export/2"] = FORMAT
     instance_id: str
+    run: str | None = Field(description=(
+        "The run (agent, model) whose trajectory the draft explains, when an instance has "
+        "several (draft --run, or a batch's <trajectories>/<run>/ folder); None otherwise."))
+    folder: str = Field(description=(
+        "The task folder's name (<instance_id>, or <instance_id>__<run>): it tells apart "
+        "several drafts of one instance."))
     repo: str | None
     base_commit: str | None
     status: Status
@@ -157,6 +163,13 @@ class ExportResult:
     signed: int | None = None
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
+    folders: dict[str, list[str]] = field(default_factory=dict)  # instance id -> its lines'
+
+    def several(self) -> dict[str, list[str]]:
+        """The instances exported more than once (several runs or copies), with the task
+        folder of each line: a dataset user must know they are not duplicates."""
+        return {instance_id: folders for instance_id, folders in self.folders.items()
+                if len(folders) > 1}
 
     def reasons(self) -> dict[str, int]:
         """How many drafts were skipped for each reason."""
@@ -165,6 +178,7 @@ class ExportResult:
     def to_json(self) -> dict[str, Any]:
         return {"out": str(self.out), "exported": self.exported, "signed": self.signed,
                 "skipped": len(self.skipped), "skipped_by_reason": self.reasons(),
+                "several_per_instance": self.several(),
                 "failed": [{"draft": str(p), "error": e} for p, e in self.failed]}
 
 
@@ -186,10 +200,11 @@ def export(path: Path, out: Path, *, include_all: bool = False,
     lines: list[str] = []
     with Repos() as repos:
         for draft in draft_paths(path):
-            line = _export_one(draft, include_all, sources or Sources(), repos, signers,
-                               result)
+            line = _export_one(draft, sources or Sources(), repos, signers, result,
+                               include_all=include_all)
             if line is not None:
                 lines.append(line.model_dump_json() + "\n")
+                result.folders.setdefault(line.instance_id, []).append(line.folder)
                 if result.signed is not None and line.signed_by is not None:
                     result.signed += 1
     atomic_write(out, "".join(lines))
@@ -197,8 +212,8 @@ def export(path: Path, out: Path, *, include_all: bool = False,
     return result
 
 
-def _export_one(path: Path, include_all: bool, sources: Sources, repos: Repos,
-                signers: Signers | None, result: ExportResult) -> ExportLine | None:
+def _export_one(path: Path, sources: Sources, repos: Repos, signers: Signers | None,
+                result: ExportResult, *, include_all: bool) -> ExportLine | None:
     """The line for one draft, or None (recorded in ``result`` with why) if not exported.
     An approval is verified again before it is exported as approved."""
     try:
@@ -226,13 +241,15 @@ def _export_one(path: Path, include_all: bool, sources: Sources, repos: Repos,
 def export_line(checked: CheckedDraft) -> ExportLine:
     """The export line of a draft read from disk whose references resolved."""
     draft, report = checked.draft, checked.report
-    assert report is not None and draft.path is not None
+    assert report is not None
+    assert draft.path is not None
     front, path = draft.front, draft.path
     parsed = parse_body(draft.body, trace_format(front, str(path)) or body_format(draft.body))
     provenance = front.get("provenance")
     where = checked.standing
     return ExportLine(
         instance_id=str(front.get("instance_id") or path.parent.name),
+        run=_text(front.get("run")), folder=path.parent.name,
         repo=_text(front.get("repo")), base_commit=_text(front.get("base_commit")),
         status=where.status, status_reason=where.note,
         signed_by=where.signed_by, content_hash=draft.content_hash,

@@ -98,7 +98,7 @@ def status_cells(row: DraftStatus, *, signed: bool = False,
                  checked: bool = False) -> list[tuple[str, str]]:
     """(text, style) per column of one row (``signed`` when signatures were checked, a
     share per check family when verified); ids and reviewers escaped to one line each."""
-    cells = [(visible(row.instance_id, one_line=True), ""),
+    cells = [(visible(row.label, one_line=True), ""),
              (row.status, STATUS_STYLES[row.status]),
              (_number(row.errors), ""), (_number(row.warnings), ""), (str(row.steps), ""),
              (visible(row.reviewer or DASH, one_line=True), ""), (age(row.age_seconds), ""),
@@ -151,11 +151,11 @@ def render_status(rows: list[DraftStatus], console: Console) -> None:
                 table.append(pad)
         table.append("\n")
     console.print(table, soft_wrap=True, end="")
-    for row in rows:
-        if row.problem:
-            why = f"{row.status}: {row.problem}" if row.status in ("stale", "unsigned") \
-                else row.problem
-            console.print(safe(f"{row.instance_id}: {why}", "red", one_line=True),
+    for draft in rows:
+        if draft.problem:
+            why = f"{draft.status}: {draft.problem}" if draft.status in ("stale", "unsigned") \
+                else draft.problem
+            console.print(safe(f"{draft.label}: {why}", "red", one_line=True),
                           soft_wrap=True)
     console.print(totals_line(totals(rows)), soft_wrap=True)
 
@@ -197,3 +197,7 @@ def render_export(result: ExportResult, console: Console) -> None:
     for path, error in result.failed:
         console.print(safe(f"not exported: {path}: {error}", "red", one_line=True),
                       soft_wrap=True)
+    for instance_id, folders in result.several().items():
+        console.print(safe(f"{instance_id}: {len(folders)} lines, one per task folder "
+                           f"({', '.join(folders)}); each line's folder and run tell them apart",
+                           "yellow", one_line=True), soft_wrap=True)

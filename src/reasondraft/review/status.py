@@ -24,13 +24,14 @@ from reasondraft.body.markdown import STEP_HEADING, split_sections
 from reasondraft.document import split_document
 from reasondraft.errors import InputError
 from reasondraft.files import read_text
+from reasondraft.names import run_key
 from reasondraft.review.editrate import draft_edit_rate
 from reasondraft.review.record import Signature, Status, standing
 from reasondraft.review.signing import Signers
 from reasondraft.verify import Repos, Sources, verify_draft
 from reasondraft.verify.inputs import draft_paths
 
-STATUSES: tuple[str, ...] = get_args(Status)
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 @dataclass
@@ -42,6 +43,7 @@ class DraftStatus:
     instance_id: str
     path: Path
     status: Status
+    run: str | None = None
     steps: int = 0
     reviewer: str | None = None
     decision: str | None = None
@@ -61,9 +63,23 @@ class DraftStatus:
     checks: dict[str, dict[str, Any]] | None = None
     problem: str | None = None
 
+    @property
+    def folder(self) -> str:
+        """The task folder's name: what tells apart several drafts of one instance."""
+        return self.path.parent.name
+
+    @property
+    def label(self) -> str:
+        """How a row names its draft: the task folder, with the instance id when the folder
+        is not named after it (a copy, a renamed folder)."""
+        if self.folder == run_key(self.instance_id, self.run):
+            return self.folder
+        return f"{self.folder} ({self.instance_id})"
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["path"] = str(self.path)
+        data["folder"] = self.folder
         for key in ("reviewed_at", "created_at"):
             data[key] = data[key].isoformat() if data[key] else None
         return data
@@ -101,7 +117,7 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
     record = where.record
     return DraftStatus(
         instance_id=str(front.get("instance_id") or path.parent.name), path=path,
-        status=where.status, steps=count_steps(draft.body),
+        status=where.status, run=_text(front.get("run")), steps=count_steps(draft.body),
         reviewer=record.reviewer if record else None,
         decision=record.decision if record else None,
         override=record.override if record else None,
@@ -174,7 +190,7 @@ def by_model(rows: list[DraftStatus]) -> list[dict[str, Any]]:
     groups: dict[tuple[str | None, str | None], list[DraftStatus]] = {}
     for row in rows:
         groups.setdefault((row.model, row.prompt), []).append(row)
-    summaries = []
+    summaries: list[dict[str, Any]] = []
     for (model, prompt), members in sorted(groups.items(),
                                            key=lambda item: (str(item[0][0]), str(item[0][1]))):
         counts: Counter[str] = Counter(row.status for row in members)
