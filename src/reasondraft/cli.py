@@ -290,8 +290,9 @@ def verify_command(
 
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 unreadable input.
     """
+    from reasondraft.review.checked import note_decisions
     from reasondraft.verify import Sources, exit_status, verify_paths
-    from reasondraft.verify.report import render, to_json
+    from reasondraft.verify.report import fix_line, render, to_json
 
     if repo is not None and repos is not None:
         raise InputError("give --repo or --repos, not both")
@@ -302,10 +303,11 @@ def verify_command(
                                           trajectory=trajectory, base=base,
                                           eval_report=eval_report,
                                           guidelines=load_guidelines()), fix=fix)
+    note_decisions(reports)
     if as_json:
         for report in reports:
-            if report.changes:
-                err_console.print(safe(report.changes), end="")
+            for edit in report.fixes:
+                err_console.print(safe(report.path), fix_line(edit), soft_wrap=True)
         print_json(to_json(reports))
     else:
         render(reports, console)
@@ -382,13 +384,13 @@ def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) 
 
     Exit status as for verify: 0 no errors, 1 errors, 2 the draft could not be verified.
     """
-    from reasondraft.document import draft_path, read_draft
+    from reasondraft.document import one_draft, read_draft
     from reasondraft.review.edit import check_edited, open_in_editor
     from reasondraft.review.report import render_modified
     from reasondraft.verify import exit_status
     from reasondraft.verify.report import render
 
-    path = draft_path(draft)
+    path = one_draft(draft)
     before = read_draft(path, strict=False)
     if before.front_error:
         err_console.print(safe(f"warning: {before.front_error}; opening it anyway",

@@ -45,16 +45,15 @@ def _text(value: Any) -> str:
 class Spec:
     default: Any
     parse: Callable[[Any], Any]
-    help: str
 
 
 SPECS: dict[str, Spec] = {
-    "model": Spec(None, _text, "litellm model string, e.g. openai/gpt-4o or fixture/example"),
-    "api_base": Spec(None, _text, "base URL of an OpenAI-compatible server"),
-    "max_input_tokens": Spec(32_000, _positive_int, "token budget of the packed prompt"),
-    "max_repairs": Spec(2, _positive_int, "re-asks with verifier findings before giving up"),
-    "out": Spec("drafts", _text, "where task folders are written"),
-    "log": Spec(str(_state_dir() / "llm-calls.jsonl"), _text, "audit log of every LLM call"),
+    "model": Spec(None, _text),
+    "api_base": Spec(None, _text),
+    "max_input_tokens": Spec(32_000, _positive_int),
+    "max_repairs": Spec(2, _positive_int),
+    "out": Spec("drafts", _text),
+    "log": Spec(str(_state_dir() / "llm-calls.jsonl"), _text),
 }
 
 

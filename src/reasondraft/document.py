@@ -16,7 +16,7 @@ larger than ``MAX_FRONT_CHARS``. Real front matter is 1-5 KB, four levels deep.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reasondraft.errors import InputError
-from reasondraft.files import atomic_write, read_text
+from reasondraft.files import atomic_write, decode_text, read_bytes
 
 FORMAT_VERSION = 2
 FENCE = "---"
@@ -173,17 +173,12 @@ class DraftFile:
     body_line: int = 1
     path: Path | None = None
     front_error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     front_text: str = ""
     where: str = "draft"
 
     @property
     def content_hash(self) -> str:
         return body_hash(self.body)
-
-    @property
-    def status(self) -> str:
-        return str(self.front.get("status") or "draft")
 
     def render(self) -> str:
         return join_document(self.front, self.body)
@@ -297,17 +292,31 @@ def draft_path(path: Path) -> Path:
     return path / DRAFT_FILE if path.is_dir() else path
 
 
-def read_draft(path: Path, *, strict: bool = True) -> DraftFile:
-    """Read draft.md (or a task folder's draft.md) from disk."""
-    path = draft_path(path)
-    draft = split_document(read_text(path, kind="draft"), str(path), strict=strict)
-    draft.path = path
+def one_draft(path: Path) -> Path:
+    """The draft.md a command that takes one draft was given (a draft file or a task
+    folder); a folder without a draft.md is bad input saying so, not "file not found"."""
+    draft = draft_path(path)
+    if path.is_dir() and not draft.exists():
+        inside = sum(1 for sub in path.iterdir() if (sub / DRAFT_FILE).is_file())
+        held = f"; it holds {inside} task folder(s) with a {DRAFT_FILE}: give one of them" \
+            if inside else ""
+        raise InputError(f"a folder without a {DRAFT_FILE}: this command takes one draft "
+                         f"(a {DRAFT_FILE} or its task folder){held}", where=str(path))
     return draft
 
 
-def write_draft(path: Path, draft: DraftFile) -> None:
-    """Write a draft atomically."""
-    atomic_write(path, draft.render())
+def read_draft(path: Path, *, strict: bool = True) -> DraftFile:
+    """Read draft.md (or a task folder's draft.md) from disk."""
+    path = one_draft(path)
+    return parse_draft(path, read_bytes(path, kind="draft"), strict=strict)
+
+
+def parse_draft(path: Path, data: bytes, *, strict: bool = True) -> DraftFile:
+    """A draft.md's bytes, as read (callers that rewrite the file keep them to compare),
+    parsed into front matter and body."""
+    draft = split_document(decode_text(data, str(path)), str(path), strict=strict)
+    draft.path = path
+    return draft
 
 
 def backup_draft(path: Path, data: bytes) -> Path:

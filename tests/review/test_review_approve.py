@@ -13,8 +13,8 @@ import yaml
 
 from reasondraft.document import body_hash, read_draft
 from reasondraft.errors import InputError
+from reasondraft.lock import lock_path
 from reasondraft.review import approve, reject, scan, standing, totals
-from reasondraft.review.lock import lock_path
 
 
 def front(task) -> dict:
@@ -139,7 +139,7 @@ def test_a_malformed_review_record_is_named_by_key(task) -> None:
 
 
 def test_a_draft_saved_during_approval_is_left_alone(task, monkeypatch) -> None:
-    from reasondraft.review import decide as module
+    from reasondraft.verify import run as module  # where approve verifies
 
     real = module.check_draft
 

@@ -86,7 +86,7 @@ def test_citations_carry_what_they_point_at(ctx) -> None:
     assert (first.line, first.occurrence.column) == (13, 17)
     assert first.target.lines[0] == "def merge_setting(request_setting, session_setting):"
     crlf = next(c for c in report.citations if c.raw.startswith("pkg/crlf.py"))
-    assert crlf.to_dict()["lines"] == ["def windows():", "    value = 2", "    return value"]
+    assert crlf.target.lines == ("def windows():", "    value = 2", "    return value")
     added_test = next(c for c in report.citations if "test_added" in c.raw)
     assert (added_test.target.path, added_test.target.rev.value) == ("tests/test_new.py",
                                                                      "patched")

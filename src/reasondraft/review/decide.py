@@ -23,17 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reasondraft.document import (
-    DraftFile,
-    backup_draft,
-    draft_path,
-    join_document,
-    split_document,
-)
+from reasondraft.document import DraftFile, backup_draft, join_document, one_draft
 from reasondraft.errors import InputError
-from reasondraft.files import atomic_write, decode_utf8, read_bytes, replaceable
+from reasondraft.files import atomic_write, read_bytes, replaceable
+from reasondraft.lock import draft_lock
 from reasondraft.review import signing
-from reasondraft.review.lock import draft_lock
 from reasondraft.review.record import (
     Decision,
     InputHashes,
@@ -44,8 +38,8 @@ from reasondraft.review.record import (
     standing,
     with_record,
 )
-from reasondraft.verify import BodyReport, Repos, Sources, check_draft
-from reasondraft.verify.inputs import draft_context
+from reasondraft.verify import BodyReport, Repos, Sources
+from reasondraft.verify.run import open_draft
 
 
 @dataclass
@@ -101,19 +95,19 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             reason: str | None, override: str | None, force: bool, sources: Sources | None,
             repos: Repos | None, sign: Path | None) -> ReviewOutcome:
     _required("--reviewer", reviewer)
-    path = draft_path(path)
+    path = one_draft(path)
     replaceable(path)  # a link or a special file is refused before anything is written
     own = repos is None
     repos = repos or Repos()
     try:
         with draft_lock(path):
-            data = read_bytes(path, kind="draft")
-            draft = split_document(decode_utf8(data, str(path)), str(path))
-            draft.path = path
+            opened = open_draft(path)
+            data, draft = opened.data, opened.draft
             before = standing(draft)
-            _refuse_replacing(before, path, force)
-            inputs = current_inputs(draft)
-            report = check_draft(draft, draft_context(draft, sources or Sources(), repos))
+            _refuse_replacing(before, path, force=force)
+            inputs = current_inputs(draft)  # before verify reads them: see _write
+            report = opened.check(sources or Sources(), repos).report
+            assert report is not None  # a strict check raises instead
             errors = report.summary["errors"]
             if decision == "approved" and errors and not override:
                 return ReviewOutcome(path, decision, report, None)
@@ -130,7 +124,7 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             repos.close()
 
 
-def _refuse_replacing(before: Standing, path: Path, force: bool) -> None:
+def _refuse_replacing(before: Standing, path: Path, *, force: bool) -> None:
     if before.status == "broken":
         raise InputError(before.problem or "front matter is broken", where=str(path))
     if before.decided and not force and before.record is not None:

@@ -27,7 +27,7 @@ from rich.text import Text
 
 from reasondraft.evaluation import describe
 from reasondraft.refs import normalize_newlines
-from reasondraft.review.checked import CheckedDraft, open_draft, resolve
+from reasondraft.review.checked import CheckedDraft, open_reviewed, resolve
 from reasondraft.review.references import (
     action_text,
     badge,
@@ -50,7 +50,7 @@ _MD = MarkdownIt("commonmark").enable("table")
 def show(path: Path, *, sources: Sources | None = None,
          expand: bool = True) -> list[RenderableType]:
     """What ``reasondraft show`` prints for a draft.md or task folder."""
-    checked = open_draft(path)
+    checked = open_reviewed(path)
     if not expand:
         return [*header(checked), safe(checked.draft.body)]
     with Repos() as repos:
