@@ -19,13 +19,13 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from pathlib import Path
 
-from markdown_it import MarkdownIt
 from rich.console import RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from reasondraft.evaluation import describe
+from reasondraft.mdblocks import leaf_blocks
 from reasondraft.refs import normalize_newlines
 from reasondraft.review.checked import CheckedDraft, open_reviewed, resolve
 from reasondraft.review.references import (
@@ -38,13 +38,11 @@ from reasondraft.review.references import (
 from reasondraft.review.report import STATUS_STYLES
 from reasondraft.termtext import safe, visible
 from reasondraft.verify import Citation, Repos, Sources
+from reasondraft.verify.report import finding_lines
 
 MAX_CODE_LINES = 15
 GUTTER = 6
 INDENT = " " * (GUTTER + 3)
-LEAF_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block",
-                         "html_block", "table_open"})
-_MD = MarkdownIt("commonmark").enable("table")
 
 
 def show(path: Path, *, sources: Sources | None = None,
@@ -55,7 +53,7 @@ def show(path: Path, *, sources: Sources | None = None,
         return [*header(checked), safe(checked.draft.body)]
     with Repos() as repos:
         resolve(checked, sources or Sources(), repos)
-        return [*header(checked), *expanded_body(checked)]
+        return [*header(checked), *draft_findings(checked), *expanded_body(checked)]
 
 
 def header(checked: CheckedDraft) -> list[Text]:
@@ -91,6 +89,17 @@ def header(checked: CheckedDraft) -> list[Text]:
     return lines
 
 
+def draft_findings(checked: CheckedDraft) -> Iterator[RenderableType]:
+    """The findings about the draft as a whole (an uncited hunk, a missing section), before
+    the body: they belong to no reference, and the header counts them."""
+    report = checked.report
+    general = sorted(report.general, key=lambda f: f.line) if report else []
+    if general:
+        yield Text(f"about the whole draft ({len(general)}):", style="bold")
+    for f in general:
+        yield from finding_lines(f)
+
+
 def _warning(message: str) -> Text:
     return Text.assemble(("warning: ", "bold yellow"), safe(message, one_line=True))
 
@@ -124,11 +133,10 @@ def expanded_body(checked: CheckedDraft) -> Iterator[RenderableType]:
 
 
 def leaf_spans(body: str) -> list[tuple[int, int, bool]]:
-    """[start, end) body line spans of leaf blocks, in order; True for fenced code."""
-    tokens: list = []
-    _MD.block.parse(normalize_newlines(body), _MD, {}, tokens)
-    return [(t.map[0], t.map[1], t.type in ("fence", "code_block"))
-            for t in tokens if t.type in LEAF_BLOCKS and t.map]
+    """[start, end) body line spans of the blocks references are found in (as verify finds
+    them: :mod:`reasondraft.mdblocks`), in order; True for fenced code."""
+    return [(leaf.start, leaf.end, leaf.kind == "fence")
+            for leaf in leaf_blocks(normalize_newlines(body))]
 
 
 def _block_end(spans: list[tuple[int, int, bool]], starts: list[int], index: int) -> int:
