@@ -272,6 +272,13 @@ def _broken(body: str, where: str, message: str, line: int, strict: bool,
                      front_error=f"{where}:{line}: {message}", where=where)
 
 
+def body_start(text: str) -> int:
+    """The file line where a document's body begins (1 without front matter): what turns
+    a finding's body line into its draft.md line."""
+    bounds = _front_bounds(text)
+    return bounds[2] if bounds else 1
+
+
 def body_of(text: str) -> str:
     """A document's body without parsing its front matter (cheap: for comparing bodies)."""
     bounds = _front_bounds(text)

@@ -133,6 +133,12 @@ def test_citations_carry_what_they_point_at(ctx) -> None:
     ("foo.py#L", "RD-R001", None, False),
     ("step:", "RD-R001", None, False),
     ("https://example.com", "RD-R001", None, False),
+    # a suggestion is offered only if it verifies itself
+    ("pkg/cores.py#L100", "RD-F001", None, False),  # the nearest path has 48 lines
+    ("pkg/core.py#L99-L3", "RD-L002", None, False),  # L3-L99 is past the end too
+    ("pkg/old_name.py#L9@patched", "RD-F001", None, False),  # the renamed file has 6 lines
+    ("test:tests/test_cor.py::test_nothing", "RD-T001", None, False),  # nor defined there
+    ("pkg/cores.py#L8", "RD-F001", "pkg/core.py#L8", False),
 ])
 def test_each_check_catches_its_error(ctx, ref, code, suggestion, fixable) -> None:
     assert found(ctx, f"See [[{ref}]].\n") == [(code, suggestion, fixable)]
