@@ -357,3 +357,18 @@ def test_a_test_the_test_patch_adds_is_found_without_parsing_the_base(project,
     [c] = report.citations
     assert c.findings == [] and c.target is not None and c.target.rev is Rev.PATCHED
     assert c.target.start is not None and parsed == []
+
+
+def test_a_test_patch_that_does_not_apply_is_a_finding(project) -> None:
+    """The error was kept on the context and never read: tests the patch adds were then
+    reported missing without a word on why."""
+    broken = project.test_patch.replace("class TestMerge:", "class TestMerged:")
+    instance = project.instance.model_copy(update={"test_patch": broken})
+    ctx = VerifyContext.from_parts(project.path, project.base, instance=instance)
+    [finding] = [f for f in verify_body("See [[pkg/core.py#L1]].\n", ctx, line_offset=7)
+                 if f.code == "RD-I002"]
+    assert (finding.severity, finding.line) == ("warning", 8)
+    assert "test patch does not apply" in finding.message
+    assert "tests/test_core.py" in finding.message
+    assert not [f for f in verify_body("See [[pkg/core.py#L1]].\n", project.context())
+                if f.code == "RD-I002"]

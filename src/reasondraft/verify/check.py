@@ -36,7 +36,7 @@ from reasondraft.verify.scores import Items, Score, derive_items, scores
 from reasondraft.verify.steps import check_step, check_step_files
 from reasondraft.verify.structure import check_structure
 from reasondraft.verify.symbols import check_symbol
-from reasondraft.verify.tests import check_fails_before, check_test
+from reasondraft.verify.tests import check_fails_before, check_test, check_test_patch
 
 # Draft-wide findings whose suggestion is a reference to cite (others suggest in words).
 CITE_SUGGESTED = frozenset({"RD-C001", "RD-C002"})
@@ -81,7 +81,8 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
         steps_unchecked = steps_unchecked and not isinstance(c.ref, StepRef)
     check_step_files(citations, ctx)
     check_fails_before(citations, ctx)
-    general = check_coverage(citations, ctx, line_offset + 1)
+    general = check_test_patch(ctx, line_offset + 1) + check_coverage(citations, ctx,
+                                                                       line_offset + 1)
     items = Items()
     parsed = parse_body(body, trace) if trace is not None else None
     if parsed is not None:
