@@ -315,7 +315,9 @@ def verify_command(
 
 
 DraftArg = Annotated[Path, typer.Argument(help="A draft.md or its task folder.")]
-ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="Who decides (name or handle).")]
+ReviewerOpt = Annotated[str | None, typer.Option(
+    "--reviewer", help="Who decides (name or handle); default: REASONDRAFT_REVIEWER, else "
+                       "reviewer in reasondraft.toml.")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note kept in the record.")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Replace a decision already made about this exact content (a backup of "
@@ -328,6 +330,24 @@ AllowedSignersOpt = Annotated[Path | None, typer.Option(
 RequireSignedOpt = Annotated[bool, typer.Option(
     "--require-signed", help="Count only approvals signed by an allowed signer as approved "
                              "(the others are 'unsigned').")]
+
+
+def _reviewer(given: str | None) -> str:
+    """--reviewer, else the ``reviewer`` setting (environment, then project file); said on
+    stderr when it did not come from the flag, so nobody records a decision under a name
+    they did not see."""
+    from reasondraft.config import load_settings
+
+    setting = load_settings({"reviewer": given})["reviewer"]
+    if setting.value is None:
+        raise InputError("no reviewer: pass --reviewer NAME, or set REASONDRAFT_REVIEWER or "
+                         "reviewer = \"NAME\" in reasondraft.toml")
+    if not setting.value.strip():
+        raise InputError("the reviewer must not be blank", where=setting.source)
+    if setting.source != "--reviewer":
+        err_console.print(safe(f"reviewer: {setting.value} (from {setting.source})",
+                               one_line=True), soft_wrap=True)
+    return str(setting.value)
 
 
 def _signers(allowed: Path | None, required: bool) -> Any:
@@ -409,7 +429,7 @@ def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) 
 @app.command("approve")
 def approve_command(
     draft: DraftArg,
-    reviewer: ReviewerOpt,
+    reviewer: ReviewerOpt = None,
     note: NoteOpt = None,
     override: Annotated[str | None, typer.Option(
         "--override", help="Approve despite verify errors; the reason is recorded.")] = None,
@@ -431,7 +451,7 @@ def approve_command(
     from reasondraft.verify import DraftReport
     from reasondraft.verify.report import render_draft
 
-    outcome = approve(draft, reviewer, note=note, override=override, force=force,
+    outcome = approve(draft, _reviewer(reviewer), note=note, override=override, force=force,
                       sources=_sources(repo, repos), sign=sign)
     if as_json:
         print_json(outcome.to_json())
@@ -445,8 +465,8 @@ def approve_command(
 @app.command("reject")
 def reject_command(
     draft: DraftArg,
-    reviewer: ReviewerOpt,
     reason: Annotated[str, typer.Option("--reason", help="Why; kept in the record.")],
+    reviewer: ReviewerOpt = None,
     note: NoteOpt = None,
     force: ForceOpt = False,
     repo: RepoOpt = None,
@@ -457,7 +477,7 @@ def reject_command(
     from reasondraft.review.decide import reject
     from reasondraft.review.report import render_outcome
 
-    outcome = reject(draft, reviewer, reason, note=note, force=force,
+    outcome = reject(draft, _reviewer(reviewer), reason, note=note, force=force,
                      sources=_sources(repo, repos))
     if as_json:
         print_json(outcome.to_json())

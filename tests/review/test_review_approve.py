@@ -255,3 +255,35 @@ def test_a_planted_lock_file_is_refused(task, tmp_path, cli, planted) -> None:
     assert task.draft.read_bytes() == before
     assert target.exists() == (planted == "link")  # a dangling link's target is not created
     assert planted == "FIFO" or lock_path(task.draft).is_symlink()
+
+
+def test_the_reviewer_comes_from_the_environment_or_the_project_file(task, cli, tmp_path,
+                                                                     monkeypatch) -> None:
+    """--reviewer was required on every decision; the setting names a person once, and the
+    command says which source it used."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REASONDRAFT_REVIEWER", raising=False)
+    result = cli("approve", task.folder)
+    assert result.exit_code == 2
+    assert "no reviewer" in result.output and "REASONDRAFT_REVIEWER" in result.output
+    (tmp_path / "reasondraft.toml").write_text('reviewer = "dana"\n')
+    result = cli("approve", task.folder)
+    assert result.exit_code == 0, result.output
+    assert f"reviewer: dana (from {tmp_path / 'reasondraft.toml'})" in result.output
+    assert front(task)["review"]["reviewer"] == "dana"
+    result = cli("reject", task.folder, "--reason", "no", "--force",
+                 env={"REASONDRAFT_REVIEWER": "erin"})
+    assert result.exit_code == 0, result.output
+    assert "reviewer: erin (from REASONDRAFT_REVIEWER)" in result.output
+    assert front(task)["review"]["reviewer"] == "erin"
+    result = cli("approve", task.folder, "--reviewer", "frank", "--force")
+    assert "reviewer:" not in result.output  # the flag was given: nothing to say
+    assert front(task)["review"]["reviewer"] == "frank"
+
+
+def test_approve_on_a_folder_of_task_folders_says_it_takes_one_draft(task, cli) -> None:
+    result = cli("approve", task.folder.parent, "--reviewer", "alice")
+    assert result.exit_code == 2
+    assert "takes one draft" in result.output and "1 task folder(s)" in result.output
+    assert "not found" not in result.output
+    assert "review" not in front(task)

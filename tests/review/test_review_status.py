@@ -136,3 +136,18 @@ def test_steps_are_counted_from_the_body(task) -> None:
 def test_no_drafts_is_bad_input(tmp_path, cli) -> None:
     result = cli("status", tmp_path)
     assert result.exit_code == 2 and "no draft.md" in result.output
+
+
+def test_an_override_approval_shows_as_such(drafts, cli) -> None:
+    """An approval that counts despite verify errors read like any other in status."""
+    root, tasks = drafts
+    task = tasks["d"]
+    task.write_body(task.body().replace("fails [[step:2]]", "fails [[step:9]]"))
+    approve(task.folder, "dana", override="step 9 is in the full log")
+    rows = {row["instance_id"]: row for row in json.loads(cli("status", root, "--json").stdout)}
+    assert (rows["d"]["status"], rows["d"]["override"]) == ("approved",
+                                                            "step 9 is in the full log")
+    assert rows["a"]["override"] is None
+    table = cli("status", root, "--verify").stdout
+    assert "approved (override)" in table
+    assert table.count("(override)") == 1
