@@ -16,8 +16,15 @@ from pathlib import Path
 
 from reasondraft.document import DraftFile
 from reasondraft.review.record import Standing, against_verify, standing
-from reasondraft.verify import BodyReport, DraftReport, Repos, Sources, VerifyContext
-from reasondraft.verify.run import OpenedDraft, open_draft
+from reasondraft.verify import (
+    BodyReport,
+    DraftReport,
+    OpenedDraft,
+    Repos,
+    Sources,
+    VerifyContext,
+    open_draft,
+)
 
 
 @dataclass

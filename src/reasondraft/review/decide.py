@@ -38,8 +38,7 @@ from reasondraft.review.record import (
     standing,
     with_record,
 )
-from reasondraft.verify import BodyReport, Repos, Sources
-from reasondraft.verify.run import open_draft
+from reasondraft.verify import BodyReport, Repos, Sources, open_draft
 
 
 @dataclass

@@ -20,8 +20,7 @@ from pathlib import Path
 from reasondraft.document import one_draft
 from reasondraft.errors import InputError
 from reasondraft.review.record import Standing, against_verify, standing
-from reasondraft.verify import DraftReport, Repos, Sources
-from reasondraft.verify.run import open_checked
+from reasondraft.verify import DraftReport, Repos, Sources, open_checked
 
 FALLBACK_EDITORS = ("sensible-editor", "editor", "nano", "vi")
 

@@ -25,9 +25,8 @@ from reasondraft.errors import InputError
 from reasondraft.review.editrate import draft_edit_rate
 from reasondraft.review.record import Signature, Standing, Status, against_verify, standing
 from reasondraft.review.signing import Signers
-from reasondraft.verify import Repos, Sources
+from reasondraft.verify import OpenedDraft, Repos, Sources, open_draft
 from reasondraft.verify.inputs import draft_paths
-from reasondraft.verify.run import OpenedDraft, open_draft
 
 STATUSES: tuple[str, ...] = get_args(Status)
 
