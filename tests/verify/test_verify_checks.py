@@ -365,10 +365,9 @@ def test_a_test_patch_that_does_not_apply_is_a_finding(project) -> None:
     broken = project.test_patch.replace("class TestMerge:", "class TestMerged:")
     instance = project.instance.model_copy(update={"test_patch": broken})
     ctx = VerifyContext.from_parts(project.path, project.base, instance=instance)
-    [finding] = [f for f in verify_body("See [[pkg/core.py#L1]].\n", ctx, line_offset=7)
-                 if f.code == "RD-I002"]
+    body = "See [[pkg/core.py#L1]] and [[test:tests/test_core.py::test_helper]].\n"
+    [finding] = [f for f in verify_body(body, ctx, line_offset=7) if f.code == "RD-I002"]
     assert (finding.severity, finding.line) == ("warning", 8)
     assert "test patch does not apply" in finding.message
     assert "tests/test_core.py" in finding.message
-    assert not [f for f in verify_body("See [[pkg/core.py#L1]].\n", project.context())
-                if f.code == "RD-I002"]
+    assert not [f for f in verify_body(body, project.context()) if f.code == "RD-I002"]

@@ -81,8 +81,7 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
         steps_unchecked = steps_unchecked and not isinstance(c.ref, StepRef)
     check_step_files(citations, ctx)
     check_fails_before(citations, ctx)
-    general = check_test_patch(ctx, line_offset + 1) + check_coverage(citations, ctx,
-                                                                       line_offset + 1)
+    general = check_coverage(citations, ctx, line_offset + 1)
     items = Items()
     parsed = parse_body(body, trace) if trace is not None else None
     if parsed is not None:
@@ -91,6 +90,7 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
     if trace == 2:
         general += check_coverage(citations, ctx, line_offset + 1, section="Hunks")
     derive_items(items, body, parsed, citations, ctx)
+    general += check_test_patch(ctx, line_offset + 1)  # last: after every check that read it
     drop_unverified_suggestions(citations, general, ctx)
     overrides = ctx.guidelines.severity
     if overrides:
