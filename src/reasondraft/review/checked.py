@@ -1,5 +1,5 @@
 """A draft opened leniently, verified if its inputs can be found, with where its review
-decision stands: what ``show``, ``status --verify`` and ``export`` start from.
+decision stands: what ``show`` and ``export`` start from.
 
 Reading never fails on the draft's content: broken front matter is reported in
 ``standing.problem`` and the body is still there; a repository or task that cannot be

@@ -1,11 +1,13 @@
 """``show``: a draft in the terminal with every reference expanded where it is cited.
 
-The body is printed as written, with draft.md line numbers in the gutter (findings name
-them). After each paragraph, list item or quote block come its references: a badge with
-the verify verdict, the findings, and what the reference points at -- the cited lines at
-the base or after the diff (syntax highlighted), a symbol's or a test's definition, or the
-trajectory step's action and the start of its observation. A reference cited again later
-gets only its badge, and one cited several times in a block one badge with the count.
+The findings about the draft as a whole (an uncited hunk, a missing section) come first,
+as verify prints them. The body is printed as written, with draft.md line numbers in the
+gutter (findings name them). After each paragraph, list item or quote block come its
+references: a badge with the verify verdict, the findings, and what the reference points
+at -- the cited lines at the base or after the diff (syntax highlighted), a symbol's or a
+test's definition, or the trajectory step's action and the start of its observation. A
+reference cited again later gets only its badge, and one cited several times in a block one
+badge with the count.
 ``expand=False`` prints the draft as plain text, without verifying.
 
 Draft text, front matter, trajectory steps and repository lines are untrusted: they only
