@@ -244,27 +244,29 @@ def split_document(text: str, where: str = "draft", *, strict: bool = True) -> D
     bounds = _front_bounds(text)
     if bounds is None:
         if text.startswith(FENCE + "\n"):
-            return _broken(text, where, "front matter has no closing '---' line", 1, strict)
+            return _broken(text, where, "front matter has no closing '---' line", 1,
+                           strict=strict)
         return DraftFile(front={}, body=text, body_line=1)
     front_text, body, body_line = bounds
     try:
         front = load_front(front_text) if front_text.strip() else {}
     except Refused as exc:
-        return _broken(body, where, str(exc), exc.line + FRONT_LINE, strict, body_line)
+        return _broken(body, where, str(exc), exc.line + FRONT_LINE, strict=strict,
+                       body_line=body_line)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + FRONT_LINE if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return _broken(body, where, f"front matter is not valid YAML ({problem})", line, strict,
-                       body_line)
+        return _broken(body, where, f"front matter is not valid YAML ({problem})", line,
+                       strict=strict, body_line=body_line)
     if not isinstance(front, dict):
         return _broken(body, where, "front matter is not a mapping of keys", FRONT_LINE,
-                       strict, body_line)
+                       strict=strict, body_line=body_line)
     return DraftFile(front=front, body=body, body_line=body_line, front_text=front_text,
                      where=where)
 
 
-def _broken(body: str, where: str, message: str, line: int, strict: bool,
+def _broken(body: str, where: str, message: str, line: int, *, strict: bool,
             body_line: int = 1) -> DraftFile:
     if strict:
         raise InputError(message, where=f"{where}:{line}")
