@@ -446,11 +446,13 @@ def approve_command(
 
     Refused (exit 1) while verify finds errors, unless --override "reason".
     """
+    from reasondraft.document import one_draft
     from reasondraft.review.decide import approve
     from reasondraft.review.report import render_outcome
     from reasondraft.verify import DraftReport
     from reasondraft.verify.report import render_draft
 
+    draft = one_draft(draft)  # one draft is what it takes: said before anything else
     outcome = approve(draft, _reviewer(reviewer), note=note, override=override, force=force,
                       sources=_sources(repo, repos), sign=sign)
     if as_json:
@@ -474,9 +476,11 @@ def reject_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a rejection (with the verify summary) and set status rejected."""
+    from reasondraft.document import one_draft
     from reasondraft.review.decide import reject
     from reasondraft.review.report import render_outcome
 
+    draft = one_draft(draft)  # one draft is what it takes: said before anything else
     outcome = reject(draft, _reviewer(reviewer), reason, note=note, force=force,
                      sources=_sources(repo, repos))
     if as_json:

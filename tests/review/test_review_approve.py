@@ -281,9 +281,14 @@ def test_the_reviewer_comes_from_the_environment_or_the_project_file(task, cli, 
     assert front(task)["review"]["reviewer"] == "frank"
 
 
-def test_approve_on_a_folder_of_task_folders_says_it_takes_one_draft(task, cli) -> None:
-    result = cli("approve", task.folder.parent, "--reviewer", "alice")
-    assert result.exit_code == 2
-    assert "takes one draft" in result.output and "1 task folder(s)" in result.output
-    assert "not found" not in result.output
+def test_approve_on_a_folder_of_task_folders_says_it_takes_one_draft(task, cli,
+                                                                    monkeypatch) -> None:
+    monkeypatch.delenv("REASONDRAFT_REVIEWER", raising=False)
+    for command in (("approve", task.folder.parent, "--reviewer", "alice"),
+                    ("approve", task.folder.parent),  # said before asking who reviews
+                    ("reject", task.folder.parent, "--reason", "x")):
+        result = cli(*command)
+        assert result.exit_code == 2
+        assert "takes one draft" in result.output and "1 task folder(s)" in result.output
+        assert "not found" not in result.output
     assert "review" not in front(task)
