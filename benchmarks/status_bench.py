@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from reasondraft.document import GENERATED_FILE, read_draft, write_draft
+from reasondraft.document import GENERATED_FILE, read_draft
+from reasondraft.files import atomic_write
 from reasondraft.review.record import current_inputs, make_record, with_record
 from reasondraft.review.status import scan, totals
 from reasondraft.verify import verify_draft
@@ -82,7 +83,7 @@ def build(root: Path, source: Path, count: int, rng: random.Random) -> None:
             draft.front = with_record(draft, record)
         if kind == "modified":
             draft.body = human_edit(draft.body, rng)
-        write_draft(folder / "draft.md", draft)
+        atomic_write(folder / "draft.md", draft.render())
         (folder / GENERATED_FILE).write_text((source / GENERATED_FILE).read_text())
 
 

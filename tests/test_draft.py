@@ -101,6 +101,24 @@ def test_answer_that_never_verifies_is_kept_with_its_findings(task_folder, tmp_p
     assert left["code"] == "RD-Q001" and left["ref"] == "geo.py#L5" and left["message"]
 
 
+def test_draft_and_verify_report_a_finding_alike(task_folder, tmp_path) -> None:
+    """draft said line 1 (of the body), verify line 44 (of draft.md), in another format:
+    both give the draft.md line, rendered the same way."""
+    folder, repo = task_folder
+    model = recording(tmp_path, trace("geo.py#L5"), trace("geo.py#L5"))
+    drafted = run_cli("draft", str(folder), "--repo", str(repo), "--model", model,
+                      "--max-repairs", "1", "--out", str(tmp_path / "out"),
+                      "--log", str(tmp_path / "log.jsonl"), cwd=tmp_path)
+    assert drafted.returncode == 1, drafted.stderr
+    draft = tmp_path / "out" / "acme__geo-1" / "draft.md"
+    [finding] = [f for f in verify_draft(draft).findings if f.code == "RD-Q001"]
+    assert draft.read_text().splitlines()[finding.line - 1] == "```quote geo.py#L5"
+    verified = run_cli("verify", str(draft), cwd=tmp_path)
+    assert f" {finding.line}:10 error   RD-Q001" in verified.stdout  # column of the reference
+    assert f"{finding.line:>7} error   RD-Q001" in drafted.stdout
+    assert finding.message in drafted.stdout
+
+
 def test_failed_run_writes_nothing(task_folder, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     folder, repo = task_folder

@@ -266,7 +266,7 @@ def test_front_matter_reads_or_refuses(front: str, body: str) -> None:
         assert "\n" not in str(exc) and str(exc).startswith("draft.md:")
     else:
         assert isinstance(draft.front, dict)
-        assert draft.status and draft.content_hash
+        assert draft.content_hash.startswith("sha256:")
     lenient = split_document(text, "draft.md", strict=False)
     assert lenient.front_error is None or "\n" not in lenient.front_error
 

@@ -209,7 +209,7 @@ def test_draft_with_markup_in_a_model_reference_reports_instead_of_crashing(
                  "0", "--out", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 1, result.stderr  # written, with its errors reported
     assert (tmp_path / "out" / "acme__calc-1" / "draft.md").is_file()
-    assert_terminal_safe(result, f"RD-F001 {MARKUP_REF}: ", "RD-F001 pkg/z\\x1bc.py#L1: ",
+    assert_terminal_safe(result, f"RD-F001  [[{MARKUP_REF}]]", "RD-F001  [[pkg/z\\x1bc.py#L1]]",
                          "verify: 3 error(s)")
     dry = run("draft", hostile, *repo, "--model", "openai/gpt-4o", "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr

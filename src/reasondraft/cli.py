@@ -382,8 +382,9 @@ def verify_command(
 
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 unreadable input.
     """
+    from reasondraft.review.checked import note_decisions
     from reasondraft.verify import Sources, exit_status, verify_paths
-    from reasondraft.verify.report import render, to_json
+    from reasondraft.verify.report import fix_line, render, to_json
 
     if repo is not None and repos is not None:
         raise InputError("give --repo or --repos, not both")
@@ -394,10 +395,11 @@ def verify_command(
                                           trajectory=trajectory, base=base,
                                           eval_report=eval_report,
                                           guidelines=load_guidelines()), fix=fix)
+    note_decisions(reports)
     if as_json:
         for report in reports:
-            if report.changes:
-                err_console.print(safe(report.changes), end="")
+            for edit in report.fixes:
+                err_console.print(safe(report.path), fix_line(edit), soft_wrap=True)
         print_json(to_json(reports))
     else:
         render(reports, console)
@@ -405,7 +407,9 @@ def verify_command(
 
 
 DraftArg = Annotated[Path, typer.Argument(help="A draft.md or its task folder.")]
-ReviewerOpt = Annotated[str, typer.Option("--reviewer", help="Who decides (name or handle).")]
+ReviewerOpt = Annotated[str | None, typer.Option(
+    "--reviewer", help="Who decides (name or handle); default: REASONDRAFT_REVIEWER, else "
+                       "reviewer in reasondraft.toml.")]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="A note kept in the record.")]
 ForceOpt = Annotated[bool, typer.Option(
     "--force", help="Replace a decision already made about this exact content (a backup of "
@@ -418,6 +422,24 @@ AllowedSignersOpt = Annotated[Path | None, typer.Option(
 RequireSignedOpt = Annotated[bool, typer.Option(
     "--require-signed", help="Count only approvals signed by an allowed signer as approved "
                              "(the others are 'unsigned').")]
+
+
+def _reviewer(given: str | None) -> str:
+    """--reviewer, else the ``reviewer`` setting (environment, then project file); said on
+    stderr when it did not come from the flag, so nobody records a decision under a name
+    they did not see."""
+    from reasondraft.config import load_settings
+
+    setting = load_settings({"reviewer": given})["reviewer"]
+    if setting.value is None:
+        raise InputError("no reviewer: pass --reviewer NAME, or set REASONDRAFT_REVIEWER or "
+                         "reviewer = \"NAME\" in reasondraft.toml")
+    if not setting.value.strip():
+        raise InputError("the reviewer must not be blank", where=setting.source)
+    if setting.source != "--reviewer":
+        err_console.print(safe(f"reviewer: {setting.value} (from {setting.source})",
+                               one_line=True), soft_wrap=True)
+    return str(setting.value)
 
 
 def _signers(allowed: Path | None, required: bool) -> Any:
@@ -516,13 +538,13 @@ def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) 
 
     Exit status as for verify: 0 no errors, 1 errors, 2 the draft could not be verified.
     """
-    from reasondraft.document import draft_path, read_draft
+    from reasondraft.document import one_draft, read_draft
     from reasondraft.review.edit import check_edited, open_in_editor
     from reasondraft.review.report import render_modified
     from reasondraft.verify import exit_status
     from reasondraft.verify.report import render
 
-    path = draft_path(draft)
+    path = one_draft(draft)
     before = read_draft(path, strict=False)
     if before.front_error:
         err_console.print(safe(f"warning: {before.front_error}; opening it anyway",
@@ -541,7 +563,7 @@ def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) 
 @app.command("approve")
 def approve_command(
     draft: DraftArg,
-    reviewer: ReviewerOpt,
+    reviewer: ReviewerOpt = None,
     note: NoteOpt = None,
     override: Annotated[str | None, typer.Option(
         "--override", help="Approve despite verify errors; the reason is recorded.")] = None,
@@ -558,12 +580,14 @@ def approve_command(
 
     Refused (exit 1) while verify finds errors, unless --override "reason".
     """
+    from reasondraft.document import one_draft
     from reasondraft.review.decide import approve
     from reasondraft.review.report import render_outcome
     from reasondraft.verify import DraftReport
     from reasondraft.verify.report import render_draft
 
-    outcome = approve(draft, reviewer, note=note, override=override, force=force,
+    draft = one_draft(draft)  # one draft is what it takes: said before anything else
+    outcome = approve(draft, _reviewer(reviewer), note=note, override=override, force=force,
                       sources=_sources(repo, repos), sign=sign)
     if as_json:
         print_json(outcome.to_json())
@@ -577,8 +601,8 @@ def approve_command(
 @app.command("reject")
 def reject_command(
     draft: DraftArg,
-    reviewer: ReviewerOpt,
     reason: Annotated[str, typer.Option("--reason", help="Why; kept in the record.")],
+    reviewer: ReviewerOpt = None,
     note: NoteOpt = None,
     force: ForceOpt = False,
     repo: RepoOpt = None,
@@ -586,10 +610,12 @@ def reject_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Record a rejection (with the verify summary) and set status rejected."""
+    from reasondraft.document import one_draft
     from reasondraft.review.decide import reject
     from reasondraft.review.report import render_outcome
 
-    outcome = reject(draft, reviewer, reason, note=note, force=force,
+    draft = one_draft(draft)  # one draft is what it takes: said before anything else
+    outcome = reject(draft, _reviewer(reviewer), reason, note=note, force=force,
                      sources=_sources(repo, repos))
     if as_json:
         print_json(outcome.to_json())

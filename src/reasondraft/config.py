@@ -1,6 +1,7 @@
-"""Settings for drafting: each value comes from a flag, else ``REASONDRAFT_<NAME>``, else
-``reasondraft.toml`` / ``[tool.reasondraft]`` in pyproject.toml (current directory), else a
-built-in default. ``reasondraft config`` shows every value and where it came from.
+"""Settings for drafting (and who reviews: ``reviewer``, for approve and reject): each value
+comes from a flag, else ``REASONDRAFT_<NAME>``, else ``reasondraft.toml`` /
+``[tool.reasondraft]`` in pyproject.toml (current directory), else a built-in default.
+``reasondraft config`` shows every value and where it came from.
 
 A project file is whatever sits in the directory a command runs in, so it may come from
 someone else: the settings that decide where prompts and the API key go (``api_base``,
@@ -59,6 +60,8 @@ SPECS: dict[str, Spec] = {
                                           "verifier's findings before its last answer is kept"),
     "out": Spec("drafts", _text, "Where task folders are written"),
     "log": Spec(str(_state_dir() / "llm-calls.jsonl"), _text, "The audit log of every LLM call"),
+    "reviewer": Spec(None, _text, "The name approve and reject record when --reviewer is not "
+                                  "given"),
 }
 
 

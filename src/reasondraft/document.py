@@ -16,7 +16,7 @@ larger than ``MAX_FRONT_CHARS``. Real front matter is 1-5 KB, four levels deep.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reasondraft.errors import InputError
-from reasondraft.files import atomic_write, read_text
+from reasondraft.files import atomic_write, decode_text, read_bytes
 
 FORMAT_VERSION = 2
 FENCE = "---"
@@ -173,17 +173,12 @@ class DraftFile:
     body_line: int = 1
     path: Path | None = None
     front_error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     front_text: str = ""
     where: str = "draft"
 
     @property
     def content_hash(self) -> str:
         return body_hash(self.body)
-
-    @property
-    def status(self) -> str:
-        return str(self.front.get("status") or "draft")
 
     def render(self) -> str:
         return join_document(self.front, self.body)
@@ -249,32 +244,41 @@ def split_document(text: str, where: str = "draft", *, strict: bool = True) -> D
     bounds = _front_bounds(text)
     if bounds is None:
         if text.startswith(FENCE + "\n"):
-            return _broken(text, where, "front matter has no closing '---' line", 1, strict)
+            return _broken(text, where, "front matter has no closing '---' line", 1,
+                           strict=strict)
         return DraftFile(front={}, body=text, body_line=1)
     front_text, body, body_line = bounds
     try:
         front = load_front(front_text) if front_text.strip() else {}
     except Refused as exc:
-        return _broken(body, where, str(exc), exc.line + FRONT_LINE, strict, body_line)
+        return _broken(body, where, str(exc), exc.line + FRONT_LINE, strict=strict,
+                       body_line=body_line)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + FRONT_LINE if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return _broken(body, where, f"front matter is not valid YAML ({problem})", line, strict,
-                       body_line)
+        return _broken(body, where, f"front matter is not valid YAML ({problem})", line,
+                       strict=strict, body_line=body_line)
     if not isinstance(front, dict):
         return _broken(body, where, "front matter is not a mapping of keys", FRONT_LINE,
-                       strict, body_line)
+                       strict=strict, body_line=body_line)
     return DraftFile(front=front, body=body, body_line=body_line, front_text=front_text,
                      where=where)
 
 
-def _broken(body: str, where: str, message: str, line: int, strict: bool,
+def _broken(body: str, where: str, message: str, line: int, *, strict: bool,
             body_line: int = 1) -> DraftFile:
     if strict:
         raise InputError(message, where=f"{where}:{line}")
     return DraftFile(front={}, body=body, body_line=body_line,
                      front_error=f"{where}:{line}: {message}", where=where)
+
+
+def body_start(text: str) -> int:
+    """The file line where a document's body begins (1 without front matter): what turns
+    a finding's body line into its draft.md line."""
+    bounds = _front_bounds(text)
+    return bounds[2] if bounds else 1
 
 
 def body_of(text: str) -> str:
@@ -297,17 +301,31 @@ def draft_path(path: Path) -> Path:
     return path / DRAFT_FILE if path.is_dir() else path
 
 
-def read_draft(path: Path, *, strict: bool = True) -> DraftFile:
-    """Read draft.md (or a task folder's draft.md) from disk."""
-    path = draft_path(path)
-    draft = split_document(read_text(path, kind="draft"), str(path), strict=strict)
-    draft.path = path
+def one_draft(path: Path) -> Path:
+    """The draft.md a command that takes one draft was given (a draft file or a task
+    folder); a folder without a draft.md is bad input saying so, not "file not found"."""
+    draft = draft_path(path)
+    if path.is_dir() and not draft.exists():
+        inside = sum(1 for sub in path.iterdir() if (sub / DRAFT_FILE).is_file())
+        held = f"; it holds {inside} task folder(s) with a {DRAFT_FILE}: give one of them" \
+            if inside else ""
+        raise InputError(f"a folder without a {DRAFT_FILE}: this command takes one draft "
+                         f"(a {DRAFT_FILE} or its task folder){held}", where=str(path))
     return draft
 
 
-def write_draft(path: Path, draft: DraftFile) -> None:
-    """Write a draft atomically."""
-    atomic_write(path, draft.render())
+def read_draft(path: Path, *, strict: bool = True) -> DraftFile:
+    """Read draft.md (or a task folder's draft.md) from disk."""
+    path = one_draft(path)
+    return parse_draft(path, read_bytes(path, kind="draft"), strict=strict)
+
+
+def parse_draft(path: Path, data: bytes, *, strict: bool = True) -> DraftFile:
+    """A draft.md's bytes, as read (callers that rewrite the file keep them to compare),
+    parsed into front matter and body."""
+    draft = split_document(decode_text(data, str(path)), str(path), strict=strict)
+    draft.path = path
+    return draft
 
 
 def backup_draft(path: Path, data: bytes) -> Path:

@@ -174,10 +174,15 @@ def decode_utf8(data: bytes, where: str) -> str:
 
 def read_text(path: Path, *, kind: str = "file") -> str:
     """Read a UTF-8 text file; binary or non-UTF-8 content is an InputError."""
-    data = read_bytes(path, kind=kind)
+    return decode_text(read_bytes(path, kind=kind), str(path))
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """Bytes read as a text file (kept by callers that compare them later): binary or
+    non-UTF-8 content is an InputError."""
     if b"\0" in data[:8192]:
-        raise InputError("binary file, expected text", where=str(path))
-    return decode_utf8(data, str(path))
+        raise InputError("binary file, expected text", where=where)
+    return decode_utf8(data, where)
 
 
 def parse_json(text: str, where: str) -> Any:

@@ -193,11 +193,6 @@ def _loose_lines(path: str, anchor: str, rev: RevName | None) -> str | None:
     return FileRef(path, start, int(end) if end is not None else None, rev=rev).format()
 
 
-def format_ref(ref: Ref) -> str:
-    """The reference text, without brackets: ``format_ref(parse_ref(t)) == t``."""
-    return ref.format()
-
-
 # -- Markdown ---------------------------------------------------------------------------------
 
 

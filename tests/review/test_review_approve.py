@@ -13,8 +13,8 @@ import yaml
 
 from reasondraft.document import body_hash, read_draft
 from reasondraft.errors import InputError
+from reasondraft.lock import lock_path
 from reasondraft.review import approve, reject, scan, standing, totals
-from reasondraft.review.lock import lock_path
 
 
 def front(task) -> dict:
@@ -139,7 +139,7 @@ def test_a_malformed_review_record_is_named_by_key(task) -> None:
 
 
 def test_a_draft_saved_during_approval_is_left_alone(task, monkeypatch) -> None:
-    from reasondraft.review import decide as module
+    from reasondraft.verify import run as module  # where approve verifies
 
     real = module.check_draft
 
@@ -268,3 +268,40 @@ def test_a_decision_bound_to_another_body_is_refused_and_writes_nothing(task) ->
         assert task.draft.read_bytes() == edited
     assert not lock_path(task.draft).exists()
     assert approve(task.folder, "alice", shown=read_draft(task.draft).content_hash).written
+
+
+def test_the_reviewer_comes_from_the_environment_or_the_project_file(task, cli, tmp_path,
+                                                                     monkeypatch) -> None:
+    """--reviewer was required on every decision; the setting names a person once, and the
+    command says which source it used."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REASONDRAFT_REVIEWER", raising=False)
+    result = cli("approve", task.folder)
+    assert result.exit_code == 2
+    assert "no reviewer" in result.output and "REASONDRAFT_REVIEWER" in result.output
+    (tmp_path / "reasondraft.toml").write_text('reviewer = "dana"\n')
+    result = cli("approve", task.folder)
+    assert result.exit_code == 0, result.output
+    assert f"reviewer: dana (from {tmp_path / 'reasondraft.toml'})" in result.output
+    assert front(task)["review"]["reviewer"] == "dana"
+    result = cli("reject", task.folder, "--reason", "no", "--force",
+                 env={"REASONDRAFT_REVIEWER": "erin"})
+    assert result.exit_code == 0, result.output
+    assert "reviewer: erin (from REASONDRAFT_REVIEWER)" in result.output
+    assert front(task)["review"]["reviewer"] == "erin"
+    result = cli("approve", task.folder, "--reviewer", "frank", "--force")
+    assert "reviewer:" not in result.output  # the flag was given: nothing to say
+    assert front(task)["review"]["reviewer"] == "frank"
+
+
+def test_approve_on_a_folder_of_task_folders_says_it_takes_one_draft(task, cli,
+                                                                    monkeypatch) -> None:
+    monkeypatch.delenv("REASONDRAFT_REVIEWER", raising=False)
+    for command in (("approve", task.folder.parent, "--reviewer", "alice"),
+                    ("approve", task.folder.parent),  # said before asking who reviews
+                    ("reject", task.folder.parent, "--reason", "x")):
+        result = cli(*command)
+        assert result.exit_code == 2
+        assert "takes one draft" in result.output and "1 task folder(s)" in result.output
+        assert "not found" not in result.output
+    assert "review" not in front(task)

@@ -8,6 +8,7 @@ from rich.console import Console
 
 from reasondraft.review import approve
 from reasondraft.review.show import show
+from reasondraft.verify import verify_draft
 
 
 def render(path, **options) -> str:
@@ -32,6 +33,18 @@ def test_references_from_both_revisions_are_expanded(task) -> None:
     assert "✓ [[pkg/calc.py::add]]  pkg/calc.py @base L4-L5" in out
     assert "(expanded above)" in out  # [[pkg/calc.py#L5@patched]] is cited three times
     assert "✓ ```quote pkg/calc.py#L5" in out
+
+
+def test_findings_about_the_whole_draft_are_shown(task) -> None:
+    """The header counted the uncited hunk's warning; the body showed it nowhere."""
+    task.write_body("## Summary\n\nThe fix changes `add` (nothing cited).\n")
+    general = verify_draft(task.draft).body.general
+    assert "RD-C001" in {f.code for f in general}
+    out = render(task.folder)
+    assert f"about the whole draft ({len(general)}):" in out
+    for f in general:
+        assert f"{f.line:>7} {f.severity:<7} {f.code}" in out
+        assert f.message[:60] in out
 
 
 def test_body_lines_keep_their_draft_line_numbers(task) -> None:

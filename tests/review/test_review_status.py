@@ -176,3 +176,18 @@ def test_export_all_lines_carry_their_folder_and_run(copies, cli, tmp_path) -> N
     said = " ".join(result.stdout.split())
     assert ("calc__calc-1: 4 lines, one per task folder (calc__calc-1, calc__calc-1__agent-a, "
             "calc__calc-1__agent-b, retry)") in said
+
+
+def test_an_override_approval_shows_as_such(drafts, cli) -> None:
+    """An approval that counts despite verify errors read like any other in status."""
+    root, tasks = drafts
+    task = tasks["d"]
+    task.write_body(task.body().replace("fails [[step:2]]", "fails [[step:9]]"))
+    approve(task.folder, "dana", override="step 9 is in the full log")
+    rows = {row["instance_id"]: row for row in json.loads(cli("status", root, "--json").stdout)}
+    assert (rows["d"]["status"], rows["d"]["override"]) == ("approved",
+                                                            "step 9 is in the full log")
+    assert rows["a"]["override"] is None
+    table = cli("status", root, "--verify").stdout
+    assert "approved (override)" in table
+    assert table.count("(override)") == 1

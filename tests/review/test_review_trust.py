@@ -157,7 +157,7 @@ def test_the_record_holds_the_input_hashes_the_drafter_recorded(task) -> None:
 
 
 def test_an_input_changed_during_approval_writes_nothing(task, monkeypatch) -> None:
-    from reasondraft.review import decide as module
+    from reasondraft.verify import run as module  # where approve verifies
 
     real = module.check_draft
 

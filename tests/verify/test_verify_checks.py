@@ -86,7 +86,7 @@ def test_citations_carry_what_they_point_at(ctx) -> None:
     assert (first.line, first.occurrence.column) == (13, 17)
     assert first.target.lines[0] == "def merge_setting(request_setting, session_setting):"
     crlf = next(c for c in report.citations if c.raw.startswith("pkg/crlf.py"))
-    assert crlf.to_dict()["lines"] == ["def windows():", "    value = 2", "    return value"]
+    assert crlf.target.lines == ("def windows():", "    value = 2", "    return value")
     added_test = next(c for c in report.citations if "test_added" in c.raw)
     assert (added_test.target.path, added_test.target.rev.value) == ("tests/test_new.py",
                                                                      "patched")
@@ -133,6 +133,12 @@ def test_citations_carry_what_they_point_at(ctx) -> None:
     ("foo.py#L", "RD-R001", None, False),
     ("step:", "RD-R001", None, False),
     ("https://example.com", "RD-R001", None, False),
+    # a suggestion is offered only if it verifies itself
+    ("pkg/cores.py#L100", "RD-F001", None, False),  # the nearest path has 48 lines
+    ("pkg/core.py#L99-L3", "RD-L002", None, False),  # L3-L99 is past the end too
+    ("pkg/old_name.py#L9@patched", "RD-F001", None, False),  # the renamed file has 6 lines
+    ("test:tests/test_cor.py::test_nothing", "RD-T001", None, False),  # nor defined there
+    ("pkg/cores.py#L8", "RD-F001", "pkg/core.py#L8", False),
 ])
 def test_each_check_catches_its_error(ctx, ref, code, suggestion, fixable) -> None:
     assert found(ctx, f"See [[{ref}]].\n") == [(code, suggestion, fixable)]
@@ -351,3 +357,17 @@ def test_a_test_the_test_patch_adds_is_found_without_parsing_the_base(project,
     [c] = report.citations
     assert c.findings == [] and c.target is not None and c.target.rev is Rev.PATCHED
     assert c.target.start is not None and parsed == []
+
+
+def test_a_test_patch_that_does_not_apply_is_a_finding(project) -> None:
+    """The error was kept on the context and never read: tests the patch adds were then
+    reported missing without a word on why."""
+    broken = project.test_patch.replace("class TestMerge:", "class TestMerged:")
+    instance = project.instance.model_copy(update={"test_patch": broken})
+    ctx = VerifyContext.from_parts(project.path, project.base, instance=instance)
+    body = "See [[pkg/core.py#L1]] and [[test:tests/test_core.py::test_helper]].\n"
+    [finding] = [f for f in verify_body(body, ctx, line_offset=7) if f.code == "RD-I002"]
+    assert (finding.severity, finding.line) == ("warning", 8)
+    assert "test patch does not apply" in finding.message
+    assert "tests/test_core.py" in finding.message
+    assert not [f for f in verify_body(body, project.context()) if f.code == "RD-I002"]

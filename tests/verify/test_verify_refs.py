@@ -13,7 +13,6 @@ from reasondraft.refs import (
     StepRef,
     TestRef,
     find_references,
-    format_ref,
     parse_ref,
 )
 
@@ -39,7 +38,7 @@ from reasondraft.refs import (
 ])
 def test_parse_and_format_round_trip(text: str, expected) -> None:
     assert parse_ref(text) == expected
-    assert format_ref(parse_ref(text)) == text
+    assert parse_ref(text).format() == text
 
 
 @pytest.mark.parametrize("text, message, suggestion", [

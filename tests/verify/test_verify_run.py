@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +22,11 @@ CONTRACT = {"draft", "references", "errors", "warnings", "findings", "checks"}
 FINDING = {"code", "severity", "ref", "line", "message", "suggestion", "fixable"}
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, cwd: Path | None = None,
+        env_columns: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = None if env_columns is None else {**os.environ, "COLUMNS": str(env_columns)}
     return subprocess.run([sys.executable, "-m", "reasondraft", "verify", *args],
-                          capture_output=True, text=True, cwd=cwd, check=False)
+                          capture_output=True, text=True, cwd=cwd, check=False, env=env)
 
 
 def test_task_folder_json_contract_and_draft_lines(project, tmp_path) -> None:
@@ -186,10 +189,15 @@ def test_fix_repairs_prefixes_and_quote_lines_and_is_idempotent(project, tmp_pat
     text = after.decode("utf-8-sig")
     assert "[[pkg/core.py#L8-L9]]" in text and "```quote pkg/core.py#L8-L9\r\n" in text
     assert "[[pkg/core.py#L45]]" in text
-    assert "-See [[/testbed/pkg/core.py#L8-L9]]" in report.changes
+    see = text.splitlines().index("See [[pkg/core.py#L8-L9]] and the quote:") + 1
+    assert [(e.line, e.old, e.new) for e in report.fixes] == [
+        (see, "/testbed/pkg/core.py#L8-L9", "pkg/core.py#L8-L9"),
+        (see + 2, "/testbed/pkg/core.py#L30-L31", "pkg/core.py#L30-L31"),
+        (see + 2, "pkg/core.py#L30-L31", "pkg/core.py#L8-L9")]
     assert [f.code for f in report.findings if f.severity == "error"] == ["RD-L001"]
     [again] = verify_paths([folder], fix=True)
-    assert again.changes == "" and draft.read_bytes() == after
+    assert again.fixes == []
+    assert draft.read_bytes() == after
 
 
 def test_fix_writes_nothing_when_the_draft_changed_meanwhile(project, tmp_path,
@@ -211,12 +219,18 @@ def test_fix_writes_nothing_when_the_draft_changed_meanwhile(project, tmp_path,
     assert "/testbed/" in draft.read_text()
 
 
-def test_cli_fix_prints_the_diff(project, tmp_path) -> None:
-    folder = project.task_folder(tmp_path / "t", SHIFTED)
-    result = cli(str(folder), "--fix")
-    assert "+See [[pkg/core.py#L8-L9]]" in result.stdout and result.returncode == 1
+def test_cli_fix_prints_each_changed_reference_whole(project, tmp_path) -> None:
+    """A Markdown paragraph is one long line: a diff of lines cut at the terminal width
+    showed the same text on - and +. --fix names each reference it replaced, whole."""
+    prose = "The session merges the request settings over its own, " * 6
+    folder = project.task_folder(tmp_path / "t", SHIFTED.replace("See ", prose))
+    result = cli(str(folder), "--fix", env_columns=80)
+    assert result.returncode == 1
+    assert "/testbed/pkg/core.py#L8-L9 → pkg/core.py#L8-L9" in result.stdout
+    assert "pkg/core.py#L30-L31 → pkg/core.py#L8-L9" in result.stdout
     second = cli(str(folder), "--fix", "--json")
-    assert second.stderr == "" and json.loads(second.stdout)["errors"] == 1
+    assert second.stderr == ""
+    assert json.loads(second.stdout)["errors"] == 1
 
 
 def test_verify_does_not_import_the_llm_stack(project, tmp_path, heavy_modules_after) -> None:
@@ -234,3 +248,17 @@ def test_instance_row_picked_by_id(project, tmp_path) -> None:
     result = cli(str(draft), "--instance", str(rows), "--id", "demo__demo-1", "--repo",
                  str(project.path), "--json")
     assert json.loads(result.stdout)["errors"] == 0, result.stderr
+
+
+def test_verify_does_not_import_review(project, tmp_path) -> None:
+    """Whether an approval still counts is the review layer's question: verify (every
+    module of it, and verifying and fixing a draft) builds on nothing of reasondraft.review."""
+    folder = project.task_folder(tmp_path / "t", SHIFTED)
+    code = ("import pkgutil, sys, importlib, pathlib, reasondraft.verify as v\n"
+            "for m in pkgutil.iter_modules(v.__path__):\n"
+            "    importlib.import_module(f'reasondraft.verify.{m.name}')\n"
+            f"v.verify_draft(pathlib.Path({str(folder)!r}), fix=True)\n"
+            "print(sorted(n for n in sys.modules if n.startswith('reasondraft.review')))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"

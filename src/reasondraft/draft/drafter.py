@@ -34,6 +34,7 @@ from reasondraft.document import (
     DRAFT_FILE,
     FORMAT_VERSION,
     GENERATED_FILE,
+    body_start,
     content_hash,
     join_document,
 )
@@ -336,9 +337,12 @@ def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMCli
     inputs, skipped = input_files(task)
     front = front_matter(task, request, prepared, client.usage, gate.findings, seconds,
                          inputs, skipped)
-    document = join_document(front, render_body(gate.last)).encode()
+    text = join_document(front, render_body(gate.last))
+    document = text.encode()
     backup = write_folder(claim, inputs | {GENERATED_FILE: document, DRAFT_FILE: document})
-    return DraftResult(folder=claim.folder, trace=gate.last, findings=gate.findings,
+    offset = body_start(text) - 1  # the gate verified the body: give draft.md lines
+    findings = [f.model_copy(update={"line": f.line + offset}) for f in gate.findings]
+    return DraftResult(folder=claim.folder, trace=gate.last, findings=findings,
                        repairs=max(0, client.usage.calls - 1), usage=client.usage,
                        packed=prepared.packed, seconds=seconds, backup=backup,
                        skipped=skipped)

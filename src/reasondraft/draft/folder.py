@@ -47,8 +47,8 @@ from reasondraft.document import DRAFT_FILE, content_hash
 from reasondraft.errors import InputError, WriteConflict
 from reasondraft.evaluation import REPORT_FILE
 from reasondraft.files import atomic_write, keep_owner_and_mode, read_bytes
+from reasondraft.lock import FolderGone, draft_lock
 from reasondraft.names import task_folder
-from reasondraft.review.lock import FolderGone, draft_lock
 from reasondraft.task import PATCH_FILE, TASK_FILE, Task
 from reasondraft.taskfiles import trajectory_files
 

@@ -34,6 +34,7 @@ from reasondraft.guidelines import load_guidelines
 from reasondraft.names import folder_name
 from reasondraft.task import Task, load_task, patch_fallback
 from reasondraft.termtext import safe
+from reasondraft.verify.report import render_finding
 
 RESOLVED = {True: "true", False: "false", None: "unknown"}
 NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5,"
@@ -144,10 +145,8 @@ def show_result(task: Task, result: DraftResult, console: Console, *, as_json: b
     console.print(safe(f"outcome: resolved {RESOLVED[outcome.resolved]} (source "
                        f"{outcome.source.value})"
                        + (f": {outcome.account}" if outcome.account else ""), one_line=True))
-    for f in errors + warnings:
-        console.print(Text.assemble(
-            f"  line {f.line}: ", (f.severity, "red" if f.severity == "error" else "yellow"),
-            f" {f.code} ", safe(f"{f.ref or ''}: {f.message}")))
+    for f in sorted(errors + warnings, key=lambda f: f.line):
+        render_finding(f, None, console)  # as verify shows it, at its draft.md line
     verdict = Text("verifies clean", "green") if not errors else \
         Text(f"{len(errors)} error(s)", "red")
     console.print(Text.assemble("verify: ", verdict, f", {len(warnings)} warning(s)"))

@@ -24,17 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reasondraft.document import (
-    DraftFile,
-    backup_draft,
-    draft_path,
-    join_document,
-    split_document,
-)
+from reasondraft.document import DraftFile, backup_draft, join_document, one_draft
 from reasondraft.errors import InputError
-from reasondraft.files import atomic_write, decode_utf8, read_bytes, replaceable
+from reasondraft.files import atomic_write, read_bytes, replaceable
+from reasondraft.lock import draft_lock
 from reasondraft.review import signing
-from reasondraft.review.lock import draft_lock
 from reasondraft.review.record import (
     Decision,
     InputHashes,
@@ -45,8 +39,7 @@ from reasondraft.review.record import (
     standing,
     with_record,
 )
-from reasondraft.verify import BodyReport, Repos, Sources, check_draft
-from reasondraft.verify.inputs import draft_context
+from reasondraft.verify import BodyReport, Repos, Sources, open_draft
 
 
 @dataclass
@@ -103,22 +96,22 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             reason: str | None, override: str | None, force: bool, sources: Sources | None,
             repos: Repos | None, sign: Path | None, shown: str | None) -> ReviewOutcome:
     _required("--reviewer", reviewer)
-    path = draft_path(path)
+    path = one_draft(path)
     replaceable(path)  # a link or a special file is refused before anything is written
     own = repos is None
     repos = repos or Repos()
     try:
         with draft_lock(path):
-            data = read_bytes(path, kind="draft")
-            draft = split_document(decode_utf8(data, str(path)), str(path))
-            draft.path = path
+            opened = open_draft(path)
+            data, draft = opened.data, opened.draft
             if shown is not None and draft.content_hash != shown:
                 raise InputError("changed on disk since the page showed it; nothing written "
                                  "(reload the page and decide again)", where=str(path))
             before = standing(draft)
             _refuse_replacing(before, path, force=force)
-            inputs = current_inputs(draft)
-            report = check_draft(draft, draft_context(draft, sources or Sources(), repos))
+            inputs = current_inputs(draft)  # before verify reads them: see _write
+            report = opened.check(sources or Sources(), repos).report
+            assert report is not None  # a strict check raises instead
             errors = report.summary["errors"]
             if decision == "approved" and errors and not override:
                 return ReviewOutcome(path, decision, report, None)

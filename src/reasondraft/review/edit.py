@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reasondraft.document import draft_path, read_draft
+from reasondraft.document import one_draft
 from reasondraft.errors import InputError
-from reasondraft.review.record import Standing, standing
-from reasondraft.verify import DraftReport, Sources, verify_draft
+from reasondraft.review.record import Standing, against_verify, standing
+from reasondraft.verify import DraftReport, Repos, Sources, open_checked
 
 FALLBACK_EDITORS = ("sensible-editor", "editor", "nano", "vi")
 
@@ -45,7 +45,7 @@ def editor_command(environ: Mapping[str, str] | None = None) -> list[str]:
 
 def open_in_editor(path: Path, environ: Mapping[str, str] | None = None) -> Path:
     """Run the editor on the draft and wait for it; returns the draft.md path."""
-    path = draft_path(path)
+    path = one_draft(path)
     if not path.is_file():
         raise InputError("no such draft", where=str(path))
     command = [*editor_command(environ), str(path)]
@@ -71,12 +71,15 @@ class Edited:
 
 
 def check_edited(path: Path, sources: Sources | None = None) -> Edited:
-    """Re-read the saved draft and verify it (broken front matter is reported, not fixed)."""
-    draft = read_draft(path, strict=False)
-    where = standing(draft)
+    """Read the saved draft once and verify it (broken front matter is reported, not
+    fixed)."""
+    with Repos() as repos:
+        opened = open_checked(path, sources or Sources(), repos, strict=False)
+    where = standing(opened.draft)
     if where.status == "broken":
-        return Edited(path, where, problem=where.problem)
-    try:
-        return Edited(path, where, verify_draft(path, sources))
-    except InputError as exc:
-        return Edited(path, where, problem=str(exc))
+        return Edited(opened.path, where, problem=where.problem)
+    if opened.report is None:
+        return Edited(opened.path, where, problem=opened.unresolved)
+    where = against_verify(where, opened.report.summary)
+    return Edited(opened.path, where, DraftReport(opened.path, opened.report,
+                                                  draft=opened.draft, note=where.note))

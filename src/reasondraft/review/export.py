@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field
 from reasondraft.body import body_format, parse_body, trace_format
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, check_output_file
-from reasondraft.review.checked import CheckedDraft, open_draft, resolve
+from reasondraft.review.checked import CheckedDraft, open_reviewed, resolve
 from reasondraft.review.editrate import draft_edit_rate
 from reasondraft.review.record import (
     ReviewRecord,
@@ -217,7 +217,7 @@ def _export_one(path: Path, sources: Sources, repos: Repos, signers: Signers | N
     """The line for one draft, or None (recorded in ``result`` with why) if not exported.
     An approval is verified again before it is exported as approved."""
     try:
-        checked = open_draft(path)
+        checked = open_reviewed(path)
         if signers is not None:
             checked.standing = signers.check(checked.standing)
         status = checked.standing.status

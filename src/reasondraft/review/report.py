@@ -99,7 +99,7 @@ def status_cells(row: DraftStatus, *, signed: bool = False,
     """(text, style) per column of one row (``signed`` when signatures were checked, a
     share per check family when verified); ids and reviewers escaped to one line each."""
     cells = [(visible(row.label, one_line=True), ""),
-             (row.status, STATUS_STYLES[row.status]),
+             (row.status + (" (override)" if row.override else ""), STATUS_STYLES[row.status]),
              (_number(row.errors), ""), (_number(row.warnings), ""), (str(row.steps), ""),
              (visible(row.reviewer or DASH, one_line=True), ""), (age(row.age_seconds), ""),
              ("yes", "bold yellow") if row.modified_since_approval else ("", ""),

@@ -1,11 +1,13 @@
 """``show``: a draft in the terminal with every reference expanded where it is cited.
 
-The body is printed as written, with draft.md line numbers in the gutter (findings name
-them). After each paragraph, list item or quote block come its references: a badge with
-the verify verdict, the findings, and what the reference points at -- the cited lines at
-the base or after the diff (syntax highlighted), a symbol's or a test's definition, or the
-trajectory step's action and the start of its observation. A reference cited again later
-gets only its badge, and one cited several times in a block one badge with the count.
+The findings about the draft as a whole (an uncited hunk, a missing section) come first,
+as verify prints them. The body is printed as written, with draft.md line numbers in the
+gutter (findings name them). After each paragraph, list item or quote block come its
+references: a badge with the verify verdict, the findings, and what the reference points
+at -- the cited lines at the base or after the diff (syntax highlighted), a symbol's or a
+test's definition, or the trajectory step's action and the start of its observation. A
+reference cited again later gets only its badge, and one cited several times in a block one
+badge with the count.
 ``expand=False`` prints the draft as plain text, without verifying.
 
 Draft text, front matter, trajectory steps and repository lines are untrusted: they only
@@ -19,7 +21,6 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from pathlib import Path
 
-from markdown_it import MarkdownIt
 from rich.console import RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
@@ -27,8 +28,9 @@ from rich.text import Text
 
 from reasondraft.evaluation import describe
 from reasondraft.invocation import command_line
+from reasondraft.mdblocks import leaf_blocks
 from reasondraft.refs import normalize_newlines
-from reasondraft.review.checked import CheckedDraft, open_draft, resolve
+from reasondraft.review.checked import CheckedDraft, open_reviewed, resolve
 from reasondraft.review.references import (
     action_text,
     badge,
@@ -39,24 +41,22 @@ from reasondraft.review.references import (
 from reasondraft.review.report import STATUS_STYLES
 from reasondraft.termtext import safe, visible
 from reasondraft.verify import Citation, Repos, Sources
+from reasondraft.verify.report import finding_lines
 
 MAX_CODE_LINES = 15
 GUTTER = 6
 INDENT = " " * (GUTTER + 3)
-LEAF_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block",
-                         "html_block", "table_open"})
-_MD = MarkdownIt("commonmark").enable("table")
 
 
 def show(path: Path, *, sources: Sources | None = None,
          expand: bool = True) -> list[RenderableType]:
     """What ``reasondraft show`` prints for a draft.md or task folder."""
-    checked = open_draft(path)
+    checked = open_reviewed(path)
     if not expand:
         return [*header(checked), safe(checked.draft.body)]
     with Repos() as repos:
         resolve(checked, sources or Sources(), repos)
-        return [*header(checked), *expanded_body(checked)]
+        return [*header(checked), *draft_findings(checked), *expanded_body(checked)]
 
 
 def header(checked: CheckedDraft) -> list[Text]:
@@ -92,6 +92,17 @@ def header(checked: CheckedDraft) -> list[Text]:
     return lines
 
 
+def draft_findings(checked: CheckedDraft) -> Iterator[RenderableType]:
+    """The findings about the draft as a whole (an uncited hunk, a missing section), before
+    the body: they belong to no reference, and the header counts them."""
+    report = checked.report
+    general = sorted(report.general, key=lambda f: f.line) if report else []
+    if general:
+        yield Text(f"about the whole draft ({len(general)}):", style="bold")
+    for f in general:
+        yield from finding_lines(f)
+
+
 def _warning(message: str) -> Text:
     return Text.assemble(("warning: ", "bold yellow"), safe(message, one_line=True))
 
@@ -125,11 +136,10 @@ def expanded_body(checked: CheckedDraft) -> Iterator[RenderableType]:
 
 
 def leaf_spans(body: str) -> list[tuple[int, int, bool]]:
-    """[start, end) body line spans of leaf blocks, in order; True for fenced code."""
-    tokens: list = []
-    _MD.block.parse(normalize_newlines(body), _MD, {}, tokens)
-    return [(t.map[0], t.map[1], t.type in ("fence", "code_block"))
-            for t in tokens if t.type in LEAF_BLOCKS and t.map]
+    """[start, end) body line spans of the blocks references are found in (as verify finds
+    them: :mod:`reasondraft.mdblocks`), in order; True for fenced code."""
+    return [(leaf.start, leaf.end, leaf.kind == "fence")
+            for leaf in leaf_blocks(normalize_newlines(body))]
 
 
 def _block_end(spans: list[tuple[int, int, bool]], starts: list[int], index: int) -> int:

@@ -21,14 +21,12 @@ from pathlib import Path
 from typing import Any, get_args
 
 from reasondraft.body.markdown import STEP_HEADING, split_sections
-from reasondraft.document import split_document
 from reasondraft.errors import InputError
-from reasondraft.files import read_text
 from reasondraft.names import run_key
 from reasondraft.review.editrate import draft_edit_rate
-from reasondraft.review.record import Signature, Status, standing
+from reasondraft.review.record import Signature, Standing, Status, against_verify, standing
 from reasondraft.review.signing import Signers
-from reasondraft.verify import Repos, Sources, verify_draft
+from reasondraft.verify import OpenedDraft, Repos, Sources, open_draft
 from reasondraft.verify.inputs import draft_paths
 
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -38,7 +36,9 @@ STATUSES: tuple[Status, ...] = get_args(Status)
 class DraftStatus:
     """One row of ``status``; ``errors``/``warnings``/``checks`` are None unless verified,
     ``signature`` None unless signatures were checked, ``inputs_bound`` None without a
-    record (False: a record from before inputs were bound, binding the body only)."""
+    record (False: a record from before inputs were bound, binding the body only);
+    ``override`` the reason of an approval that counts despite verify errors (shown as
+    ``approved (override)``)."""
 
     instance_id: str
     path: Path
@@ -47,11 +47,11 @@ class DraftStatus:
     steps: int = 0
     reviewer: str | None = None
     decision: str | None = None
-    override: str | None = None  # why an approval accepted verify errors (approve --override)
     reviewed_at: datetime | None = None
     created_at: datetime | None = None
     age_seconds: int | None = None
     modified_since_approval: bool = False
+    override: str | None = None
     inputs_bound: bool | None = None
     signature: Signature | None = None
     signed_by: str | None = None
@@ -87,26 +87,24 @@ class DraftStatus:
 
 def scan(path: Path, *, verify: bool = False, sources: Sources | None = None,
          now: datetime | None = None, signers: Signers | None = None) -> list[DraftStatus]:
-    """A row per draft that PATH names (a draft, a task folder, or a folder of them)."""
+    """A row per draft that PATH names (a draft, a task folder, or a folder of them); each
+    draft.md is read once, and verified as read with ``verify``."""
     now = now or datetime.now(UTC)
-    rows = [read_status(draft, now, signers) for draft in draft_paths(path)]
-    if verify:
-        with Repos() as repos:
-            for row in rows:
-                add_verify(row, sources or Sources(), repos)
-    return rows
+    with Repos() as repos:
+        check = (sources or Sources(), repos) if verify else None
+        return [read_status(draft, now, signers, check) for draft in draft_paths(path)]
 
 
-def read_status(path: Path, now: datetime, signers: Signers | None = None) -> DraftStatus:
+def read_status(path: Path, now: datetime, signers: Signers | None = None,
+                check: tuple[Sources, Repos] | None = None) -> DraftStatus:
     """The row for one draft.md, from its text, its generated sibling and (for a decision)
-    its task folder's inputs."""
+    its task folder's inputs; with ``check``, what verify finds in it."""
     try:
-        text = read_text(path, kind="draft")
+        opened = open_draft(path, strict=False)
     except InputError as exc:
         return DraftStatus(instance_id=path.parent.name, path=path, status="broken",
                            problem=str(exc))
-    draft = split_document(text, str(path), strict=False)
-    draft.path = path
+    draft = opened.draft
     where = standing(draft)
     if signers is not None:
         where = signers.check(where)
@@ -115,19 +113,28 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
     provenance: dict[str, Any] = given if isinstance(given, dict) else {}
     created = _time(provenance.get("created_at")) or _mtime(path)
     record = where.record
-    return DraftStatus(
+    row = DraftStatus(
         instance_id=str(front.get("instance_id") or path.parent.name), path=path,
         status=where.status, run=_text(front.get("run")), steps=count_steps(draft.body),
         reviewer=record.reviewer if record else None,
         decision=record.decision if record else None,
-        override=record.override if record else None,
         reviewed_at=record.time if record else None, created_at=created,
         age_seconds=int((now - created).total_seconds()) if created else None,
         modified_since_approval=where.modified_since_approval,
+        override=_override(where),
         inputs_bound=where.binds_inputs, signature=where.signature, signed_by=where.signed_by,
         edit_rate=draft_edit_rate(path, draft.body),
         model=_text(provenance.get("model")), prompt=_text(provenance.get("prompt")),
         problem=where.problem)
+    if check is not None and draft.front_error is None:  # broken: nothing to verify
+        add_verify(row, opened, where, *check)
+    return row
+
+
+def _override(where: Standing) -> str | None:
+    """The recorded override of an approval that counts (None for any other state)."""
+    record = where.record
+    return record.override if where.status == "approved" and record is not None else None
 
 
 def count_steps(body: str) -> int:
@@ -157,20 +164,19 @@ def _mtime(path: Path) -> datetime | None:
         return None
 
 
-def add_verify(row: DraftStatus, sources: Sources, repos: Repos) -> None:
+def add_verify(row: DraftStatus, opened: OpenedDraft, where: Standing, sources: Sources,
+               repos: Repos) -> None:
     """Fill errors/warnings and the per-family checks from verify (a draft verify cannot
-    read keeps None + why); an
-    approval whose record states other errors becomes ``stale``."""
-    try:
-        report = verify_draft(row.path, sources, repos=repos)
-    except InputError as exc:
-        row.problem = row.problem or str(exc)
+    read keeps None + why); an approval whose record states other errors becomes
+    ``stale``."""
+    report = opened.check(sources, repos, lenient=True).report
+    if report is None:
+        row.problem = row.problem or opened.unresolved
         return
     row.errors, row.warnings = report.summary["errors"], report.summary["warnings"]
-    checks = report.checks
-    row.checks = {name: score.to_json() for name, score in checks.items()} if checks else None
-    stands = report.standing
-    if row.status == "approved" and stands is not None and stands.status == "stale":
+    row.checks = {name: score.to_json() for name, score in report.checks.items()}
+    stands = against_verify(where, report.summary)
+    if row.status == "approved" and stands.status == "stale":
         row.status, row.problem = stands.status, stands.problem
 
 

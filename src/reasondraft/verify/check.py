@@ -8,11 +8,22 @@ trace, and of which format).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from reasondraft.body import parse_body, trace_format
 from reasondraft.document import DraftFile
-from reasondraft.refs import FileRef, StepRef, TestRef, cited_paths, find_references
+from reasondraft.refs import (
+    Block,
+    FileRef,
+    Occurrence,
+    RefError,
+    StepRef,
+    TestRef,
+    cited_paths,
+    find_references,
+    parse_ref,
+)
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.coverage import check_coverage
@@ -25,7 +36,11 @@ from reasondraft.verify.scores import Items, Score, derive_items, scores
 from reasondraft.verify.steps import check_step, check_step_files
 from reasondraft.verify.structure import check_structure
 from reasondraft.verify.symbols import check_symbol
-from reasondraft.verify.tests import check_fails_before, check_test
+from reasondraft.verify.tests import check_fails_before, check_test, check_test_patch
+
+# Draft-wide findings whose suggestion is a reference to cite (others suggest in words).
+CITE_SUGGESTED = frozenset({"RD-C001", "RD-C002"})
+_NOWHERE = Block(index=-1, line=0, text="", section="")
 
 
 @dataclass
@@ -62,20 +77,8 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
     citations = [Citation(o, o.line + line_offset) for o in find_references(body)]
     steps_unchecked = True
     for c in citations:
-        ref = c.ref
-        if ref is None:
-            error = c.occurrence.error
-            c.add("RD-R001", error.message if error else "malformed reference",
-                  error.suggestion if error else None)
-        elif isinstance(ref, FileRef):
-            _check_file_ref(c, ctx)
-        elif isinstance(ref, TestRef):
-            check_test(c, ctx)
-        elif isinstance(ref, StepRef):
-            check_step(c, ctx, first_unchecked=steps_unchecked)
-            steps_unchecked = False
-        if c.quote is not None and ref is not None and not isinstance(ref, FileRef):
-            c.add("RD-R001", "a quote block must cite a file's lines: ```quote path#L1-L3")
+        check_citation(c, ctx, first_step=steps_unchecked)
+        steps_unchecked = steps_unchecked and not isinstance(c.ref, StepRef)
     check_step_files(citations, ctx)
     check_fails_before(citations, ctx)
     general = check_coverage(citations, ctx, line_offset + 1)
@@ -87,6 +90,8 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
     if trace == 2:
         general += check_coverage(citations, ctx, line_offset + 1, section="Hunks")
     derive_items(items, body, parsed, citations, ctx)
+    general += check_test_patch(ctx, line_offset + 1)  # last: after every check that read it
+    drop_unverified_suggestions(citations, general, ctx)
     overrides = ctx.guidelines.severity
     if overrides:
         apply_severity(general + [f for c in citations for f in c.findings], overrides)
@@ -97,6 +102,55 @@ def check_draft(draft: DraftFile, ctx: VerifyContext) -> BodyReport:
     """Verify a draft read from disk: references, and the trace its front matter declares."""
     return check_body(draft.body, ctx, line_offset=draft.body_line - 1,
                       trace=trace_format(draft.front, str(draft.path or "draft")))
+
+
+def check_citation(c: Citation, ctx: VerifyContext, *, first_step: bool = False) -> None:
+    """Every check of one reference on its own (``first_step``: the draft's first step
+    reference, which says once that steps are not checked without a trajectory)."""
+    ref = c.ref
+    if ref is None:
+        error = c.occurrence.error
+        c.add("RD-R001", error.message if error else "malformed reference",
+              error.suggestion if error else None)
+    elif isinstance(ref, FileRef):
+        _check_file_ref(c, ctx)
+    elif isinstance(ref, TestRef):
+        check_test(c, ctx)
+    elif isinstance(ref, StepRef):
+        check_step(c, ctx, first_unchecked=first_step)
+    if c.quote is not None and ref is not None and not isinstance(ref, FileRef):
+        c.add("RD-R001", "a quote block must cite a file's lines: ```quote path#L1-L3")
+
+
+def drop_unverified_suggestions(citations: list[Citation], general: list[Finding],
+                                ctx: VerifyContext) -> None:
+    """A suggested reference is offered (to a person, to --fix, to the model in the repair
+    loop) only if it passes the same checks as a citation: a nearest path with lines past
+    its end, a reversed range that does not fit, a test the nearest file does not define
+    are dropped, and the finding says what is wrong without a fix."""
+    for c in citations:
+        for f in c.findings:
+            if f.suggestion is not None and not _verifies(f.suggestion, c.occurrence, ctx):
+                f.suggestion, f.fixable = None, False
+    for f in general:
+        if f.code in CITE_SUGGESTED and f.suggestion is not None and not _verifies(
+                f.suggestion, Occurrence("", None, f.line, 1, _NOWHERE), ctx):
+            f.suggestion = None
+
+
+def _verifies(suggestion: str, written: Occurrence, ctx: VerifyContext) -> bool:
+    """The suggestion in place of the reference as written has no error or warning: its
+    file, lines, symbol, test or steps are there. (A quote block's text is not held
+    against it: a repaired path that leaves the quote at other lines is a step --fix takes
+    next, and the quote's own finding says so.)"""
+    try:
+        ref = parse_ref(suggestion)
+    except RefError:
+        return False
+    probe = Citation(dataclasses.replace(written, raw=suggestion, ref=ref, error=None,
+                                         quote=None), written.line)
+    check_citation(probe, ctx)
+    return not any(f.severity in ("error", "warning") for f in probe.findings)
 
 
 def _check_file_ref(c: Citation, ctx: VerifyContext) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from reasondraft.refs import Block, FileRef, Occurrence, Ref
 from reasondraft.repo import FileText, Rev
@@ -59,22 +58,7 @@ class Citation:
     def quote(self) -> tuple[str, ...] | None:
         return self.occurrence.quote
 
-    def add(self, code: str, message: str, suggestion: str | None = None,
+    def add(self, code: str, message: str, suggestion: str | None = None, *,
             fixable: bool = False) -> None:
         self.findings.append(finding(code, self.line, message, ref=self.raw,
                                      suggestion=suggestion, fixable=fixable))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form for review tools: the reference, where it is, what it points at."""
-        target = self.target
-        return {
-            "ref": self.raw, "line": self.line, "column": self.occurrence.column,
-            "quote": self.quote is not None,
-            "kind": type(self.ref).__name__.removesuffix("Ref").lower() if self.ref else None,
-            "path": target.path if target else None,
-            "rev": target.rev.value if target else None,
-            "start": target.start if target else None,
-            "end": target.end if target else None,
-            "lines": list(target.lines) if target and target.start is not None else None,
-            "findings": [f.code for f in self.findings],
-        }

@@ -31,7 +31,8 @@ PREFETCH_MIN = 4  # below that, one pipelined batch saves nothing
 class VerifyContext:
     """The repository at the base commit and after the diff, plus what else is known.
 
-    ``instance`` gives FAIL_TO_PASS and the test patch; ``trajectory`` the steps;
+    ``instance`` gives FAIL_TO_PASS and the test patch (``test_patch_error`` says why it
+    does not apply, once ``test_view`` was asked for); ``trajectory`` the steps;
     ``evaluation`` the harness's verdict on the diff (None: unknown). All are optional:
     checks that need them are skipped (steps: with one warning per draft). ``guidelines``
     are what the trace is held to (lengths, sections, severities; the defaults if None).

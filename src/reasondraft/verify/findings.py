@@ -63,6 +63,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "RD-A001": ("warning", "a failure event of the agent path is not in the trace"),
     "RD-O001": ("error", "a test claim contradicts the output of the step it cites"),
     "RD-I001": ("error", "draft or task could not be read"),
+    "RD-I002": ("warning", "the instance's test patch does not apply: tests it adds or "
+                           "changes are not checked"),
 }
 
 

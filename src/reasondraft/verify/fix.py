@@ -9,7 +9,6 @@ quote), so a second ``--fix`` run has nothing to do.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 from reasondraft.document import split_document
@@ -39,31 +38,30 @@ def planned_edits(report: BodyReport) -> list[Edit]:
     return edits
 
 
-def apply_edits(text: str, edits: list[Edit]) -> str:
-    """The text with each edit made where its old text really is (others are skipped)."""
+def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[Edit]]:
+    """The text with each edit made where its old text really is, and the edits made (the
+    others are skipped)."""
     lines = text.split("\n")
+    made = []
     for edit in sorted(edits, key=lambda e: (e.line, e.column), reverse=True):
         row, col = edit.line - 1, edit.column - 1
         if 0 <= row < len(lines) and lines[row][col:col + len(edit.old)] == edit.old:
             lines[row] = lines[row][:col] + edit.new + lines[row][col + len(edit.old):]
-    return "\n".join(lines)
+            made.append(edit)
+    return "\n".join(lines), made[::-1]
 
 
-def fix_document(text: str, ctx: VerifyContext, where: str = "draft") -> str:
-    """The whole draft.md text with every fixable reference fixed (front matter untouched)."""
-    current = text
+def fix_document(text: str, ctx: VerifyContext, where: str = "draft") -> tuple[str, list[Edit]]:
+    """The whole draft.md text with every fixable reference fixed (front matter untouched),
+    and the edits made: what ``--fix`` reports (a reference, not a whole Markdown paragraph
+    that is one long line)."""
+    current, made = text, []
     for _ in range(MAX_ROUNDS):
         draft = split_document(current, where)
         edits = planned_edits(check_body(draft.body, ctx, line_offset=draft.body_line - 1))
-        updated = apply_edits(current, edits) if edits else current
+        updated, applied = apply_edits(current, edits)
         if updated == current:
             break
+        made += applied
         current = updated
-    return current
-
-
-def unified_diff(old: str, new: str, name: str) -> str:
-    """What a fix changed, as a unified diff of the file."""
-    return "".join(difflib.unified_diff(old.splitlines(keepends=True),
-                                        new.splitlines(keepends=True),
-                                        fromfile=f"a/{name}", tofile=f"b/{name}"))
+    return current, made

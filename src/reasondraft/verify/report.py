@@ -16,6 +16,7 @@ from rich.text import Text
 from reasondraft.termtext import safe, visible
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.findings import Finding
+from reasondraft.verify.fix import Edit
 from reasondraft.verify.run import DraftReport
 
 if TYPE_CHECKING:  # rich.syntax loads pygments: imported when a snippet is shown
@@ -47,19 +48,26 @@ def render(reports: list[DraftReport], console: Console) -> None:
 
 def render_draft(report: DraftReport, console: Console) -> None:
     console.print(safe(report.path, "bold underline"))
-    if report.changes:
-        from rich.syntax import Syntax
-
+    if report.fixes:
         console.print(Text("--fix changed:", style="green"))
-        console.print(Syntax(visible(report.changes), "diff", background_color="default"))
+        for edit in report.fixes:
+            console.print(fix_line(edit), soft_wrap=True)
     entries: list[tuple[Finding, Citation | None]] = [
         (f, c) for c in report.citations for f in c.findings]
     entries = [(f, None) for f in report.findings if not any(f is e for e, _ in entries)] + \
         sorted(entries, key=lambda e: (e[0].line, e[1].occurrence.column if e[1] else 0))
     for f, c in entries:
-        _render_finding(f, c, console)
+        render_finding(f, c, console)
     console.print(summary_line(report), soft_wrap=True)
     console.print()
+
+
+def fix_line(edit: Edit) -> Text:
+    """One reference --fix replaced: where, the old and the new text, whole (a paragraph is
+    one long line, so a diff of lines cut at the terminal width hid what changed)."""
+    return Text.assemble((f"{edit.line}:{edit.column}".rjust(7) + " ", "dim"),
+                         safe(edit.old, "red", one_line=True), " → ",
+                         safe(edit.new, "green", one_line=True))
 
 
 def summary_line(report: DraftReport) -> Text:
@@ -69,9 +77,8 @@ def summary_line(report: DraftReport) -> Text:
     style = "bold red" if s["errors"] else "yellow" if s["warnings"] else "green"
     line = safe(f"{report.path}: {_count(s['references'], 'reference')}, "
                 f"{_count(s['errors'], 'error')}, {_count(s['warnings'], 'warning')}", style)
-    note = report.standing.note if report.standing else None
-    if note:
-        line.append(f" · {note}", style="bold yellow")
+    if report.note:
+        line.append(safe(f" · {report.note}", "bold yellow", one_line=True))
     return line
 
 
@@ -79,23 +86,30 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _render_finding(f: Finding, c: Citation | None, console: Console) -> None:
+def render_finding(f: Finding, c: Citation | None, console: Console) -> None:
+    """Print one finding (:func:`finding_lines`); text lines are never wrapped or cut."""
+    for item in finding_lines(f, c):
+        console.print(item, soft_wrap=isinstance(item, Text))
+
+
+def finding_lines(f: Finding, c: Citation | None = None) -> list[Text | Syntax]:
+    """A finding as every command shows it (verify, draft, show): its draft.md line (and
+    column), severity, code, reference, message and suggestion, then the lines really at
+    the cited place."""
     where = f"{f.line}:{c.occurrence.column}" if c else str(f.line)
     head = Text.assemble((f"{where:>7} ", "dim"), (f"{f.severity:<7} ", STYLES[f.severity]),
                          (f"{f.code}  ", "cyan"))
     if f.ref is not None:
         head.append(safe(f"```quote {f.ref}" if c and c.quote is not None else f"[[{f.ref}]]",
                          "bold", one_line=True))
-    console.print(head, soft_wrap=True)
-    console.print(safe(f"        {f.message}"), soft_wrap=True)
+    lines: list[Text | Syntax] = [head, safe(f"        {f.message}")]
     if f.suggestion:
-        console.print(Text.assemble("        → ", safe(f.suggestion, "green"),
-                                    ("  (--fix applies it)" if f.fixable else "", "dim")),
-                      soft_wrap=True)
-    if c is not None and f.code in SHOW_LINES:
-        snippet = _snippet(c)
-        if snippet is not None:
-            console.print(snippet)
+        lines.append(Text.assemble("        → ", safe(f.suggestion, "green"),
+                                   ("  (--fix applies it)" if f.fixable else "", "dim")))
+    snippet = _snippet(c) if c is not None and f.code in SHOW_LINES else None
+    if snippet is not None:
+        lines.append(snippet)
+    return lines
 
 
 def _snippet(c: Citation) -> Syntax | None:

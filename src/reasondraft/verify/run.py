@@ -11,31 +11,77 @@ import codecs
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reasondraft.document import DraftFile, split_document
+from reasondraft.document import DraftFile, one_draft, parse_draft, split_document
 from reasondraft.errors import InputError
-from reasondraft.files import atomic_write, decode_utf8, read_bytes
+from reasondraft.files import atomic_write, decode_text, read_bytes
+from reasondraft.lock import draft_lock
 from reasondraft.verify.check import BodyReport, check_draft
 from reasondraft.verify.citation import Citation
+from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.findings import Finding, finding, summarize
-from reasondraft.verify.fix import fix_document, unified_diff
+from reasondraft.verify.fix import Edit, fix_document
 from reasondraft.verify.inputs import Repos, Sources, draft_context, draft_paths
 from reasondraft.verify.scores import Score
 
-if TYPE_CHECKING:
-    from reasondraft.review.record import Standing
+
+@dataclass
+class OpenedDraft:
+    """A draft.md read once from disk (``data``: its bytes as read) and parsed; once
+    checked, what verify found (``ctx``, ``report``) or, checked leniently, why its inputs
+    could not be found (``unresolved``)."""
+
+    path: Path
+    data: bytes
+    draft: DraftFile
+    ctx: VerifyContext | None = None
+    report: BodyReport | None = None
+    unresolved: str | None = None
+
+    def check(self, sources: Sources, repos: Repos, *, lenient: bool = False) -> OpenedDraft:
+        """Verify the draft as read. ``lenient``: a task or repository that cannot be
+        opened is said in ``unresolved`` instead of raised (show, status, export)."""
+        try:
+            self.ctx = draft_context(self.draft, sources, repos)
+            self.report = check_draft(self.draft, self.ctx)
+        except InputError as exc:
+            if not lenient:
+                raise
+            self.unresolved = str(exc)
+        return self
+
+
+def open_draft(path: Path, *, strict: bool = True) -> OpenedDraft:
+    """Read a draft.md (or a task folder's) once and parse it. ``strict=False``: broken
+    front matter is kept in ``draft.front_error`` with the body, not raised; a file that
+    cannot be read is an InputError either way."""
+    path = one_draft(path)
+    data = read_bytes(path, kind="draft")
+    return OpenedDraft(path, data, parse_draft(path, data, strict=strict))
+
+
+def open_checked(path: Path, sources: Sources, repos: Repos, *,
+                 strict: bool = True) -> OpenedDraft:
+    """The one way a command opens a draft and verifies it (verify, show, edit, status
+    --verify; approve and export take the two steps apart to decide in between).
+    ``strict=False`` reports broken front matter and unresolved inputs instead of raising."""
+    return open_draft(path, strict=strict).check(sources, repos, lenient=not strict)
 
 
 @dataclass
 class DraftReport:
-    """The outcome for one draft: its checked references, or why it could not be read."""
+    """The outcome for one draft: its checked references, or why it could not be read.
+
+    ``draft`` is the file as verified; ``note`` what the review layer says of its decision
+    (verify itself knows nothing of reviews)."""
 
     path: Path
     body: BodyReport | None = None
     error: str | None = None
-    changes: str = field(default="")  # unified diff of what --fix wrote
-    standing: Standing | None = None  # the review decision, as this verify leaves it
+    fixes: list[Edit] = field(default_factory=list)  # what --fix changed
+    draft: DraftFile | None = None
+    note: str | None = None
 
     @property
     def citations(self) -> list[Citation]:
@@ -75,26 +121,24 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
     Raises InputError when the draft, its task or its repository cannot be read, and when
     the file changed on disk while it was being fixed (then nothing is written).
     """
-    path = path / "draft.md" if path.is_dir() else path
     own = repos is None
     repos = repos or Repos()
     try:
-        data = read_bytes(path, kind="draft")
-        text = decode_utf8(data, str(path))
-        draft = split_document(text, str(path))
-        draft.path = path
-        ctx = draft_context(draft, sources or Sources(), repos)
-        body = check_draft(draft, ctx)
-        if not fix or not any(f.fixable for f in body.findings):
-            return DraftReport(path, body, standing=_standing(draft, body))
-        fixed = fix_document(text, ctx, str(path))
+        opened = open_checked(path, sources or Sources(), repos)
+        assert opened.ctx is not None  # a strict check raises instead
+        assert opened.report is not None
+        report = DraftReport(opened.path, opened.report, draft=opened.draft)
+        if not fix or not any(f.fixable for f in opened.report.findings):
+            return report
+        text = decode_text(opened.data, str(opened.path))
+        fixed, edits = fix_document(text, opened.ctx, str(opened.path))
         if fixed == text:
-            return DraftReport(path, body, standing=_standing(draft, body))
-        _write_fixed(path, data, fixed)
-        after = split_document(fixed, str(path))
-        after.path = path
-        return DraftReport(path, check_draft(after, ctx),
-                           changes=unified_diff(text, fixed, str(path)))
+            return report
+        _write_fixed(opened.path, opened.data, fixed)
+        after = split_document(fixed, str(opened.path))
+        after.path = opened.path
+        return DraftReport(opened.path, check_draft(after, opened.ctx), fixes=edits,
+                           draft=after)
     finally:
         if own:
             repos.close()
@@ -103,25 +147,12 @@ def verify_draft(path: Path, sources: Sources | None = None, *, repos: Repos | N
 def _write_fixed(path: Path, data: bytes, fixed: str) -> None:
     """Write the fixes under the draft's lock (as approve and draft write it), unless the file
     changed since it was read."""
-    # Imported here: the review package builds on verify (see _standing).
-    from reasondraft.review.lock import draft_lock
-
     with draft_lock(path):
         if read_bytes(path, kind="draft") != data:
             raise InputError("changed on disk while being verified; --fix wrote nothing",
                              where=str(path))
         atomic_write(path, (codecs.BOM_UTF8 if data.startswith(codecs.BOM_UTF8) else b"")
                      + fixed.encode("utf-8"))
-
-
-def _standing(draft: DraftFile, body: BodyReport) -> Standing:
-    """Where the draft's review decision stands, this verify's errors included (an approval
-    no longer counting is shown by every command)."""
-    # Imported here: the review package builds on verify, so verify may not import it at
-    # module level.
-    from reasondraft.review.record import against_verify, standing
-
-    return against_verify(standing(draft), body.summary)
 
 
 def verify_paths(paths: Iterable[Path], sources: Sources | None = None, *,

@@ -23,6 +23,7 @@ from reasondraft.repo import Rev, UnsafePath, clean_path
 from reasondraft.verify.citation import Citation, Target
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.files import nearest_path, repo_relative
+from reasondraft.verify.findings import Finding, finding
 from reasondraft.verify.symbols import (
     definition,
     find_python,
@@ -208,6 +209,18 @@ def _defined_anywhere(ctx: VerifyContext, name: str) -> bool:
             if any(n.rsplit(".", 1)[-1] == name for n in names(ctx, Target(path, rev, file))):
                 return True
     return False
+
+
+def check_test_patch(ctx: VerifyContext, line: int) -> list[Finding]:
+    """RD-I002 when a check needed the instance's test patch and it does not apply: the
+    tests it adds were reported missing and its changes went unread, so the draft is told
+    why, once. (Applying it only to say so would cost a draft that cites no test about a
+    fifth of its verify time.)"""
+    if ctx.test_patch_error is None:
+        return []
+    return [finding("RD-I002", line, f"the instance's test patch does not apply at the base "
+                    f"commit ({ctx.test_patch_error}): tests it adds or changes are not "
+                    "checked against it")]
 
 
 def check_fails_before(citations: list[Citation], ctx: VerifyContext) -> None:

@@ -1,6 +1,6 @@
 """The task page's content: a verified draft turned into what the template lays out.
 
-Everything here comes from the library as ``show`` uses it (:func:`open_draft`,
+Everything here comes from the library as ``show`` uses it (:func:`open_reviewed`,
 :func:`resolve`, the badges and cited code of :mod:`reasondraft.review.references`); this
 module only arranges it for HTML. Untrusted text leaves it either as plain ``str`` (the
 template escapes it) or as :class:`Markup` built by markdown-it with raw HTML off, by
@@ -24,7 +24,7 @@ from pygments.util import ClassNotFound
 from reasondraft.diff import Patch
 from reasondraft.evaluation import describe
 from reasondraft.refs import StepRef, normalize_newlines
-from reasondraft.review.checked import CheckedDraft, open_draft, resolve
+from reasondraft.review.checked import CheckedDraft, open_reviewed, resolve
 from reasondraft.review.record import ReviewRecord
 from reasondraft.review.references import (
     ERROR,
@@ -114,7 +114,7 @@ class TaskPage:
 
 def build_page(path: Path, sources: Sources, repos: Repos, *, name: str) -> TaskPage:
     """Read and verify the draft at ``path`` (a draft.md or task folder) for its page."""
-    checked = resolve(open_draft(path), sources, repos)
+    checked = resolve(open_reviewed(path), sources, repos)
     return page_of(checked, name)
 
 
