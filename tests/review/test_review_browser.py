@@ -85,9 +85,16 @@ def artifacts(tmp_path) -> Path:
 
 
 def wait_for(driver, condition, timeout: float = 30):
+    """Wait for ``condition``; an element found before a navigation (a POST's answer, the
+    reload the page does when draft.md changes) goes stale: look again, as a person would."""
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(driver, timeout, ignored_exceptions=ignored).until(condition)
 
 
 def test_clicking_a_reference_shows_its_code(served, browser, artifacts) -> None:
