@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from model_server import LocalServer, Reply
 from reasondraft.document import read_draft
 from reasondraft.draft.demo import example_task, run_demo
 from reasondraft.draft.drafter import DraftRequest, draft_task
 from reasondraft.draft.llm import RetryPolicy
-from reasondraft.draft.local_server import LocalServer, Reply
 from reasondraft.errors import InputError, ModelError
 from reasondraft.review.record import current_inputs
 from reasondraft.task import load_task

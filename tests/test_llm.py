@@ -8,8 +8,8 @@ import json
 import pytest
 from pydantic import BaseModel, field_validator
 
+from model_server import LocalServer, Reply
 from reasondraft.draft.llm import LLMClient, RetryPolicy
-from reasondraft.draft.local_server import LocalServer, Reply
 from reasondraft.errors import ModelError
 
 FAST = RetryPolicy(attempts=3, initial=0.01, max_wait=0.05)
