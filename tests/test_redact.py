@@ -145,7 +145,7 @@ def test_environment_key_values_are_redacted_and_masked_whatever_their_format() 
 
 
 # Each input is the worst case of one pattern: a quadratic pattern would take hours on half
-# a megabyte; these complete at once (the README gives the figures).
+# a megabyte; these complete at once (docs/security.md gives the figures).
 ADVERSARIAL = [
     ("sk-" * 200_000, {}), ("x" + "sk-" + "a" * 500_000, {}), ("password=" * 60_000, {}),
     ("password='" + "a" * 500_000, {}), ("token=" * 100_000, {}), ("token:" * 100_000, {}),

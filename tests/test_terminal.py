@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,9 @@ COMMANDS = {  # command line (T: the task folder), exit status, what must be sho
     "task": (["task", "T", "--repo", "T/../../repo"], 0,
              ["x[/]y" + SHOWN, "[link=http://evil]click[/link]\\x1b[2J"]),
     "inspect": (["inspect", "T/trajectory.json", "--steps"], 0, ["# " + SHOWN]),
+    "inspect --step": (["inspect", "T/trajectory.json", "--step", "1"], 0,
+                       ["Read it " + SHOWN, "cat pkg/calc.py # " + SHOWN,
+                        "# \\x1b]0;pwned\\x07\n    return a - b\n" + SHOWN + "\n" + MARKUP]),
     "verify": (["verify", "T"], 1, ["[[pkg/z\\x1bc.py#L1]]", f"[[{MARKUP_REF}]]",
                                     "# \\x1b]0;pwned\\x07"]),
     "show": (["show", "T", "--no-pager"], 0,
@@ -227,11 +231,23 @@ def test_batch_summary_shows_reasons_escaped(make_repo, tmp_path) -> None:
 
 
 def test_demo_into_a_folder_with_brackets(tmp_path) -> None:
-    """Our own messages keep their markup; the paths in them are text."""
-    result = run("demo", "--out", tmp_path / "x[/]y", cwd=tmp_path)
+    """Our own messages keep their markup; the paths in them are text. The hints run as
+    typed with this interpreter's folder off PATH (they said a bare "reasondraft show")."""
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
+                           if p and Path(p).resolve() != Path(sys.executable).parent.resolve())
+    result = run("demo", "--out", tmp_path / "x[/]y", cwd=tmp_path, env={"PATH": path})
     assert result.returncode == 0, result.stderr
     plain = assert_terminal_safe(result)
-    assert f"reasondraft show {tmp_path / 'x[/]y'}" in plain
+    hints = dict(line.split(": ", 1) for line in plain.splitlines()
+                 if line.startswith(("next: ", "then: ")))
+    show, approve = shlex.split(hints["next"]), shlex.split(hints["then"])
+    assert show[:4] == [sys.executable, "-m", "reasondraft", "show"]
+    assert show[4] == str(tmp_path / "x[/]y" / "drafts" / "tinyconf__tinyconf-42" / "draft.md")
+    assert approve == [*show[:3], "approve", show[4], "--reviewer", "YOU"]
+    shown = subprocess.run([*shlex.split(hints["next"]), "--no-pager"], cwd=tmp_path,
+                           env={**os.environ, "PATH": path}, capture_output=True, text=True,
+                           check=False)
+    assert shown.returncode == 0, shown.stderr
 
 
 def test_safe_keeps_layout_and_styles_and_escapes_every_control() -> None:

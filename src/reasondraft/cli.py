@@ -7,9 +7,10 @@ the group turns into one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,8 +19,13 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 import reasondraft
+from reasondraft.config import SPECS
 from reasondraft.errors import InputError, ModelError, WriteConflict
+from reasondraft.invocation import command_line
 from reasondraft.termtext import json_text, safe
+
+if TYPE_CHECKING:
+    from reasondraft.trajectory import Action, Step
 
 console = Console()
 err_console = Console(stderr=True)
@@ -39,12 +45,24 @@ class Group(TyperGroup):
                                             safe(exc, one_line=True)), soft_wrap=True)
             raise SystemExit(2 if isinstance(exc, InputError) else 1) from None
 
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each command with the whole first paragraph of its help: click cuts it to one
+        line, mid-sentence."""
+        rows = [(name, " ".join(inspect.cleandoc(command.help or "").split("\n\n")[0].split()))
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
+
+# Help is plain text (rich_markup_mode=None): read as rich markup, "[[step:N]]" and
+# "[guidelines]" vanished, and typer's rich layout showed flags as "--steps <bool>".
 app = typer.Typer(
     cls=Group,
     help="Draft, verify and review reasoning traces for AI coding tasks.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -128,6 +146,22 @@ def task_command(
     console.print(safe(f"outcome: {summary['outcome']}"))
 
 
+def _setting(name: str) -> Any:
+    """The option of drafting setting ``name``, described from config.SPECS (one text for
+    the flag, its variable and its key in reasondraft.toml)."""
+    spec = SPECS[name]
+    default = "none" if spec.default is None else spec.default
+    return typer.Option(f"--{name.replace('_', '-')}", help=(
+        f"{spec.help}. If not given: REASONDRAFT_{name.upper()}, else {name} in "
+        f"reasondraft.toml, else {default}."))
+
+
+ModelOpt = Annotated[str | None, _setting("model")]
+ApiBaseOpt = Annotated[str | None, _setting("api_base")]
+OutOpt = Annotated[Path | None, _setting("out")]
+MaxInputTokensOpt = Annotated[int | None, _setting("max_input_tokens")]
+MaxRepairsOpt = Annotated[int | None, _setting("max_repairs")]
+LogOpt = Annotated[Path | None, _setting("log")]
 TrajectoryOpt = Annotated[Path | None, typer.Option(
     "--trajectory", help="The agent's trajectory (any supported format, auto-detected).")]
 
@@ -175,12 +209,12 @@ def draft_command(
     repo: RepoOpt = None,
     repos: ReposOpt = None,
     eval_report: EvalReportOpt = None,
-    model: Annotated[str | None, typer.Option("--model", help="litellm model string.")] = None,
-    api_base: Annotated[str | None, typer.Option("--api-base")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Where task folders go.")] = None,
-    max_input_tokens: Annotated[int | None, typer.Option("--max-input-tokens")] = None,
-    max_repairs: Annotated[int | None, typer.Option("--max-repairs")] = None,
-    log: Annotated[Path | None, typer.Option("--log", help="Audit log of LLM calls.")] = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
+    out: OutOpt = None,
+    max_input_tokens: MaxInputTokensOpt = None,
+    max_repairs: MaxRepairsOpt = None,
+    log: LogOpt = None,
     record: Annotated[Path | None, typer.Option(
         "--record", help="Save the model's answers as a fixture recording.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing draft "
@@ -207,6 +241,9 @@ def inspect_command(
     instance_id: IdOpt = None,
     steps: Annotated[bool, typer.Option(
         "--steps", help="List every step, numbered as [[step:N]] cites them.")] = False,
+    step: Annotated[int | None, typer.Option(
+        "--step", metavar="N", help="Show step N whole: its thought, the full action (an "
+                                    "edit's text included) and the full output.")] = None,
     as_json: JsonOpt = False,
     to: Annotated[str | None, typer.Option(
         "--to", help="Print the trajectory converted instead: 'atif' (Harbor ATIF).")] = None,
@@ -216,9 +253,19 @@ def inspect_command(
 
     if to not in (None, "atif"):
         raise InputError(f"--to {to}: unknown target (supported: atif)")
+    if step is not None and (steps or to):
+        raise InputError("--step N shows one step: give it without --steps and --to")
     traj = load_trajectory(trajectory, instance_id)
     if to == "atif":
         print_json(to_atif(traj))
+        return
+    if step is not None:
+        chosen = traj.step(step)
+        if chosen is None:
+            count = len(traj.steps)
+            raise InputError(f"--step {step}: the trajectory has " + (
+                f"{count} steps (1-{count})" if count else "no steps"), where=str(trajectory))
+        print_json(chosen.model_dump(mode="json")) if as_json else _print_step(chosen)
         return
     summary = summarize(traj, with_steps=steps)
     if as_json:
@@ -263,6 +310,46 @@ def _print_trajectory(summary: dict[str, Any]) -> None:
         table.add_row(str(row["number"]), row["kind"], safe(who + row["action"]),
                       safe(row["observation"] or ""))
     console.print(table)
+
+
+def _print_step(step: Step) -> None:
+    """The human form of ``inspect --step N``: everything the step holds, nothing cut, as
+    the agent wrote it; all of it comes from the trajectory file, so through :func:`safe`."""
+    head = [f"step {step.number}", step.kind.value, step.agent, step.timestamp]
+    console.print(safe(" · ".join(str(part) for part in head if part), "bold"))
+    if step.paths:
+        console.print(safe("files: " + ", ".join(step.paths)))
+    if step.thought:
+        _print_section("thought", step.thought)
+    for call in step.action.calls or [step.action]:
+        _print_section(f"action: {call.name}", _call_text(call))
+    observation = step.observation
+    code = "" if observation is None or observation.exit_code is None \
+        else f" (exit {observation.exit_code})"
+    _print_section(f"output{code}", "(none)" if observation is None else observation.text)
+
+
+def _print_section(title: str, body: str) -> None:
+    console.print()
+    console.print(safe(title, "bold"))
+    console.print(safe(body), soft_wrap=True)
+
+
+def _call_text(call: Action) -> str:
+    """A tool call written out whole: a shell's command as is, else one argument a line,
+    each text that spans lines (or starts or ends with blanks) below its name."""
+    from reasondraft.trajectory.kinds import shell_command
+
+    command = shell_command(call.name, call.arguments)
+    if command is not None:
+        return command
+    lines = []
+    for key, value in call.arguments.items():
+        if isinstance(value, str) and ("\n" in value or value != value.strip()):
+            lines.append(f"{key}:\n{value}")
+        else:
+            lines.append(f"{key}: {value if isinstance(value, str) else json_text(value)}")
+    return "\n".join(lines) or call.text
 
 
 @app.command("verify")
@@ -561,8 +648,10 @@ def demo_command(
     console.print(summary_line(verify_draft(draft)))
     console.print(f"{DEMO_MODEL}: {result.usage.calls} call(s), {result.repairs} repair(s) "
                   "after the verifier's findings went back to the model", highlight=False)
-    console.print(Text.assemble("next: ", safe(f"reasondraft show {draft}", "bold"), ", then ",
-                                safe(f"reasondraft approve {draft} --reviewer YOU", "bold")))
+    # one command a line, never wrapped: they are there to be pasted
+    for label, line in (("next", command_line("show", str(draft))),
+                        ("then", command_line("approve", str(draft), "--reviewer", "YOU"))):
+        console.print(Text.assemble(f"{label}: ", safe(line, "bold")), soft_wrap=True)
 
 
 @app.command("batch")
@@ -572,9 +661,9 @@ def batch_command(
         "--trajectories", help="Folder of trajectories named after the instance ids.")],
     repos: Annotated[Path, typer.Option(
         "--repos", help="Folder of clones named owner__name or owner/name.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Where task folders go.")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="litellm model string.")] = None,
-    api_base: Annotated[str | None, typer.Option("--api-base")] = None,
+    out: OutOpt = None,
+    model: ModelOpt = None,
+    api_base: ApiBaseOpt = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="Tasks at once.")] = 4,
     max_cost: Annotated[float | None, typer.Option(
         "--max-cost", help="Stop starting tasks once this many USD would be spent.")] = None,
@@ -591,9 +680,9 @@ def batch_command(
                               "file covering them (per-instance reports or a run summary) or a "
                               "folder of <instance_id>/report.json (e.g. logs/run_evaluation/"
                               "<run>/<model>).")] = None,
-    max_input_tokens: Annotated[int | None, typer.Option("--max-input-tokens")] = None,
-    max_repairs: Annotated[int | None, typer.Option("--max-repairs")] = None,
-    log: Annotated[Path | None, typer.Option("--log", help="Audit log of LLM calls.")] = None,
+    max_input_tokens: MaxInputTokensOpt = None,
+    max_repairs: MaxRepairsOpt = None,
+    log: LogOpt = None,
 ) -> None:
     """Draft many tasks concurrently; resumable, within a budget, sharded across machines."""
     from reasondraft.batch.run import batch_from_cli

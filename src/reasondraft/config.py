@@ -43,18 +43,22 @@ def _text(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Spec:
+    """A drafting setting: its default, how a value is read, and its --help text."""
+
     default: Any
     parse: Callable[[Any], Any]
     help: str
 
 
 SPECS: dict[str, Spec] = {
-    "model": Spec(None, _text, "litellm model string, e.g. openai/gpt-4o or fixture/example"),
-    "api_base": Spec(None, _text, "base URL of an OpenAI-compatible server"),
-    "max_input_tokens": Spec(32_000, _positive_int, "token budget of the packed prompt"),
-    "max_repairs": Spec(2, _positive_int, "re-asks with verifier findings before giving up"),
-    "out": Spec("drafts", _text, "where task folders are written"),
-    "log": Spec(str(_state_dir() / "llm-calls.jsonl"), _text, "audit log of every LLM call"),
+    "model": Spec(None, _text,
+                  "The litellm model string, e.g. openai/gpt-4o or fixture/example"),
+    "api_base": Spec(None, _text, "The base URL of an OpenAI-compatible server"),
+    "max_input_tokens": Spec(32_000, _positive_int, "The token budget of the packed prompt"),
+    "max_repairs": Spec(2, _positive_int, "How many times the model is asked again with the "
+                                          "verifier's findings before its last answer is kept"),
+    "out": Spec("drafts", _text, "Where task folders are written"),
+    "log": Spec(str(_state_dir() / "llm-calls.jsonl"), _text, "The audit log of every LLM call"),
 }
 
 

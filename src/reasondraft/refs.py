@@ -1,4 +1,4 @@
-"""The ``[[reference]]`` grammar (README: Verify): parse references out of draft Markdown,
+"""The ``[[reference]]`` grammar (docs/formats.md): parse references out of draft Markdown,
 format them back.
 
 Forms: ``[[path]]``, ``[[path#L4]]``, ``[[path#L4-L9]]``, ``[[path::Name.attr]]`` (each with an

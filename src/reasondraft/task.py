@@ -1,7 +1,7 @@
 """Task: one instance with its diff, repository view and (optionally) trajectory.
 
 Loaded from a task folder (``task.json``, ``patch.diff``, ``trajectory.*``, ``report.json``;
-the README's Drafting section) or from explicit paths. Which diff the task explains, in
+docs/formats.md, The task folder) or from explicit paths. Which diff the task explains, in
 order: an explicit ``--patch FILE`` (or ``--patch gold``: the instance's ``patch``), the folder's
 ``patch.diff``, the trajectory's own submission (the model's solution is what annotators
 explain), the instance's ``patch``. ``Task.patch_source`` records the choice. The

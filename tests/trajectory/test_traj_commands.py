@@ -47,6 +47,16 @@ K = StepKind
     ("plan\n{\"entry\": \"Programmer\"}", K.THINK),
     ("succeed", K.MESSAGE),
     ("exit_cost", K.OTHER),
+    # a parenthesis among the words is text, not a subshell running "method"
+    ("search_file builtin_str(method)", K.SEARCH),
+    ("find . \\( -name a.py -o -name b.py \\)", K.SEARCH),
+    ("(cd widgets && cat core.py)", K.VIEW),
+    ("echo $(grep -c size widgets/core.py)", K.SEARCH),
+    # output sent to a file showed the agent nothing: not a view or a search
+    ("cd /testbed && git diff -- widgets/core.py > patch.txt", K.RUN),
+    ("grep -rn size widgets >> hits.txt", K.RUN),
+    ("git diff 2> errors.txt", K.VIEW),
+    ("grep -q size widgets/core.py > /dev/null && echo found", K.SEARCH),
 ])
 def test_command_kinds(command: str, kind: StepKind) -> None:
     assert classify_command(command) == kind
@@ -65,10 +75,17 @@ def test_tool_kinds(name: str, arguments: dict, kind: StepKind) -> None:
     assert classify_tool(name, arguments) == kind
 
 
+def test_parentheses_among_words_are_words() -> None:
+    commands = parse_commands("search_file builtin_str(method) && (cd a && ls) | wc -l")
+    assert [c.words for c in commands] == [
+        ("search_file", "builtin_str", "(", "method", ")"), ("cd", "a"), ("ls",), ("wc", "-l")]
+
+
 def test_heredoc_body_and_redirects_are_not_commands() -> None:
     commands = parse_commands("cat <<EOF > a.py\nimport os; rm -rf /\nEOF\npython a.py 2>/dev/null")
     assert [c.words for c in commands] == [("cat",), ("python", "a.py")]
-    assert commands[0].writes == ("a.py",) and commands[1].writes == ()
+    assert commands[0].writes == ("a.py",)
+    assert commands[1].writes == ()
 
 
 @pytest.mark.parametrize(("command", "paths"), [

@@ -56,7 +56,7 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
     batch = Batch(plan, BatchOptions(request=request, out=out, jobs=jobs, max_cost=max_cost,
                                      retry_failed=retry_failed, patch=patch,
                                      eval_reports=reports))
-    load_answer_path()  # startup, like imports: not the batch's time (README: Batch)
+    load_answer_path()  # startup, like imports: not the batch's time (docs/performance.md: Batch)
     # What startup built lives as long as the process; frozen, the cyclic collector never
     # walks it again. Unfrozen, its first full pass (0.4 s here) stalled every task at once.
     gc.freeze()

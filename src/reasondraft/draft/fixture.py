@@ -20,6 +20,7 @@ from litellm import CustomLLM, ModelResponse
 
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, read_json
+from reasondraft.invocation import program
 from reasondraft.resources import data_dir
 
 RECORDING_FORMAT = "reasondraft-recording/1"
@@ -55,7 +56,7 @@ def pick_answer(recordings: list[dict[str, Any]], messages: list[dict[str, Any]]
         what = "this task" if chosen is None else f"attempt {attempt + 1}"
         raise litellm.BadRequestError(
             message=f"{where} has no recorded answer for {what}: record one with "
-                    "`reasondraft draft ... --model <real model> --record FILE`",
+                    f"`{program()} draft ... --model <real model> --record FILE`",
             model="fixture", llm_provider="fixture")
     return chosen["answers"][attempt]
 

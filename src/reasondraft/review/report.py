@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from reasondraft.invocation import command_line
 from reasondraft.review.decide import ReviewOutcome
 from reasondraft.review.export import ExportResult
 from reasondraft.review.record import Standing
@@ -35,7 +36,8 @@ def render_outcome(outcome: ReviewOutcome, console: Console) -> None:
     record = outcome.record
     if record is None:
         console.print(safe(f"{outcome.path}: not approved: verify found {found}; fix them "
-                           "(reasondraft verify) or pass --override 'reason'", "bold red"),
+                           f"({command_line('verify', str(outcome.path))}) or pass --override "
+                           "'reason'", "bold red"),
                       soft_wrap=True)
         return
     line = Text.assemble(safe(f"{outcome.path}: ", "bold"),

@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reasondraft.evaluation import describe
+from reasondraft.invocation import command_line
 from reasondraft.refs import normalize_newlines
 from reasondraft.review.checked import CheckedDraft, open_draft, resolve
 from reasondraft.review.references import (
@@ -80,7 +81,7 @@ def header(checked: CheckedDraft) -> list[Text]:
         lines.append(safe(f"outcome: {describe(checked.ctx.evaluation)}", "dim"))
     if where.status == "broken":
         lines.append(_warning(f"{where.problem}; showing the body as written (fix the front "
-                              "matter with `reasondraft edit`)"))
+                              f"matter with `{command_line('edit', str(draft.path))}`)"))
     if where.modified_since_approval:
         lines.append(_warning("modified since approval: the body changed after it was "
                               "approved, so it no longer counts as approved"))

@@ -84,7 +84,17 @@ def _git_kind(args: tuple[str, ...]) -> StepKind:
 
 
 def _simple_kind(cmd: SimpleCommand) -> StepKind | None:
-    """The kind of one simple command; None for commands that decide nothing (``cd``)."""
+    """The kind of one simple command; None for commands that decide nothing (``cd``).
+    A view or search whose output goes to a file (``git diff > patch.txt``) showed the
+    agent nothing: it is a run."""
+    kind = _program_kind(cmd)
+    if cmd.captured and kind in (StepKind.VIEW, StepKind.SEARCH):
+        return StepKind.RUN
+    return kind
+
+
+def _program_kind(cmd: SimpleCommand) -> StepKind | None:
+    """The kind the program and its arguments imply."""
     program, args = cmd.program, cmd.args
     if program in ("echo", "printf") and any(m in a for a in args for m in SUBMIT_MARKERS):
         return StepKind.SUBMIT

@@ -87,6 +87,16 @@ class Workspace:
             return None
         return path
 
+    def unrooted(self, text: str) -> str:
+        """``text`` with each absolute path inside the repository written repo-relative and
+        the root itself as ``.``, for display (``view /workspace/a__b__1.0/x.py`` reads
+        ``view x.py``); other paths (``/tmp/x``) stay as written."""
+        return _ABSOLUTE.sub(lambda match: self._unrooted_path(match.group()), text)
+
+    def _unrooted_path(self, path: str) -> str:
+        root = self.root or guess_root([path])
+        return "." if path == root else self.relative(path) or path
+
     def directory(self, path: str, cwd: str | None) -> str:
         """The absolute (or, with no root known, relative) directory ``cd path`` enters."""
         base = cwd or self.root or ""

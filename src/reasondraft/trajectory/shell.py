@@ -49,11 +49,13 @@ class _Unbalanced(ValueError):
 
 @dataclass(frozen=True)
 class SimpleCommand:
-    """One program invocation: its words, and the files it redirects output to or from."""
+    """One program invocation: its words, and the files it redirects output to or from.
+    ``captured``: its standard output goes to a file, so the agent saw none of it."""
 
     words: tuple[str, ...]
     writes: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    captured: bool = False
 
     @property
     def program(self) -> str:
@@ -199,15 +201,16 @@ def _simple(tokens: list[str]) -> SimpleCommand | None:
     words: list[str] = []
     writes: list[str] = []
     reads: list[str] = []
+    captured = False
     index = 0
     while index < len(tokens):
         token = tokens[index]
         target = tokens[index + 1] if index + 1 < len(tokens) else ""
         if token in OUTPUT_REDIRECTS or token == "<" or token in FD_REDIRECTS or token == "<<":
-            if words and words[-1].isdigit():
-                words.pop()  # the fd number of 2> or 1>>
+            fd = words.pop() if words and words[-1].isdigit() else "1"  # of 2> or 1>>
             if token in OUTPUT_REDIRECTS and target and target != "/dev/null":
                 writes.append(target)
+                captured = captured or fd == "1"
             elif token == "<" and target:
                 reads.append(target)
             index += 2
@@ -217,19 +220,28 @@ def _simple(tokens: list[str]) -> SimpleCommand | None:
     words = _peel(words)
     if not words and not writes:
         return None
-    return SimpleCommand(tuple(words), tuple(writes), tuple(reads))
+    return SimpleCommand(tuple(words), tuple(writes), tuple(reads), captured)
 
 
 def parse_commands(command: str) -> list[SimpleCommand]:
-    """The simple commands of a shell command line, in order."""
+    """The simple commands of a shell command line, in order.
+
+    A parenthesis among a command's words is a word (``search_file builtin_str(method)``,
+    ``find . \\( -name a -o -name b \\)``): bash opens a subshell only where a command
+    starts or after ``$``, and reading ``method`` as a program made a search a run."""
     commands: list[SimpleCommand] = []
     current: list[str] = []
+    open_words = 0  # parentheses read as words and not yet closed
     for token in [*tokenize(strip_bodies(command)), "\n"]:
-        if token in SEPARATORS:
+        opens = token == "(" and bool(current) and not current[-1].endswith("$")
+        if opens or (token == ")" and open_words):
+            open_words += 1 if opens else -1
+            current.append(token)
+        elif token in SEPARATORS:
             simple = _simple(current)
             if simple is not None:
                 commands.append(simple)
-            current = []
+            current, open_words = [], 0
         else:
             current.append(token)
     return commands

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
 from reasondraft.trajectory.model import Step, StepKind, Trajectory
-from reasondraft.trajectory.paths import unique
+from reasondraft.trajectory.paths import Workspace, unique
 from reasondraft.trajectory.steps import one_line
 
 
@@ -15,24 +16,35 @@ def files_with(traj: Trajectory, kind: StepKind) -> list[str]:
     return unique(p for step in traj.steps if step.kind == kind for p in step.paths)
 
 
-def step_row(step: Step) -> dict[str, Any]:
-    """One step as the numbered list shows it (``[[step:N]]`` cites ``number``)."""
+_CD_ROOT = re.compile(r"^cd \.\s*(?:&&|;)\s*")
+
+
+def command_text(text: str, workspace: Workspace) -> str:
+    """A command as one would type it in the repository: paths repo-relative, and no
+    leading ``cd <workspace root> &&``."""
+    return _CD_ROOT.sub("", workspace.unrooted(text), count=1)
+
+
+def step_row(step: Step, workspace: Workspace) -> dict[str, Any]:
+    """One step as the numbered list shows it (``[[step:N]]`` cites ``number``), its
+    paths repo-relative as references write them."""
     observation = step.observation
     return {
         "number": step.number,
         "kind": step.kind.value,
         "agent": step.agent,
-        "action": step.action.text or step.action.name,
+        "action": command_text(step.action.text or step.action.name, workspace),
         "paths": step.paths,
-        "observation": one_line(observation.text) if observation else None,
+        "observation": workspace.unrooted(one_line(observation.text)) if observation else None,
         "exit_code": observation.exit_code if observation else None,
     }
 
 
-def summarize(traj: Trajectory, with_steps: bool = False) -> dict[str, Any]:
+def summarize(traj: Trajectory, *, with_steps: bool = False) -> dict[str, Any]:
     """A JSON-ready summary (what ``inspect --json`` prints); ``with_steps`` adds the
     numbered step list as ``step_list``."""
     kinds = Counter(step.kind.value for step in traj.steps)
+    workspace = Workspace(traj.workspace_root)
     summary: dict[str, Any] = {
         "format": traj.format,
         "format_version": traj.format_version,
@@ -44,12 +56,13 @@ def summarize(traj: Trajectory, with_steps: bool = False) -> dict[str, Any]:
         "kinds": {kind.value: kinds[kind.value] for kind in StepKind if kinds[kind.value]},
         "files_viewed": files_with(traj, StepKind.VIEW),
         "files_edited": files_with(traj, StepKind.EDIT),
-        "test_commands": unique(s.action.text for s in traj.steps if s.kind == StepKind.TEST),
+        "test_commands": unique(command_text(s.action.text, workspace) for s in traj.steps
+                                if s.kind == StepKind.TEST),
         "submission": traj.submission,
         "base_commit": traj.base_commit,
         "workspace_root": traj.workspace_root,
         **traj.stats.model_dump(),
     }
     if with_steps:
-        summary["step_list"] = [step_row(step) for step in traj.steps]
+        summary["step_list"] = [step_row(step, workspace) for step in traj.steps]
     return summary

@@ -1,7 +1,7 @@
 """The Finding model (the JSON contract) and the table of stable finding codes.
 
 A code never changes meaning once published: scripts and reviewers filter on it. The table
-below is the single source for each code's severity and title (the README repeats it).
+below is the single source for each code's severity and title (docs/verify.md repeats it).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def family(code: str) -> Family:
 
 
 class Finding(BaseModel):
-    """One problem with a draft, exactly the fields of the verify JSON contract (README)."""
+    """One problem with a draft, exactly the fields of the verify JSON contract (docs/verify.md)."""
 
     code: str
     severity: Severity

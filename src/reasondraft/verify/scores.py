@@ -1,6 +1,6 @@
 """The ``checks`` object: per check family, how many items a draft has and how many pass.
 
-A batch is measured by these shares, so an *item* is fixed per family (the README lists it):
+A batch is measured by these shares, so an *item* is fixed per family (docs/verify.md lists it):
 
 - references: each reference; passed when no reference finding is about it;
 - hunks: each hunk of the diff;
