@@ -43,6 +43,7 @@ from reasondraft.draft.setup import litellm_module
 from reasondraft.draft.sync import as_async, run_now
 from reasondraft.errors import InputError, ModelError
 from reasondraft.files import append_jsonl, parse_json
+from reasondraft.invocation import program
 
 litellm = litellm_module()
 Call = Callable[..., Awaitable[Any]]  # one request: litellm.acompletion or the sync one
@@ -247,7 +248,8 @@ class LLMClient:
             if self.gate is not None and self.gate.delay() > 0:
                 await pause(self.gate.delay())
             started = time.monotonic()
-            self.in_flight = sum(m.get("role") == "assistant" for m in kwargs["messages"])
+            self.in_flight = sum(isinstance(m, dict) and m.get("role") == "assistant"
+                                 for m in kwargs["messages"])
             try:
                 response = await call(**kwargs)
             except Exception as exc:
@@ -275,8 +277,8 @@ class LLMClient:
         if reason is not None:
             if attempt < min(2, self.retry.attempts):
                 return self.retry.reconnect
-            where = ("is a server running there? (`reasondraft config` shows where api_base "
-                     "is set)" if self.api_base else "check the network")
+            where = (f"is a server running there? (`{program()} config` shows where "
+                     "api_base is set)" if self.api_base else "check the network")
             return ModelError(f"{self.model}: cannot connect to {self.endpoint()}: {reason} "
                               f"({attempt} attempt(s)); {where}")
         if not isinstance(exc, TRANSIENT):
