@@ -1,9 +1,9 @@
 """Batch drafting against a slow model: wall time versus the ideal, and peak memory.
 
-A local OpenAI-compatible server (in its own process, so it does not share the batch's
-GIL) answers every request after a fixed delay. 64 tasks at -j 16 take 4 rounds, so the
-ideal is 4 x delay; the target is within 125% of it. Peak RSS is read for 64 and 256 tasks
-to show memory stays flat as the batch grows.
+The tests' OpenAI-compatible server (tests/model_server.py, in its own process, so it does
+not share the batch's GIL) answers every request after a fixed delay. 64 tasks at -j 16
+take 4 rounds, so the ideal is 4 x delay; the target is within 125% of it. Peak RSS is read
+for 64 and 256 tasks to show memory stays flat as the batch grows.
 
 Each size runs ``--repeat`` times, each in a new ``reasondraft batch`` process on a fresh
 workspace. The batch time is the report's ``seconds``: from the first task's start to the
@@ -55,7 +55,8 @@ finally:
 
 
 def serve(port_file: Path, delay: float) -> None:
-    from reasondraft.draft.local_server import LocalServer, Reply
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from model_server import LocalServer, Reply  # the tests' model server
 
     with LocalServer(lambda body: Reply(answer=ANSWER, delay=delay)) as server:
         port_file.write_text(server.url)

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from model_server import LocalServer, Reply
 from reasondraft.batch.plan import in_shard, plan_batch
 from reasondraft.batch.run import batch_from_cli
-from reasondraft.draft.local_server import LocalServer, Reply
 from reasondraft.errors import InputError
 from reasondraft.review.status import scan
 from reasondraft.task import find_repo

@@ -3,13 +3,19 @@ fixture provider; no network, no API key."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import time
+import types
 
 import pytest
 from pydantic import BaseModel, field_validator
 
+from model_server import LocalServer, Reply
 from reasondraft.draft.llm import LLMClient, RetryPolicy
-from reasondraft.draft.local_server import LocalServer, Reply
+from reasondraft.draft.setup import remember_async_validator_checks, remember_checks
+from reasondraft.draft.sync import run_now
 from reasondraft.errors import ModelError
 
 FAST = RetryPolicy(attempts=3, initial=0.01, max_wait=0.05)
@@ -58,8 +64,10 @@ def test_json_mode_answer() -> None:
         raw = instructor.from_litellm(llm._complete, mode=instructor.Mode.JSON)
         result = raw.chat.completions.create(model=llm.model, response_model=Answer,
                                              messages=[{"role": "user", "content": "v"}])
-        assert result.value == 8 and "tools" not in server.requests[0]
-        assert llm.usage.calls == 1 and llm.usage.answers == [{"value": 8}]
+        assert result.value == 8
+        assert "tools" not in server.requests[0]
+        assert llm.usage.calls == 1
+        assert llm.usage.answers == [{"value": 8}]
 
 
 def test_429_with_retry_after_then_200() -> None:
@@ -86,13 +94,74 @@ def test_400_is_not_retried() -> None:
         assert len(server.requests) == 1
 
 
-def test_connection_refused_is_a_clear_error() -> None:
+def free_url() -> str:
+    """The URL of a port nothing listens on (bound, then closed)."""
     server = LocalServer([Reply()])
-    url = server.url
     server.httpd.server_close()
-    llm = LLMClient("openai/local-test", api_base=url, retry=FAST, sleep=lambda s: None)
-    with pytest.raises(ModelError, match=r"gave up after 3 attempts: .*Connection error"):
-        ask(llm)
+    return server.url
+
+
+def ask_async(llm: LLMClient) -> Answer:
+    """ask() on the async path (a batch's), whose transport differs (aiohttp)."""
+    return asyncio.run(llm.astructured([{"role": "user", "content": "give a value"}], Answer,
+                                       max_repairs=1))
+
+
+@pytest.mark.parametrize("path", [ask, ask_async])
+def test_a_refused_connection_is_retried_once_quickly_and_names_the_url(path,
+                                                                        tmp_path) -> None:
+    url = free_url()
+    llm = LLMClient("openai/local-test", api_base=url, retry=FAST, log=tmp_path / "calls.jsonl")
+    sleeps: list[float] = []
+    llm.sleep = sleeps.append
+    started = time.monotonic()
+    with pytest.raises(ModelError) as raised:
+        path(llm)
+    assert str(raised.value).startswith(
+        f"openai/local-test: cannot connect to {url}: Connection refused (2 attempt(s))")
+    assert len((tmp_path / "calls.jsonl").read_text().splitlines()) == 2  # one retry
+    if path is ask:
+        assert sleeps == [FAST.reconnect]
+    assert time.monotonic() - started < 3 * FAST.reconnect + 2  # not the 5xx backoff
+
+
+@pytest.mark.parametrize("path", [ask, ask_async])
+def test_a_missing_api_key_fails_at_once_saying_what_to_set(path, monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with LocalServer([Reply(answer={"value": 1})]) as server:
+        llm = client(server)
+        with pytest.raises(ModelError) as raised:
+            path(llm)
+        assert server.requests == []
+    assert str(raised.value) == (f"openai/local-test at {server.url}: no API key: set "
+                                 "OPENAI_API_KEY; any value works for a local server")
+    assert llm.sleeps == []  # type: ignore[attr-defined]
+
+
+def test_a_refused_api_key_is_not_retried_and_names_the_variable() -> None:
+    with LocalServer([Reply(status=401)]) as server:
+        llm = client(server)
+        with pytest.raises(ModelError) as raised:
+            ask(llm)
+        assert len(server.requests) == 1
+    assert str(raised.value) == (f"openai/local-test at {server.url}: the API key in "
+                                 "OPENAI_API_KEY was refused: AuthenticationError (401): "
+                                 "OpenAIException - scripted status 401")
+    assert llm.sleeps == []  # type: ignore[attr-defined]
+
+
+def test_the_sync_path_refuses_a_body_that_waits() -> None:
+    """run_now drives the shared async body only while it never suspends."""
+
+    class Waits:
+        def __await__(self):
+            yield "a future"
+
+    async def body() -> None:
+        await Waits()
+
+    with pytest.raises(RuntimeError, match="waited for something"):
+        run_now(body())
 
 
 def test_invalid_json_is_repaired_then_accepted() -> None:
@@ -133,7 +202,8 @@ def test_fixture_provider_replays_a_repair(tmp_path) -> None:
         {"match": "give", "answers": [{"value": -5}, {"value": 5}]}]}))
     llm = LLMClient(f"fixture/{recording}", retry=FAST)
     assert ask(llm).value == 5
-    assert llm.usage.calls == 2 and llm.usage.cost is None
+    assert llm.usage.calls == 2
+    assert llm.usage.cost is None
 
 
 def test_fixture_replay_miss_says_how_to_record(tmp_path) -> None:
@@ -158,6 +228,7 @@ def test_async_validator_check_is_remembered_per_class_and_still_refuses() -> No
         async def _later(self, value: int) -> int:
             return value
 
+    assert remember_async_validator_checks()  # applied where drafting starts
     assert patch.reject_async_validators is checks.reject_async_validators  # one shim
     walked: list[object] = []
     get_args = checks.get_args
@@ -177,3 +248,11 @@ def test_async_validator_check_is_remembered_per_class_and_still_refuses() -> No
         checks.get_args = get_args
     with LocalServer([Reply(answer={"value": 3})]) as server:  # and calls still work
         assert ask(client(server)).value == 3
+
+
+def test_the_shim_says_when_instructor_has_nothing_to_patch(caplog) -> None:
+    with caplog.at_level(logging.WARNING, logger="reasondraft.draft.setup"):
+        assert not remember_checks([types.ModuleType("moved"), None])
+    [record] = caplog.records
+    assert "has no instructor.v2.validation.async_validators.reject_async_validators" in \
+        record.getMessage()

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from model_server import LocalServer, Reply
 from reasondraft.document import read_draft
 from reasondraft.draft.drafter import DraftRequest, draft_task
 from reasondraft.draft.folder import claim_folder, write_folder
 from reasondraft.draft.llm import RetryPolicy
-from reasondraft.draft.local_server import LocalServer, Reply
 from reasondraft.errors import InputError, WriteConflict
 from reasondraft.files import append_jsonl, atomic_write, check_output_dir, check_output_file
 from reasondraft.names import folder_name

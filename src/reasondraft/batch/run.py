@@ -1,4 +1,7 @@
-"""``reasondraft batch`` as a library call: plan, run with a progress display, report."""
+"""``reasondraft batch`` as a library call: plan, run with a progress display, report.
+
+Settings, output paths and the plan are checked before the model stack (litellm,
+instructor: seconds to import) is imported, so bad input is reported at once."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,14 +23,16 @@ from rich.table import Table
 from rich.text import Text
 
 from reasondraft.batch.plan import parse_shard, plan_batch
-from reasondraft.batch.runner import Batch, BatchOptions
 from reasondraft.batch.state import REPORT_FILE, STATE_FILE, TaskRecord, write_report
-from reasondraft.draft.drafter import check_outputs, load_answer_path
+from reasondraft.draft.folder import check_outputs
 from reasondraft.draft.run import request_from
 from reasondraft.errors import InputError
 from reasondraft.evaluation import EvalReports
 from reasondraft.files import check_output_file
 from reasondraft.termtext import safe
+
+if TYPE_CHECKING:
+    from reasondraft.batch.runner import Batch
 
 
 def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path, repos: Path,
@@ -38,7 +43,7 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
     them, then write the report and say how the batch ended, however it ended (``stopped``
     holds the signal of a Ctrl-C or SIGTERM)."""
     request, out = request_from(flags)
-    check_outputs(request, out)
+    check_outputs(out, request.log)
     for name in (STATE_FILE, REPORT_FILE):
         check_output_file(out / name)
     if jobs < 1:
@@ -50,6 +55,12 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
     reports = EvalReports(eval_report) if eval_report is not None else None
     plan = plan_batch(instances, trajectories, repos, only=only_ids,
                       shard=parse_shard(shard) if shard else None)
+    # The input is good: only now the model stack.
+    from reasondraft.batch.runner import Batch, BatchOptions
+    from reasondraft.draft.drafter import load_answer_path
+    from reasondraft.draft.setup import remember_async_validator_checks
+
+    remember_async_validator_checks()
     batch = Batch(plan, BatchOptions(request=request, out=out, jobs=jobs, max_cost=max_cost,
                                      retry_failed=retry_failed, patch=patch,
                                      eval_reports=reports))

@@ -1,8 +1,10 @@
 """Drafting: context packing, prompt rendering, the LLM client and the drafter.
 
-Everything here may import litellm and instructor (seconds of import time), so nothing
-outside this package imports it at module level: reviewer commands stay light. litellm
-must find its cost map offline, so the switch is set before any module here imports it.
+The model stack -- ``llm``, ``drafter``, ``fixture``, ``setup`` and ``demo`` import litellm
+and instructor, seconds of import time -- is imported only once a command has checked its
+input (``run`` and ``batch.run`` import it late), and never by the reviewer commands.
+litellm must find its model cost map offline instead of downloading it at import, so the
+switch is set here, the one place every import of the stack passes first.
 """
 
 import os

@@ -6,7 +6,10 @@ check out, a hollow trace, an uncited hunk, a claim against the evaluation go ba
 model with the findings), make its outcome and test claims agree with the evaluation
 (:mod:`reasondraft.draft.reconcile`), then write the task folder. Every output path is
 checked before the model is called; nothing is written unless a trace came back, and the
-folder is swapped in whole (see :mod:`reasondraft.draft.folder`).
+folder is swapped in whole (see :mod:`reasondraft.draft.folder`, which does the writing).
+
+``draft_task`` (``draft``) and ``adraft_task`` (``batch``) are one body, :func:`_draft`,
+run synchronously or on the batch's event loop (see :mod:`reasondraft.draft.sync`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import functools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,26 +33,25 @@ from pydantic import model_validator
 
 import reasondraft
 from reasondraft.body import render_body
-from reasondraft.document import (
-    DRAFT_FILE,
-    FORMAT_VERSION,
-    GENERATED_FILE,
-    body_start,
-    content_hash,
-    join_document,
-)
+from reasondraft.document import FORMAT_VERSION, body_start, join_document
 from reasondraft.draft.context import Counter, Packed, pack
-from reasondraft.draft.folder import Claim, claim_folder, input_files, write_folder
-from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, RetryPolicy, Usage
+from reasondraft.draft.folder import (
+    Claim,
+    check_outputs,
+    claim_folder,
+    input_files,
+    input_hashes,
+    write_task_folder,
+)
+from reasondraft.draft.llm import LLMClient, NoValidAnswer, RateGate, Usage
 from reasondraft.draft.prompts import Rendered, Templates, load_templates, render_messages
 from reasondraft.draft.reconcile import reconcile
+from reasondraft.draft.request import DraftRequest
 from reasondraft.draft.setup import litellm_module
+from reasondraft.draft.sync import as_async, inline, run_now
 from reasondraft.errors import InputError, ModelError
-from reasondraft.evaluation import REPORT_FILE
-from reasondraft.files import check_output_dir, check_output_file
 from reasondraft.guidelines import DEFAULT, Guidelines, render_guidelines
-from reasondraft.task import GOLD, PATCH_FILE, TASK_FILE, Task
-from reasondraft.taskfiles import trajectory_hash
+from reasondraft.task import GOLD, Task
 from reasondraft.trace import Trace
 from reasondraft.verify import Finding, VerifyContext, verify_body
 from reasondraft.verify.outcome import disagreements, hidden_tests
@@ -128,19 +130,6 @@ def repair_message(findings: list[Finding]) -> str:
     lines.append("Correct these (line numbers from the numbered listings in the context, "
                  "results as the evaluation states them) and keep everything else unchanged.")
     return "\n".join(lines)
-
-
-@dataclass
-class DraftRequest:
-    """How to draft: the model and the limits (settings already resolved)."""
-
-    model: str
-    api_base: str | None = None
-    max_input_tokens: int = 32_000
-    max_repairs: int = 2
-    log: Path | None = None
-    retry: RetryPolicy | None = None
-    guidelines: Guidelines = DEFAULT  # told to the model and checked in the repair loop
 
 
 @dataclass
@@ -247,14 +236,6 @@ def prepare(task: Task, request: DraftRequest) -> Prepared:
     return Prepared(rendered=rendered, packed=packed, schema=schema, templates=templates)
 
 
-def check_outputs(request: DraftRequest, out: Path) -> None:
-    """Refuse, before any model call, an --out that is not a folder or a --log that cannot
-    be appended to (a directory, a link, a special file, no room to create it)."""
-    check_output_dir(out)
-    if request.log is not None:
-        check_output_file(request.log, append=True)
-
-
 def new_client(request: DraftRequest, gate: RateGate | None = None) -> LLMClient:
     return LLMClient(request.model, api_base=request.api_base, log=request.log,
                      retry=request.retry, gate=gate)
@@ -264,21 +245,11 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
                client: LLMClient | None = None) -> DraftResult:
     """Draft one task into its folder under ``out`` (``<instance_id>``, or
     ``<instance_id>__<run>``) and return what happened."""
-    check_outputs(request, out)
-    claim = claim_folder(out, task.instance_id, force=force, run=task.run)
-    started = time.monotonic()
-    prepared = prepare(task, request)
+    check_outputs(out, request.log)
     client = client or new_client(request)
-    gate = new_gate(task, request.guidelines)
-    token = GATE.set(gate)
-    try:
-        client.structured(prepared.messages, ReasoningTrace, max_repairs=request.max_repairs)
-    except NoValidAnswer:
-        if gate.last is None:
-            raise
-    finally:
-        GATE.reset(token)
-    return finish(task, request, prepared, client, gate, claim, started)
+    return run_now(_draft(lambda: task, request, out, client=client,
+                          ask=as_async(client.structured), work=inline, calls=None,
+                          force=force))
 
 
 async def in_thread(executor: Executor | None, function: Callable[..., T], *args: Any,
@@ -292,31 +263,44 @@ async def adraft_task(load: Callable[[], Task], request: DraftRequest, out: Path
                       client: LLMClient,
                       calls: contextlib.AbstractAsyncContextManager[Any] | None = None,
                       executor: Executor | None = None, force: bool = False) -> DraftResult:
-    """The async twin of draft_task, for the task ``load`` builds (reading git and the
+    """draft_task for a batch, for the task ``load`` builds (reading git and the
     trajectory). Loading, the folder check and packing run as one step in ``executor``, off
     the event loop, so a task's prompt is ready without waiting behind other tasks' loading;
     writing runs there too. Only the model call is inside ``calls`` (a batch's call slot and
     budget check), so the next tasks are prepared while the model answers others."""
+    return await _draft(load, request, out, client=client, ask=client.astructured,
+                        work=functools.partial(in_thread, executor), calls=calls,
+                        force=force)
+
+
+async def _draft(load: Callable[[], Task], request: DraftRequest, out: Path, *,
+                 client: LLMClient, ask: Callable[..., Awaitable[Any]],
+                 work: Callable[..., Awaitable[Any]],
+                 calls: contextlib.AbstractAsyncContextManager[Any] | None,
+                 force: bool) -> DraftResult:
+    """The one body of draft_task and adraft_task: ready the task, ask the model with the
+    verifier in the loop, write the folder. ``work`` runs the blocking steps and ``ask``
+    is the client's structured call; on the sync path neither ever suspends."""
     started = time.monotonic()
-    task, prepared, gate, claim = await in_thread(executor, _ready, load, request, out, force)
+    task, prepared, gate, claim = await work(_ready, load, request, out, force=force)
     token = GATE.set(gate)
     try:
         async with calls or contextlib.nullcontext():
-            await client.astructured(prepared.messages, ReasoningTrace,
-                                     max_repairs=request.max_repairs)
+            await ask(prepared.messages, ReasoningTrace, max_repairs=request.max_repairs)
     except NoValidAnswer:
         if gate.last is None:
             raise
     finally:
         GATE.reset(token)
-    return await in_thread(executor, finish, task, request, prepared, client, gate, claim,
-                           started)
+    result: DraftResult = await work(finish, task, request, prepared, client, gate, claim,
+                                     started)
+    return result
 
 
-def _ready(load: Callable[[], Task], request: DraftRequest, out: Path,
+def _ready(load: Callable[[], Task], request: DraftRequest, out: Path, *,
            force: bool) -> tuple[Task, Prepared, Gate, Claim]:
     """Everything a task needs before its model call: loaded, allowed to write, packed.
-    (The batch checked --out and --log once for all its tasks.)"""
+    (Its caller checked --out and --log, once for all the tasks of a batch.)"""
     task = load()
     claim = claim_folder(out, task.instance_id, force=force, run=task.run)
     return task, prepare(task, request), new_gate(task, request.guidelines), claim
@@ -336,10 +320,9 @@ def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMCli
     seconds = time.monotonic() - started
     inputs, skipped = input_files(task)
     front = front_matter(task, request, prepared, client.usage, gate.findings, seconds,
-                         inputs, skipped)
+                         input_hashes(inputs), skipped)
     text = join_document(front, render_body(gate.last))
-    document = text.encode()
-    backup = write_folder(claim, inputs | {GENERATED_FILE: document, DRAFT_FILE: document})
+    backup = write_task_folder(claim, inputs, text.encode())
     offset = body_start(text) - 1  # the gate verified the body: give draft.md lines
     findings = [f.model_copy(update={"line": f.line + offset}) for f in gate.findings]
     return DraftResult(folder=claim.folder, trace=gate.last, findings=findings,
@@ -349,9 +332,9 @@ def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMCli
 
 
 def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: Usage,
-                 findings: list[Finding], seconds: float, inputs: dict[str, bytes],
+                 findings: list[Finding], seconds: float, inputs: dict[str, str | None],
                  skipped: list[str]) -> dict[str, Any]:
-    front = {
+    front: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "instance_id": task.instance_id,
         **({"run": task.run} if task.run is not None else {}),
@@ -364,12 +347,7 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
             "model": request.model,
             "prompt": prepared.templates.hash,
             "patch_source": task.patch_source,
-            "inputs": {
-                "instance": content_hash(inputs[TASK_FILE]),
-                "patch": content_hash(inputs[PATCH_FILE]),
-                "trajectory": trajectory_hash(inputs),
-                "report": content_hash(inputs[REPORT_FILE]) if REPORT_FILE in inputs else None,
-            },
+            "inputs": inputs,
             "usage": usage.as_dict(),
             "cost_usd": usage.cost,
             "repairs": max(0, usage.calls - 1),

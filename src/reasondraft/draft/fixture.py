@@ -61,10 +61,29 @@ def pick_answer(recordings: list[dict[str, Any]], messages: list[dict[str, Any]]
     return chosen["answers"][attempt]
 
 
+def answer_text(answer: Any) -> str:
+    """What is sent for a recorded answer: a string verbatim (so a malformed answer can be
+    replayed), anything else as JSON."""
+    return answer if isinstance(answer, str) else json.dumps(answer)
+
+
+def answer_message(answer: Any, tools: list[dict[str, Any]] | None,
+                   messages: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
+    """The assistant message that carries ``answer`` and its finish reason, as a provider
+    sends them: a call of the first tool when the request offers tools, else the content.
+    The fixture provider and the tests' OpenAI-compatible server both answer so."""
+    text = answer_text(answer)
+    if not tools:
+        return {"role": "assistant", "content": text}, "stop"
+    call = {"id": f"call_{len(messages)}", "type": "function",
+            "function": {"name": tools[0]["function"]["name"], "arguments": text}}
+    return {"role": "assistant", "content": None, "tool_calls": [call]}, "tool_calls"
+
+
 class FixtureProvider(CustomLLM):
     """A litellm custom provider that answers from recordings, sync and async."""
 
-    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+    def completion(self, *_: Any, **kwargs: Any) -> ModelResponse:
         model: str = kwargs["model"]
         name = model.split("/", 1)[1] if model.startswith("fixture/") else model
         path = recording_path(name)
@@ -75,18 +94,10 @@ class FixtureProvider(CustomLLM):
                                           llm_provider="fixture") from None
         messages = kwargs["messages"]
         answer = pick_answer(recordings, messages, str(path))
-        text = answer if isinstance(answer, str) else json.dumps(answer)
         params = kwargs.get("optional_params") or {}
-        if params.get("tools"):
-            tool = params["tools"][0]["function"]["name"]
-            message = {"role": "assistant", "content": None, "tool_calls": [
-                {"id": f"call_{len(messages)}", "type": "function",
-                 "function": {"name": tool, "arguments": text}}]}
-            finish = "tool_calls"
-        else:
-            message, finish = {"role": "assistant", "content": text}, "stop"
+        message, finish = answer_message(answer, params.get("tools"), messages)
         prompt_tokens = litellm.token_counter(model="gpt-4o", messages=messages)
-        completion_tokens = litellm.token_counter(model="gpt-4o", text=text)
+        completion_tokens = litellm.token_counter(model="gpt-4o", text=answer_text(answer))
         return ModelResponse(
             model=model, choices=[{"index": 0, "message": message, "finish_reason": finish}],
             usage={"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,

@@ -1,5 +1,8 @@
 """The task folder on disk: claimed when a draft starts, swapped in whole when it ends.
 
+**Check** (before anything is read): ``--out`` must be a folder and ``--log`` a file that
+can be appended to (:func:`check_outputs`).
+
 **Claim** (before the model is called): the instance id (and run name, if any) make a
 plain folder name (:func:`reasondraft.names.task_name`), and what ``draft.md`` is at that
 moment -- absent, or the sha256 of its bytes -- is remembered. An existing draft is
@@ -43,14 +46,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reasondraft.document import DRAFT_FILE, content_hash
+from reasondraft.document import DRAFT_FILE, GENERATED_FILE, content_hash
 from reasondraft.errors import InputError, WriteConflict
 from reasondraft.evaluation import REPORT_FILE
-from reasondraft.files import atomic_write, keep_owner_and_mode, read_bytes
+from reasondraft.files import (
+    atomic_write,
+    check_output_dir,
+    check_output_file,
+    keep_owner_and_mode,
+    read_bytes,
+)
 from reasondraft.lock import FolderGone, draft_lock
 from reasondraft.names import task_folder
 from reasondraft.task import PATCH_FILE, TASK_FILE, Task
-from reasondraft.taskfiles import trajectory_files
+from reasondraft.taskfiles import trajectory_files, trajectory_hash
 
 STAGING = re.compile(r"\..+\.tmp-[0-9a-f]{8}")
 
@@ -65,6 +74,15 @@ class Claim:
 
 class _Changed(Exception):
     """The folder is no longer as claimed; the message says how."""
+
+
+def check_outputs(out: Path, log: Path | None) -> None:
+    """Refuse, before any input is read or the model called, an --out that is not a folder
+    or a --log that cannot be appended to (a directory, a link, a special file, no room to
+    create it)."""
+    check_output_dir(out)
+    if log is not None:
+        check_output_file(log, append=True)
 
 
 def claim_folder(out: Path, instance_id: str, *, force: bool, run: str | None = None) -> Claim:
@@ -116,6 +134,22 @@ def input_files(task: Task) -> tuple[dict[str, bytes], list[str]]:
         return files, []
     trajectory, skipped = trajectory_files(source)
     return files | trajectory, skipped
+
+
+def input_hashes(inputs: dict[str, bytes]) -> dict[str, str | None]:
+    """The hashes of the input files as written, for the draft's provenance: what a review
+    is bound to, and what tells a reviewer an input changed since."""
+    return {"instance": content_hash(inputs[TASK_FILE]),
+            "patch": content_hash(inputs[PATCH_FILE]),
+            "trajectory": trajectory_hash(inputs),
+            "report": content_hash(inputs[REPORT_FILE]) if REPORT_FILE in inputs else None}
+
+
+def write_task_folder(claim: Claim, inputs: dict[str, bytes], document: bytes) -> Path | None:
+    """The task folder: its inputs and the draft twice, draft.md (the reviewer's to edit)
+    and draft.generated.md (the model's, kept to measure the edits). Returns the backup of
+    the folder it replaced, if any."""
+    return write_folder(claim, inputs | {GENERATED_FILE: document, DRAFT_FILE: document})
 
 
 def write_folder(claim: Claim, files: dict[str, bytes]) -> Path | None:

@@ -2,39 +2,52 @@
 
 Layers, from the wire up:
 - litellm makes one HTTP request per call (``num_retries=0`` and the openai client's own
-  retries off), so the retry policy lives in one place;
-- tenacity retries transport faults (429 honouring Retry-After, 5xx, timeouts, refused
-  connections) with exponential backoff and jitter, a bounded number of times;
+  retries off), so the retry policy lives in one place, :meth:`LLMClient._attempts`:
+  transport faults (429 honouring Retry-After, 5xx, timeouts) are retried with exponential
+  backoff and jitter, a bounded number of times; a connection that cannot be opened is
+  retried once, quickly; a missing or refused API key is not retried at all. The last two
+  name the model, the URL and what to set, since litellm reports both as a server fault;
 - instructor parses the answer into the response model and re-asks with the validation
   error (the verifier's findings) up to ``max_repairs`` times.
 Every request is appended to a JSONL audit log (messages as sent, so already redacted;
 answer, model, tokens, cost, duration). The log writer masks API keys in every line and
 ModelError masks them in every message, since a server may echo the Authorization header.
+
+The sync path (``draft``) and the async one (``batch``) share that body: it is written
+async and the sync path runs it with blocking steps that never suspend
+(:mod:`reasondraft.draft.sync`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import instructor
 from instructor.core import IncompleteOutputException, InstructorRetryException
+from openai import OpenAIError
 from pydantic import BaseModel
-from tenacity import AsyncRetrying, Retrying, retry_if_exception_type, stop_after_attempt
 
-from reasondraft.draft.setup import litellm_module, remember_async_validator_checks
+from reasondraft.draft.request import RetryPolicy
+from reasondraft.draft.setup import litellm_module
+from reasondraft.draft.sync import as_async, run_now
 from reasondraft.errors import InputError, ModelError
 from reasondraft.files import append_jsonl, parse_json
+from reasondraft.invocation import program
 
 litellm = litellm_module()
-remember_async_validator_checks()
+Call = Callable[..., Awaitable[Any]]  # one request: litellm.acompletion or the sync one
+Pause = Callable[[float], Awaitable[None]]  # asyncio.sleep or the sync one
 
 
 class NoValidAnswer(ModelError):
@@ -46,15 +59,6 @@ T = TypeVar("T", bound=BaseModel)
 TRANSIENT = (litellm.RateLimitError, litellm.InternalServerError,
              litellm.ServiceUnavailableError, litellm.BadGatewayError,
              litellm.APIConnectionError, litellm.Timeout)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Transport retries: attempts in all, first wait, longest wait (Retry-After is capped)."""
-
-    attempts: int = 5
-    initial: float = 1.0
-    max_wait: float = 60.0
 
 
 @dataclass
@@ -132,6 +136,50 @@ def describe(exc: BaseException) -> str:
     return f"{name}{f' ({status})' if status else ''}: {text[:300]}"
 
 
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it was raised from or while handling, outermost first."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def unauthorised(exc: BaseException) -> bool:
+    """The provider wants a (valid) API key: a 401, or the openai client refusing to start
+    without one (a bare OpenAIError, which litellm reports as a 500). Retrying cannot help."""
+    return isinstance(exc, litellm.AuthenticationError) or \
+        any(type(link) is OpenAIError for link in _chain(exc))
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """Why no connection could be opened (refused, unknown host, no route), or None for
+    any other error. litellm reports this as a 500 or a generic connection error too."""
+    links = list(_chain(exc))
+    if not any(isinstance(link, httpx.ConnectError) for link in links):
+        return None
+    root = links[-1]
+    number = getattr(root, "errno", None)
+    if isinstance(number, int) and number > 0:
+        return os.strerror(number)
+    return getattr(root, "strerror", None) or " ".join(str(root).split())[:200]
+
+
+def key_variable(model: str) -> str:
+    """The environment variable litellm takes the model's API key from: the one it reports
+    missing, else ``<PROVIDER>_API_KEY``."""
+    with contextlib.suppress(Exception):  # litellm raises several types for odd models
+        missing = litellm.validate_environment(model=model)["missing_keys"]
+        named = [name for name in missing if name.endswith("_KEY")]
+        if named:
+            return str(named[0])
+    provider = "openai"
+    with contextlib.suppress(Exception):
+        provider = litellm.get_llm_provider(model)[1]
+    return f"{provider.upper()}_API_KEY"
+
+
 class RateGate:
     """Shared by concurrent calls: a 429 on one pauses every caller until it may resume,
     so a rate limit slows a whole batch down instead of failing its tasks one by one."""
@@ -142,17 +190,17 @@ class RateGate:
     def pause(self, seconds: float) -> None:
         self.resume_at = max(self.resume_at, time.monotonic() + seconds)
 
-    async def wait(self) -> None:
-        delay = self.resume_at - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
+    def delay(self) -> float:
+        """Seconds a caller must still wait before its request."""
+        return max(0.0, self.resume_at - time.monotonic())
 
 
 class LLMClient:
     """Structured calls to one litellm model string (``openai/...``, ``fixture/...`` ...).
 
     One client serves one task (``usage`` adds up its calls); concurrent clients may share
-    a :class:`RateGate`.
+    a :class:`RateGate`. ``in_flight`` is the repair round of the request under way (0: the
+    first answer), None between requests: what a progress display shows.
     """
 
     def __init__(self, model: str, *, api_base: str | None = None, log: Path | None = None,
@@ -165,24 +213,17 @@ class LLMClient:
         self.gate = gate
         self.sleep = sleep
         self.usage = Usage()
+        self.in_flight: int | None = None
 
-    def _wait(self, state: Any) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        hinted = retry_after(exc) if exc else None
-        if hinted is not None:
-            return min(hinted, self.retry.max_wait)
-        backoff = self.retry.initial * 2 ** (state.attempt_number - 1)
-        return min(self.retry.max_wait, backoff + random.uniform(0, self.retry.initial))
-
-    def _before_sleep(self, state: Any) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        if self.gate is not None and isinstance(exc, litellm.RateLimitError):
-            self.gate.pause(state.next_action.sleep if state.next_action else 0.0)
-
-    def _retrying(self, kind: type[Any], **extra: Any) -> Any:
-        return kind(retry=retry_if_exception_type(TRANSIENT),
-                    stop=stop_after_attempt(self.retry.attempts), wait=self._wait,
-                    before_sleep=self._before_sleep, reraise=True, **extra)
+    def endpoint(self) -> str:
+        """Where requests go: the configured API base, else the provider's own."""
+        if self.api_base:
+            return self.api_base
+        with contextlib.suppress(Exception):
+            base = litellm.get_api_base(self.model, {})
+            if base:
+                return str(base)
+        return "the provider's endpoint"
 
     def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.update(num_retries=0, max_retries=0)
@@ -197,33 +238,79 @@ class LLMClient:
         self._log(kwargs, response, seconds, None, cost)
         return response
 
-    def _complete(self, **kwargs: Any) -> Any:
-        """One completion as instructor asks for it, with transport retries and logging."""
+    async def _attempts(self, kwargs: dict[str, Any], call: Call, pause: Pause) -> Any:
+        """One completion as instructor asks for it: the retry policy, the shared rate gate,
+        usage and the audit log. ``call`` makes the request and ``pause`` waits, async or
+        (wrapped) sync: the one body of :meth:`_complete` and :meth:`_acomplete`."""
         kwargs = self._request(kwargs)
-        for attempt in self._retrying(Retrying, sleep=self.sleep):
-            with attempt:
-                started = time.monotonic()
-                try:
-                    response = litellm.completion(**kwargs)
-                except Exception as exc:
-                    self._log(kwargs, None, time.monotonic() - started, describe(exc))
+        attempt = 1
+        while True:
+            if self.gate is not None and self.gate.delay() > 0:
+                await pause(self.gate.delay())
+            started = time.monotonic()
+            self.in_flight = sum(isinstance(m, dict) and m.get("role") == "assistant"
+                                 for m in kwargs["messages"])
+            try:
+                response = await call(**kwargs)
+            except Exception as exc:
+                self.in_flight = None
+                self._log(kwargs, None, time.monotonic() - started, describe(exc))
+                verdict = self._after(exc, attempt)
+                if verdict is exc:
                     raise
-                return self._done(kwargs, response, started)
+                if isinstance(verdict, BaseException):
+                    raise verdict from None
+                if self.gate is not None and isinstance(exc, litellm.RateLimitError):
+                    self.gate.pause(verdict)
+                await pause(verdict)
+                attempt += 1
+                continue
+            self.in_flight = None
+            return self._done(kwargs, response, started)
+
+    def _after(self, exc: Exception, attempt: int) -> float | BaseException:
+        """After failed attempt number ``attempt``: the seconds to wait before the next, or
+        the error to raise (a one-line ModelError for what came from the model stack)."""
+        if unauthorised(exc):
+            return self._unauthorised(exc)
+        reason = unreachable(exc)
+        if reason is not None:
+            if attempt < min(2, self.retry.attempts):
+                return self.retry.reconnect
+            where = (f"is a server running there? (`{program()} config` shows where "
+                     "api_base is set)" if self.api_base else "check the network")
+            return ModelError(f"{self.model}: cannot connect to {self.endpoint()}: {reason} "
+                              f"({attempt} attempt(s)); {where}")
+        if not isinstance(exc, TRANSIENT):
+            from_stack = type(exc).__module__.startswith(("litellm", "openai"))
+            return ModelError(f"{self.model}: {describe(exc)}") if from_stack else exc
+        if attempt >= self.retry.attempts:
+            return ModelError(f"{self.model}: gave up after {attempt} attempts: "
+                              f"{describe(exc)}")
+        hinted = retry_after(exc)
+        if hinted is not None:
+            return min(hinted, self.retry.max_wait)
+        backoff = self.retry.initial * 2 ** (attempt - 1)
+        return min(self.retry.max_wait, backoff + random.uniform(0, self.retry.initial))
+
+    def _unauthorised(self, exc: Exception) -> ModelError:
+        """A missing key says which variable to set; a refused one quotes the server."""
+        variable = key_variable(self.model)
+        where = f"{self.model} at {self.endpoint()}"
+        if os.environ.get(variable):
+            return ModelError(f"{where}: the API key in {variable} was refused: "
+                              f"{describe(exc)}")
+        local = "; any value works for a local server" if self.api_base else ""
+        return ModelError(f"{where}: no API key: set {variable}{local}")
+
+    def _complete(self, **kwargs: Any) -> Any:
+        """The completion function instructor calls on the sync path."""
+        return run_now(self._attempts(kwargs, as_async(litellm.completion),
+                                      as_async(self.sleep)))
 
     async def _acomplete(self, **kwargs: Any) -> Any:
-        """The async twin of _complete, waiting on the shared rate gate before each try."""
-        kwargs = self._request(kwargs)
-        async for attempt in self._retrying(AsyncRetrying):
-            with attempt:
-                if self.gate is not None:
-                    await self.gate.wait()
-                started = time.monotonic()
-                try:
-                    response = await litellm.acompletion(**kwargs)
-                except Exception as exc:
-                    self._log(kwargs, None, time.monotonic() - started, describe(exc))
-                    raise
-                return self._done(kwargs, response, started)
+        """The completion function instructor awaits on the async path."""
+        return await self._attempts(kwargs, litellm.acompletion, asyncio.sleep)
 
     def _log(self, kwargs: dict[str, Any], response: Any, seconds: float,
              error: str | None, cost: float | None = None) -> None:
@@ -241,61 +328,51 @@ class LLMClient:
             "error": error,
         })
 
-    def structured(self, messages: list[dict[str, Any]], response_model: type[T], *,
-                   max_repairs: int) -> T:
-        """Ask for ``response_model``; validation failures are re-asked up to max_repairs.
+    def _create(self, complete: Callable[..., Any], messages: list[dict[str, Any]],
+                response_model: type[T], max_repairs: int) -> Any:
+        """instructor's structured call over ``complete``: the answer, or on the async path
+        the awaitable of it.
 
         No ``context`` is passed to instructor: with one, instructor renders every message
         as a Jinja template, and prompts hold untrusted code and agent output. Validators
         that need state get it from a context variable (see drafter.Gate).
         """
-        client = instructor.from_litellm(self._complete)
+        client: Any = instructor.from_litellm(complete)  # typed for openai's message dicts
+        return client.chat.completions.create(
+            model=self.model, messages=messages, response_model=response_model,
+            max_retries=max_repairs)
+
+    def structured(self, messages: list[dict[str, Any]], response_model: type[T], *,
+                   max_repairs: int) -> T:
+        """Ask for ``response_model``; validation failures are re-asked up to max_repairs."""
         with self._errors(max_repairs):
-            return client.chat.completions.create(
-                model=self.model, messages=messages, response_model=response_model,
-                max_retries=max_repairs)
+            answer: T = self._create(self._complete, messages, response_model, max_repairs)
+            return answer
 
     async def astructured(self, messages: list[dict[str, Any]], response_model: type[T], *,
                           max_repairs: int) -> T:
-        """The async twin of structured (litellm's async API)."""
-        client = instructor.from_litellm(self._acomplete)
+        """structured() on litellm's async API."""
         with self._errors(max_repairs):
-            return await client.chat.completions.create(
-                model=self.model, messages=messages, response_model=response_model,
-                max_retries=max_repairs)
+            answer: T = await self._create(self._acomplete, messages, response_model,
+                                           max_repairs)
+            return answer
 
     @contextmanager
     def _errors(self, max_repairs: int) -> Iterator[None]:
-        """Turn what litellm and instructor raise into one-line ModelErrors."""
+        """Turn what instructor raises into one-line errors: the transport's verdict and the
+        audit log's error as they are, a cut-off answer and a never-valid one explained."""
         try:
             yield
         except IncompleteOutputException:
             raise ModelError(f"{self.model}: the answer was cut off at the token limit "
                              "(finish_reason=length); raise the model's max tokens") from None
         except InstructorRetryException as exc:
-            if isinstance(exc.__cause__, InputError):  # ours (the audit log), not the model's
+            if isinstance(exc.__cause__, InputError | ModelError):
                 raise exc.__cause__ from None
-            raise self._failure(exc, max_repairs) from None
-        except TRANSIENT as exc:
-            raise ModelError(f"{self.model}: gave up after {self.retry.attempts} attempts: "
-                             f"{describe(exc)}") from None
-        except Exception as exc:
-            if type(exc).__module__.startswith(("litellm", "openai")):
-                raise ModelError(f"{self.model}: {describe(exc)}") from None
-            raise
-
-    def _failure(self, exc: InstructorRetryException, max_repairs: int) -> ModelError:
-        cause = exc.__cause__
-        if isinstance(cause, TRANSIENT):
-            return ModelError(f"{self.model}: gave up after {self.retry.attempts} attempts: "
-                              f"{describe(cause)}")
-        if cause is not None and type(cause).__module__.startswith(("litellm", "openai")):
-            return ModelError(f"{self.model}: {describe(cause)}")
-        attempts = getattr(exc, "failed_attempts", None) or []
-        last_error = attempts[-1].exception if attempts else exc
-        detail = _first_error(last_error)
-        return NoValidAnswer(f"{self.model}: no valid answer after {max_repairs + 1} "
-                             f"attempt(s): {detail}")
+            attempts = getattr(exc, "failed_attempts", None) or []
+            last_error = attempts[-1].exception if attempts else exc
+            raise NoValidAnswer(f"{self.model}: no valid answer after {max_repairs + 1} "
+                                f"attempt(s): {_first_error(last_error)}") from None
 
 
 def _first_error(exc: BaseException) -> str:

@@ -1,5 +1,10 @@
 """``reasondraft draft`` as a library call: settings, task loading, drafting, reporting.
 
+Settings, output paths and the task are checked before the model stack (litellm,
+instructor: seconds to import) is imported, so bad input is reported at once. While the
+model works, a terminal shows a spinner with the elapsed time, the tokens so far and the
+repair round (:func:`model_status`).
+
 The prompt, the instance id and the model's findings are untrusted text: they are printed
 through :mod:`reasondraft.termtext`, never as markup.
 The command exits 1 when verify errors remain after the repairs: the draft is written (a
@@ -9,8 +14,12 @@ person can finish it) and its provenance.unresolved lists them, but it is not a 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -18,16 +27,8 @@ from rich.table import Table
 from rich.text import Text
 
 from reasondraft.config import load_settings, project_notes
-from reasondraft.draft.drafter import (
-    DraftRequest,
-    DraftResult,
-    Prepared,
-    check_outputs,
-    draft_task,
-    prepare,
-)
-from reasondraft.draft.fixture import Recorder
-from reasondraft.draft.llm import LLMClient
+from reasondraft.draft.folder import check_outputs
+from reasondraft.draft.request import DraftRequest
 from reasondraft.errors import InputError
 from reasondraft.files import check_output_file
 from reasondraft.guidelines import load_guidelines
@@ -35,6 +36,10 @@ from reasondraft.names import folder_name
 from reasondraft.task import Task, load_task, patch_fallback
 from reasondraft.termtext import safe
 from reasondraft.verify.report import render_finding
+
+if TYPE_CHECKING:
+    from reasondraft.draft.drafter import DraftResult, Prepared
+    from reasondraft.draft.llm import LLMClient, Usage
 
 RESOLVED = {True: "true", False: "false", None: "unknown"}
 NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/claude-sonnet-4-5,"
@@ -63,30 +68,86 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
                    instance_id: str | None, trajectory: Path | None, patch: str | None,
                    repo: Path | None, repos: Path | None, eval_report: Path | None = None,
                    run: str | None = None, record: Path | None, force: bool, dry_run: bool,
-                   as_json: bool, console: Console) -> DraftResult | None:
+                   as_json: bool, console: Console,
+                   status: Console | None = None) -> DraftResult | None:
+    """Check the input, draft, report on ``console``; the spinner goes to ``status``
+    (default: stderr) when that is a terminal."""
     if run is not None:
         folder_name(run, "--run name")  # bad input, before settings or the task are read
     request, out = request_from(flags)
     if not dry_run:  # every output path, before loading the task and calling the model
-        check_outputs(request, out)
+        check_outputs(out, request.log)
         if record is not None:
             check_output_file(record)
     task = load_task(folder, instance=instance, instance_id=instance_id, trajectory=trajectory,
                      patch=patch, repo=repo, repos=repos, eval_report=eval_report, run=run)
+    # The input is good: only now the model stack.
+    from reasondraft.draft.drafter import draft_task, new_client, prepare
+    from reasondraft.draft.setup import remember_async_validator_checks
+
     if dry_run:
-        show_prepared(prepare(task, request), console, as_json=as_json)
+        show_prepared(prepare(task, request), as_json=as_json, console=console)
         return None
-    client = LLMClient(request.model, api_base=request.api_base, log=request.log)
-    result = draft_task(task, request, out, force=force, client=client)
+    remember_async_validator_checks()
+    client = new_client(request)
+    with model_status(status or Console(stderr=True), task.instance_id, client,
+                      request.max_repairs):
+        result = draft_task(task, request, out, force=force, client=client)
     if record:
+        from reasondraft.draft.fixture import Recorder
+
         Recorder(record).save(task.instance_id, client.usage.answers)
-    show_result(task, result, console, as_json=as_json, fallback=patch_fallback(task, patch))
+    show_result(task, result, as_json=as_json, console=console,
+                fallback=patch_fallback(task, patch))
     if any(f.severity == "error" for f in result.findings):
         raise typer.Exit(1)
     return result
 
 
-def show_prepared(prepared: Prepared, console: Console, *, as_json: bool) -> None:
+@dataclass
+class Waiting:
+    """What the spinner says, worked out at each refresh, so the elapsed time runs and the
+    round and the tokens follow the client as requests go out and answers come in."""
+
+    label: str
+    client: LLMClient
+    max_repairs: int
+    started: float = field(default_factory=time.monotonic)
+
+    def __rich__(self) -> Text:
+        line = status_line(time.monotonic() - self.started, self.client.usage,
+                           self.client.in_flight, self.max_repairs)
+        return Text.assemble(safe(self.label, "bold", one_line=True), " · ",
+                             safe(self.client.model, one_line=True), " · ", line)
+
+
+def status_line(seconds: float, usage: Usage, in_flight: int | None, max_repairs: int) -> str:
+    """Elapsed time, what is under way (packing, a first answer, a repair round, checking
+    an answer) and the tokens spent so far."""
+    minutes, rest = divmod(int(seconds), 60)
+    if in_flight is None:
+        doing = "checking the answer" if usage.calls else "packing the context"
+    elif in_flight == 0:
+        doing = "waiting for the first answer"
+    else:
+        doing = f"repair {in_flight} of {max_repairs}: waiting for the answer"
+    tokens = usage.prompt_tokens + usage.completion_tokens
+    return f"{minutes}:{rest:02d} · {doing} · {tokens:,} tokens"
+
+
+@contextmanager
+def model_status(console: Console, label: str, client: LLMClient,
+                 max_repairs: int) -> Iterator[None]:
+    """A spinner while the model works (a first answer can take minutes), only when
+    ``console`` is a terminal: pipes, logs and --json output stay clean."""
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(Waiting(label, client, max_repairs)):
+        yield
+
+
+def show_prepared(prepared: Prepared, *, as_json: bool, console: Console) -> None:
     """--dry-run: the messages, the response schema, tokens per section, what was dropped,
     what was redacted (kind, section, count; never the value)."""
     packing = prepared.packed.provenance() | {"overhead_tokens": prepared.overhead_tokens}
@@ -117,7 +178,7 @@ def show_prepared(prepared: Prepared, console: Console, *, as_json: bool) -> Non
         soft_wrap=True)
 
 
-def show_result(task: Task, result: DraftResult, console: Console, *, as_json: bool,
+def show_result(task: Task, result: DraftResult, *, as_json: bool, console: Console,
                 fallback: str | None = None) -> None:
     """What was drafted; ``fallback`` says why the diff is not the trajectory's."""
     errors = [f for f in result.findings if f.severity == "error"]

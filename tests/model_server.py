@@ -2,8 +2,9 @@
 
 It exercises the real HTTP path of litellm (``model="openai/<name>"``,
 ``api_base=server.url``). Each request takes the next scripted :class:`Reply` (the last one
-repeats); a reply's ``answer`` is sent as a tool call when the request offers tools, else as
-message content, like a real provider.
+repeats); a reply's ``answer`` is sent as the fixture provider sends a recorded one
+(:func:`reasondraft.draft.fixture.answer_message`): a tool call when the request offers
+tools, else message content, like a real provider.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from reasondraft.draft.fixture import answer_message
 
 
 @dataclass
@@ -59,14 +62,7 @@ class LocalServer:
 
 
 def completion_body(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
-    text = reply.answer if isinstance(reply.answer, str) else json.dumps(reply.answer)
-    if body.get("tools"):
-        name = body["tools"][0]["function"]["name"]
-        message = {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function", "function": {"name": name, "arguments": text}}]}
-        finish = "tool_calls"
-    else:
-        message, finish = {"role": "assistant", "content": text}, "stop"
+    message, finish = answer_message(reply.answer, body.get("tools"), body.get("messages", []))
     return {"id": "chatcmpl-local", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "local"),
             "choices": [{"index": 0, "message": message,
