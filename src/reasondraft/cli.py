@@ -3,17 +3,20 @@
 Each command parses options, calls one library function and renders the result with rich
 (or prints JSON with ``--json``). Bad input anywhere surfaces as :class:`InputError`, which
 the group turns into one line on stderr and exit status 2.
+
+Annotations here are real objects, not strings (no ``from __future__ import annotations``):
+typer reads every command's signature at each start, and evaluating ~500 annotation strings
+cost ``verify`` more start-up than the command's own work on a draft. For the same reason
+each command imports what only it uses (rich's tables too) in its body.
 """
 
-from __future__ import annotations
-
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -99,6 +102,8 @@ def task_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Load a task and check its inputs: instance, repo at the base commit, diff applies."""
+    from rich.table import Table
+
     from reasondraft.task import load_task, summarize
 
     task = load_task(folder, instance=instance, instance_id=instance_id, patch=patch,
@@ -135,6 +140,8 @@ TrajectoryOpt = Annotated[Path | None, typer.Option(
 @app.command("config")
 def config_command(as_json: JsonOpt = False) -> None:
     """Show each drafting setting, its value and where it came from."""
+    from rich.table import Table
+
     from reasondraft.config import load_settings
 
     settings = load_settings()
@@ -232,6 +239,8 @@ def _print_trajectory(summary: dict[str, Any]) -> None:
 
     Everything but the counts comes from the trajectory file: it is printed through
     :func:`safe`."""
+    from rich.table import Table
+
     head = [f"{summary['format']} {summary['format_version'] or ''}".rstrip()]
     head += [str(summary[k]) for k in ("instance_id", "model") if summary[k]]
     if summary["cost"]:
@@ -357,8 +366,6 @@ def show_command(
     eval_report: EvalReportOpt = None,
 ) -> None:
     """Show a draft with each reference expanded in place and a verify badge per reference."""
-    import os
-
     from rich.console import Group as Renderables
 
     from reasondraft.review.show import show
@@ -608,5 +615,11 @@ def batch_command(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Pydantic looks for plugins through ``importlib.metadata`` when it builds its first model,
+    a scan of every installed package that cost ``verify`` a tenth of its start-up; the
+    command line uses none (as typer does for its own validators). Setting
+    ``PYDANTIC_DISABLE_PLUGINS`` yourself (even to nothing) keeps your choice."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
