@@ -137,9 +137,9 @@ class GitRepo:
         Asked of the persistent cat-file process, which also serves the blobs: no process
         is started for it.
         """
-        if not rev or rev.startswith("-") or any(c.isspace() for c in rev):
-            raise InputError(f"invalid revision {rev!r}", where=str(self.path))
         if rev not in self._resolved:
+            if not rev or rev.startswith("-") or any(c.isspace() for c in rev):
+                raise InputError(f"invalid revision {rev!r}", where=str(self.path))
             with self._lock:
                 self._collect()
                 answer = self._ask(f"{rev}^{{commit}}".encode())
