@@ -286,22 +286,28 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def median_run(command: list[str], env: dict[str, str], repeat: int = 5,
-               stdin: bytes | None = None) -> tuple[float, float]:
-    """Median wall and CPU seconds of a command, each run a new process (after one run not
-    counted, which fills the bytecode and OS caches)."""
-    walls, cpus = [], []
-    for run in range(repeat + 1):
-        cpu, start = children_cpu(), time.perf_counter()
-        result = subprocess.run(command, capture_output=True, input=stdin, env=env,
-                                check=False)
-        if run:
-            walls.append(time.perf_counter() - start)
-            cpus.append(children_cpu() - cpu)
-        if result.returncode not in (0, 1):
-            raise SystemExit(f"{command[2:5]} failed ({result.returncode}): "
-                             f"{result.stderr.decode(errors='replace')}")
-    return statistics.median(walls), statistics.median(cpus)
+Run = tuple[list[str], dict[str, str], bytes | None]  # command, environment, stdin
+
+
+def median_runs(runs: dict[str, Run], repeat: int = 5) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds of each command, each run a new process. The commands
+    take turns, so a change in the machine's load hits all of them alike; the first round,
+    which fills the bytecode and OS caches, is not counted."""
+    walls: dict[str, list[float]] = {name: [] for name in runs}
+    cpus: dict[str, list[float]] = {name: [] for name in runs}
+    for round_ in range(repeat + 1):
+        for name, (command, env, stdin) in runs.items():
+            cpu, start = children_cpu(), time.perf_counter()
+            result = subprocess.run(command, capture_output=True, input=stdin, env=env,
+                                    check=False)
+            if round_:
+                walls[name].append(time.perf_counter() - start)
+                cpus[name].append(children_cpu() - cpu)
+            if result.returncode not in (0, 1):
+                raise SystemExit(f"{name} failed ({result.returncode}): "
+                                 f"{result.stderr.decode(errors='replace')}")
+    return {name: (statistics.median(walls[name]), statistics.median(cpus[name]))
+            for name in runs}
 
 
 def cached_env(root: Path) -> dict[str, str]:
@@ -338,17 +344,18 @@ def folder_figures(drafts: int, seed: int) -> dict[str, float | int]:
                                     capture_output=True, text=True, check=True)
             in_process.append(json.loads(result.stdout))
         best = min(in_process, key=lambda r: r["seconds"])
-        whole = median_run([*verify, str(folder), "--json"], env, repeat=3)
-        cold = median_run([*verify, str(folder / "task_0"), "--json"], env)
-        uncached = median_run([*verify, str(folder / "task_0"), "--json"],
-                              {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, repeat=3)
-        imports = median_run([sys.executable, "-c", LIBRARIES], env)
-        typer_floor = median_run([sys.executable, "-c", TYPER_FLOOR, "verify", str(folder)],
-                                 env)
-        floor = cat_file_floor(repo, blobs)
         request = "".join(f"{b.hex()}\n" for b in blobs).encode()
-        floor_cpu = median_run(["git", "-C", str(repo), "cat-file", "--batch"], env,
-                               stdin=request)[1]
+        timed = median_runs({
+            "whole": ([*verify, str(folder), "--json"], env, None),
+            "cold": ([*verify, str(folder / "task_0"), "--json"], env, None),
+            "uncached": ([*verify, str(folder / "task_0"), "--json"],
+                         {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, None),
+            "imports": ([sys.executable, "-c", LIBRARIES], env, None),
+            "typer": ([sys.executable, "-c", TYPER_FLOOR, "verify", str(folder)], env, None),
+            "cat-file": (["git", "-C", str(repo), "cat-file", "--batch"], env, request)})
+        whole, cold, uncached, imports, typer_floor = (
+            timed[name] for name in ("whole", "cold", "uncached", "imports", "typer"))
+        floor, floor_cpu = cat_file_floor(repo, blobs), timed["cat-file"][1]
     return {
         "drafts": drafts, "references": best["references"], "findings": best["findings"],
         "distinct_blobs": len(blobs),
