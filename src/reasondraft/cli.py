@@ -6,7 +6,7 @@ the group turns into one line on stderr and exit status 2.
 
 Annotations here are real objects, not strings (no ``from __future__ import annotations``):
 typer reads every command's signature at each start, and evaluating ~500 annotation strings
-cost ``verify`` more start-up than the command's own work on a draft. For the same reason
+made building the commands take 3-4x as long (~15 ms of every start). For the same reason
 each command imports what only it uses (rich's tables too) in its body.
 """
 
@@ -617,9 +617,9 @@ def batch_command(
 def main() -> None:
     """Console-script entry point.
 
-    Pydantic looks for plugins through ``importlib.metadata`` when it builds its first model,
-    a scan of every installed package that cost ``verify`` a tenth of its start-up; the
-    command line uses none (as typer does for its own validators). Setting
+    Pydantic looks for plugins when it builds its first model: a scan of every installed
+    package's metadata (~4 ms of each start, 100 packages installed). The command line uses
+    none; typer skips the scan for its own validators the same way. Setting
     ``PYDANTIC_DISABLE_PLUGINS`` yourself (even to nothing) keeps your choice."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
