@@ -56,6 +56,9 @@ def make_repo(tmp_path: Path) -> Callable[..., RepoBuilder]:
         builder.close()
 
 
+HEAVY = ("litellm", "instructor", "openai", "starlette", "jinja2", "uvicorn")
+
+
 @pytest.fixture
 def heavy_modules_after() -> Callable[..., list[str]]:
     """Run CLI commands in one new process (each must exit 0) and get which of the LLM
@@ -65,14 +68,16 @@ def heavy_modules_after() -> Callable[..., list[str]]:
     return _heavy_modules_after
 
 
-def _heavy_modules_after(*commands: list[str]) -> list[str]:
+def _heavy_modules_after(*commands: list[str],
+                         watch: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of the ``watch`` modules the commands imported (by default the LLM libraries
+    and the web stack)."""
     code = ("import sys\nfrom reasondraft.cli import main\n"
             f"for args in {[list(c) for c in commands]!r}:\n"
             "    sys.argv = ['reasondraft', *args]\n"
             "    try:\n        main()\n    except SystemExit as exc:\n"
             "        assert not exc.code, (args, exc.code)\n"
-            "import json\nprint(json.dumps(sorted(m for m in ('litellm', 'instructor', "
-            "'openai', 'starlette', 'jinja2', 'uvicorn') if m in sys.modules)))\n")
+            f"import json\nprint(json.dumps(sorted(m for m in {watch!r} if m in sys.modules)))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr

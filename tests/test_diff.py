@@ -7,7 +7,7 @@ from pathlib import Path
 import git
 import pytest
 
-from reasondraft.diff import HunkRejected, apply_file, parse_diff, split_lines
+from reasondraft.diff import HunkRejected, apply_file, apply_file_lines, parse_diff, split_lines
 from reasondraft.errors import InputError
 from reasondraft.repo import RepoView, Rev
 
@@ -138,6 +138,28 @@ def test_a_huge_diff_is_parsed_and_applied_in_one_pass() -> None:
     expected = "".join(f"line {3 * h}\nLINE {3 * h + 1}\nextra\nline {3 * h + 2}\n"
                        for h in range(count))
     assert apply_file(change, base) == expected
+
+
+def test_applying_by_lines_places_hunks_as_applying_the_text() -> None:
+    """The line form (what RepoView uses for files ending in a newline, without CR) gives
+    the text form's lines, shifted and out-of-order hunks included; a hunk line without a
+    newline or with a CR leaves it to the text form."""
+    base = tuple(LINES.splitlines())
+    for diff in ("--- a/f.txt\n+++ b/f.txt\n@@ -30,3 +30,3 @@\n line 30\n-line 31\n+THIRTY-ONE\n"
+                 " line 32\n@@ -3,3 +3,4 @@\n line 3\n-line 4\n+FOUR\n+four\n line 5\n",
+                 "--- a/f.txt\n+++ b/f.txt\n@@ -12,2 +12,1 @@\n-line 10\n line 11\n",
+                 "--- a/f.txt\n+++ b/f.txt\n@@ -38,3 +38,3 @@\n line 38\n line 39\n-line 40\n"
+                 "+forty\n"):
+        [change] = parse_diff(diff).files
+        assert apply_file_lines(change, base) == apply_file(change, LINES).splitlines()
+    for diff in ("--- a/f.txt\n+++ b/f.txt\n@@ -40 +40 @@\n-line 40\n+forty\n"
+                 "\\ No newline at end of file\n",
+                 "--- a/f.txt\n+++ b/f.txt\n@@ -40 +40 @@\n-line 40\n+forty\r\n"):
+        [change] = parse_diff(diff).files
+        assert apply_file_lines(change, base) is None
+    [rejected] = parse_diff("--- a/f.txt\n+++ b/f.txt\n@@ -1 +1 @@\n-nowhere\n+x\n").files
+    with pytest.raises(HunkRejected, match="hunk 1"):
+        apply_file_lines(rejected, base)
 
 
 def test_hunks_out_of_order_apply_where_their_context_is() -> None:

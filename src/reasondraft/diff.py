@@ -13,7 +13,7 @@ builds the new file front to back, so neither step grows faster than the diff.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -533,6 +533,9 @@ class _Image:
     def text(self) -> str:
         return "".join(self.done) + "".join(self.rest[self.index:])
 
+    def lines(self) -> list[str]:
+        return self.done + self.rest[self.index:]
+
 
 def _find(image: _Image, pre: list[str], pos: int, begin: bool, end: bool) -> int | None:
     """Where ``pre`` occurs: at ``pos`` or the nearest offset (forward first), like git."""
@@ -558,9 +561,34 @@ def apply_file(diff: FileDiff, base_text: str, where: str = "") -> str:
     context must match exactly. A hunk with no leading context at the start of the file,
     or no trailing context, must match at the start/end first.
     """
-    image = _Image(split_lines(base_text))
+    return _apply(diff, split_lines(base_text), (hunk.images() for hunk in diff.hunks),
+                  where).text()
+
+
+def apply_file_lines(diff: FileDiff, base_lines: tuple[str, ...],
+                     where: str = "") -> list[str] | None:
+    """The lines after the diff, without their endings, given the file's lines before (each
+    of which ended in a newline; no CR anywhere); as :func:`apply_file` places the hunks.
+
+    None when a hunk line has no newline or holds a CR: only the text form is exact then.
+    The file's text need not be split again (verify applies each task's test patch to a
+    test file of thousands of lines: splitting and joining it was most of the cost).
+    """
+    images = []
     for hunk in diff.hunks:
         pre, post, leading, trailing = hunk.images()
+        if not all(line.endswith("\n") and "\r" not in line for line in (*pre, *post)):
+            return None
+        images.append(([line[:-1] for line in pre], [line[:-1] for line in post], leading,
+                       trailing))
+    return _apply(diff, list(base_lines), images, where).lines()
+
+
+def _apply(diff: FileDiff, lines: list[str],
+           images: Iterable[tuple[list[str], list[str], int, int]], where: str) -> _Image:
+    """``lines`` with each hunk's preimage replaced by its postimage (see apply_file)."""
+    image = _Image(lines)
+    for hunk, (pre, post, leading, trailing) in zip(diff.hunks, images, strict=True):
         begin = hunk.old_start == 0 or (hunk.old_start == 1 and leading == 0)
         end = trailing == 0 and bool(pre)
         pos = hunk.new_start - 1 if hunk.new_start else 0
@@ -571,4 +599,4 @@ def apply_file(diff: FileDiff, base_text: str, where: str = "") -> str:
             raise HunkRejected(f"hunk {hunk.index} ({hunk.header}) does not apply: its "
                                "context is not in the file", where=where or diff.path)
         image.replace(at, len(pre), post)
-    return image.text()
+    return image

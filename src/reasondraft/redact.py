@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 ENV_KIND = "env-api-key"
 # Variables whose values litellm sends as credentials: OPENAI_API_KEY, ANTHROPIC_API_KEY,
@@ -111,10 +112,21 @@ def _pattern() -> re.Pattern[str]:
     return re.compile("|".join(parts))
 
 
-PATTERN = _pattern()
-_TOKEN_KINDS = [(kind, re.compile(first + rest)) for kind, first, rest in TOKENS]
-_NAME_KINDS = [(kind, re.compile(f"(?:{'|'.join(words)})(?![A-Za-z0-9_])", re.IGNORECASE))
-               for kind, words in NAMES.items()]
+class Patterns(NamedTuple):
+    scan: re.Pattern[str]
+    token_kinds: list[tuple[str, re.Pattern[str]]]
+    name_kinds: list[tuple[str, re.Pattern[str]]]
+
+
+@lru_cache(maxsize=1)
+def patterns() -> Patterns:
+    """Compiled when first needed: every command imports this module (its errors mask keys),
+    and compiling took ~5 ms of each start-up, ``verify``'s too, which redacts nothing."""
+    return Patterns(
+        _pattern(),
+        [(kind, re.compile(first + rest)) for kind, first, rest in TOKENS],
+        [(kind, re.compile(f"(?:{'|'.join(words)})(?![A-Za-z0-9_])", re.IGNORECASE))
+         for kind, words in NAMES.items()])
 
 
 def marker(kind: str) -> str:
@@ -183,14 +195,14 @@ def _scan(text: str, counts: Counter[str]) -> str:
         elif match.group("ah") is not None or match.group("bv") is not None:
             kind, (start, end) = "auth-header", match.span("ah" if match.group("ah") else "bv")
         else:
-            kind = next(k for k, pattern in _TOKEN_KINDS if pattern.fullmatch(whole))
+            kind = next(k for k, pattern in patterns().token_kinds if pattern.fullmatch(whole))
             check = SHAPE.get(kind)
             if check is not None and not check(whole):
                 return whole
         counts[kind] += 1
         return whole[:start - offset] + marker(kind) + whole[end - offset:]
 
-    return PATTERN.sub(replace, text)
+    return patterns().scan.sub(replace, text)
 
 
 def _value(kind: str | None, value: str, counts: Counter[str]) -> str:
@@ -208,7 +220,7 @@ def _value(kind: str | None, value: str, counts: Counter[str]) -> str:
 def _assigned(match: re.Match[str]) -> tuple[str | None, str]:
     """The kind of credential an assignment's value is, or None for a word, a placeholder,
     an expression; and the value."""
-    kind = next(k for k, pattern in _NAME_KINDS if pattern.match(match.group()))
+    kind = next(k for k, pattern in patterns().name_kinds if pattern.match(match.group()))
     quoted = match.group("av") is not None
     value = match.group("av") if quoted else match.group("ab")
     if _placeholder(value) or any(c.isspace() for c in value):

@@ -18,12 +18,13 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 import git
 
-from reasondraft.diff import FileDiff, Patch, apply_file
+from reasondraft.diff import FileDiff, Patch, apply_file, apply_file_lines
 from reasondraft.errors import InputError
 
 SYMLINK_MODE = "120000"
@@ -56,8 +57,12 @@ class FileText:
     lossy: bool = False  # not valid UTF-8: decoded with replacement characters
 
 
+@lru_cache(maxsize=4096)
 def clean_path(path: str) -> str:
-    """Normalize a repo-relative POSIX path, refusing anything that leaves the tree."""
+    """Normalize a repo-relative POSIX path, refusing anything that leaves the tree.
+
+    Remembered: each read asks again (a draft's references, each on every side), and the
+    answer never changes."""
     if not path or "\0" in path:
         raise UnsafePath("empty path or NUL byte", where=repr(path))
     if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
@@ -132,9 +137,9 @@ class GitRepo:
         Asked of the persistent cat-file process, which also serves the blobs: no process
         is started for it.
         """
-        if not rev or rev.startswith("-") or any(c.isspace() for c in rev):
-            raise InputError(f"invalid revision {rev!r}", where=str(self.path))
         if rev not in self._resolved:
+            if not rev or rev.startswith("-") or any(c.isspace() for c in rev):
+                raise InputError(f"invalid revision {rev!r}", where=str(self.path))
             with self._lock:
                 self._collect()
                 answer = self._ask(f"{rev}^{{commit}}".encode())
@@ -345,6 +350,14 @@ class RepoView:
             base = found
         if diff.binary or base.binary:
             return replace(base, path=diff.path, binary=True)
+        # Most files end in a newline and hold no CR: their lines are patched as they are.
+        lines = apply_file_lines(diff, base.lines, where=where) \
+            if base.text.endswith("\n") and "\r" not in base.text else None
+        if lines is not None:
+            text = "\n".join(lines) + "\n" if lines else ""
+            if "\0" not in text:  # else decode below says whether it became binary
+                return FileText(path=diff.path, text=text, lines=tuple(lines),
+                                lossy=base.lossy)
         text = apply_file(diff, base.text, where=where)
         return replace(decode(diff.path, text.encode("utf-8")), lossy=base.lossy)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reasondraft.diff import Patch, parse_diff
 from reasondraft.errors import InputError
@@ -21,7 +22,9 @@ from reasondraft.files import read_text
 from reasondraft.instance import Instance, load_instance
 from reasondraft.names import folder_name
 from reasondraft.repo import GitRepo, RepoView
-from reasondraft.trajectory import Trajectory, load_trajectory
+
+if TYPE_CHECKING:
+    from reasondraft.trajectory import Trajectory
 
 TASK_FILE = "task.json"
 PATCH_FILE = "patch.diff"
@@ -156,7 +159,12 @@ def load_task_trajectory(inst: Instance, folder: Path | None,
                          trajectory: Path | None) -> Trajectory | None:
     """The trajectory given explicitly, else the folder's, else None."""
     path = trajectory or (find_trajectory(folder) if folder is not None else None)
-    return load_trajectory(path, inst.instance_id) if path is not None else None
+    if path is None:
+        return None
+    # Imported here: verify loads the trajectory package only for a task that has one.
+    from reasondraft.trajectory import load_trajectory
+
+    return load_trajectory(path, inst.instance_id)
 
 
 def load_task_evaluation(instance_id: str, folder: Path | None,

@@ -238,6 +238,18 @@ def test_verify_does_not_import_the_llm_stack(project, tmp_path, heavy_modules_a
     assert heavy_modules_after(["verify", str(folder), "--json"]) == []
 
 
+def test_a_draft_of_references_alone_loads_no_trace_machinery(project, tmp_path,
+                                                              heavy_modules_after) -> None:
+    """A draft declaring no trace format, in a task without a trajectory, is verified
+    without the trace models, their parsers, the evidence checks, the trajectory readers or
+    the review commands: loading them cost ~0.1 s of CPU."""
+    folder = project.task_folder(tmp_path / "t", GOOD)
+    watch = ("reasondraft.trace", "reasondraft.trace_v1", "reasondraft.body.v2",
+             "reasondraft.verify.evidence", "reasondraft.trajectory",
+             "reasondraft.review.status", "rich.table")
+    assert heavy_modules_after(["verify", str(folder), "--json"], watch=watch) == []
+
+
 def test_instance_row_picked_by_id(project, tmp_path) -> None:
     rows = tmp_path / "instances.jsonl"
     other = project.instance.model_copy(update={"instance_id": "other-1"})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from reasondraft.trace import Trace
-from reasondraft.trace_v1 import TraceV1
+if TYPE_CHECKING:  # the models cost start-up to every command importing this module
+    from reasondraft.trace import Trace
+    from reasondraft.trace_v1 import TraceV1
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Human review: show, edit, approve, reject, status, export.
 
-Library API (what the commands call; none of it imports litellm or instructor). Imported
+Library API (what the commands call; none of it imports litellm or instructor). Available
 here: the decisions, status and the record; the rest from its module::
 
     approve(path, reviewer, note=, override=, force=, sources=, sign=KEY) -> ReviewOutcome
@@ -23,10 +23,31 @@ rate in :mod:`reasondraft.review.editrate`; the export line in
 :mod:`reasondraft.review.export`.
 """
 
-from reasondraft.review.decide import ReviewOutcome, approve, reject
-from reasondraft.review.editrate import edit_rate
-from reasondraft.review.record import ReviewRecord, Standing, standing
-from reasondraft.review.status import DraftStatus, by_model, scan, totals
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reasondraft.review.decide import ReviewOutcome, approve, reject
+    from reasondraft.review.editrate import edit_rate
+    from reasondraft.review.record import ReviewRecord, Standing, standing
+    from reasondraft.review.status import DraftStatus, by_model, scan, totals
+
+# Each name is loaded from its module when first asked for: ``verify`` reads a draft's review
+# record (reasondraft.review.record) and would otherwise load status and the trace models too.
+_HOME = {"ReviewOutcome": "decide", "approve": "decide", "reject": "decide",
+         "edit_rate": "editrate", "ReviewRecord": "record", "Standing": "record",
+         "standing": "record", "DraftStatus": "status", "by_model": "status", "scan": "status",
+         "totals": "status"}
 
 __all__ = ["DraftStatus", "ReviewOutcome", "ReviewRecord", "Standing", "approve", "by_model",
            "edit_rate", "reject", "scan", "standing", "totals"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value

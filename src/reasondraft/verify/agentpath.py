@@ -11,13 +11,17 @@ skipped event with its reason included.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reasondraft.body.markdown import split_sections
 from reasondraft.repo import Rev, UnsafePath
 from reasondraft.trajectory.history import Failure, History
 from reasondraft.verify.context import VerifyContext
-from reasondraft.verify.evidence import Draft
 from reasondraft.verify.findings import Finding, finding
 from reasondraft.verify.timeline import history, step_numbers
+
+if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.verify.evidence import Draft
 
 
 def failure_events(ctx: VerifyContext) -> list[Failure]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from reasondraft.body import parse_body, trace_format
+from reasondraft.body import ParsedBody, trace_format
 from reasondraft.document import DraftFile
 from reasondraft.refs import (
     Block,
@@ -27,14 +27,12 @@ from reasondraft.refs import (
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.coverage import check_coverage
-from reasondraft.verify.evidence import Draft, check_evidence
 from reasondraft.verify.files import check_file, check_patched_untouched
 from reasondraft.verify.findings import Finding, apply_severity, summarize
 from reasondraft.verify.lines import check_lines
 from reasondraft.verify.quotes import check_quote
 from reasondraft.verify.scores import Items, Score, derive_items, scores
 from reasondraft.verify.steps import check_step, check_step_files
-from reasondraft.verify.structure import check_structure
 from reasondraft.verify.symbols import check_symbol
 from reasondraft.verify.tests import check_fails_before, check_test, check_test_patch
 
@@ -83,10 +81,10 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
     check_fails_before(citations, ctx)
     general = check_coverage(citations, ctx, line_offset + 1)
     items = Items()
-    parsed = parse_body(body, trace) if trace is not None else None
-    if parsed is not None:
-        general += check_structure(body, parsed, citations, line_offset)
-        general += check_evidence(Draft(body, parsed, citations, ctx, line_offset, items))
+    parsed = None
+    if trace is not None:
+        parsed, found = _check_trace(body, trace, citations, ctx, line_offset, items)
+        general += found
     if trace == 2:
         general += check_coverage(citations, ctx, line_offset + 1, section="Hunks")
     derive_items(items, body, parsed, citations, ctx)
@@ -96,6 +94,21 @@ def check_body(body: str, ctx: VerifyContext, *, line_offset: int = 0,
     if overrides:
         apply_severity(general + [f for c in citations for f in c.findings], overrides)
     return BodyReport(citations, general, items)
+
+
+def _check_trace(body: str, trace: int, citations: list[Citation], ctx: VerifyContext,
+                 line_offset: int, items: Items) -> tuple[ParsedBody, list[Finding]]:
+    """The body read as a trace, and the structure and evidence findings about it."""
+    # Imported here: the trace models, their parsers and the evidence checks cost ~0.1 s of
+    # CPU at start-up, which a draft declaring no trace format does without.
+    from reasondraft.body import parse_body
+    from reasondraft.verify.evidence import Draft, check_evidence
+    from reasondraft.verify.structure import check_structure
+
+    parsed = parse_body(body, trace)
+    found = check_structure(body, parsed, citations, line_offset)
+    found += check_evidence(Draft(body, parsed, citations, ctx, line_offset, items))
+    return parsed, found
 
 
 def check_draft(draft: DraftFile, ctx: VerifyContext) -> BodyReport:

@@ -14,16 +14,19 @@ and the instance's test lists.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from reasondraft.body.markdown import Section, split_sections
 from reasondraft.refs import TestRef
 from reasondraft.trace import TestResult, TestSet, Trace
 from reasondraft.trace_v1 import TraceV1
 from reasondraft.verify.context import VerifyContext
-from reasondraft.verify.evidence import Draft
 from reasondraft.verify.findings import Finding, finding
 from reasondraft.verify.outcome import disagreements
 from reasondraft.verify.tests import parse_test_id
+
+if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.verify.evidence import Draft
 
 PROSE = ("## Summary", "## Solution")
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z`\[])")

@@ -15,11 +15,14 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+from typing import TYPE_CHECKING
 
 from reasondraft.repo import Rev
 from reasondraft.trace import Phase, Trace
-from reasondraft.verify.evidence import Draft
 from reasondraft.verify.findings import Finding, finding
+
+if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.verify.evidence import Draft
 
 TICKED = re.compile(r"`([^`\n]+)`")
 IDENT = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\))?")

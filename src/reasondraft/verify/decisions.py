@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from reasondraft.body.markdown import STEP_HEADING, Section, split_sections
 from reasondraft.trace import Decision
 from reasondraft.trace_v1 import DecisionV1
-from reasondraft.verify.evidence import Draft
 from reasondraft.verify.findings import Finding, finding
+
+if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.verify.evidence import Draft
 
 REF = re.compile(r"\[\[[^\]\n]*\]\]")
 WORD = re.compile(r"[A-Za-z0-9_]+(?:['.][A-Za-z0-9_]+)*")

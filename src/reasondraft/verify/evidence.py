@@ -15,10 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from reasondraft.body import ParsedBody
+from reasondraft.verify.agentpath import check_agent_path
 from reasondraft.verify.citation import Citation
+from reasondraft.verify.claims import check_claims
+from reasondraft.verify.code import check_code
 from reasondraft.verify.context import VerifyContext
+from reasondraft.verify.decisions import check_decisions
 from reasondraft.verify.findings import Finding
+from reasondraft.verify.hindsight import check_hindsight
 from reasondraft.verify.scores import Items
+from reasondraft.verify.stepclaims import check_step_claims
 
 
 @dataclass
@@ -48,14 +54,7 @@ def check_evidence(draft: Draft) -> list[Finding]:
     return [found for check in EVIDENCE_CHECKS for found in check(draft)]
 
 
-# Registration, one line per family (below the definitions the families import).
-from reasondraft.verify.agentpath import check_agent_path  # noqa: E402
-from reasondraft.verify.claims import check_claims  # noqa: E402
-from reasondraft.verify.code import check_code  # noqa: E402
-from reasondraft.verify.decisions import check_decisions  # noqa: E402
-from reasondraft.verify.hindsight import check_hindsight  # noqa: E402
-from reasondraft.verify.stepclaims import check_step_claims  # noqa: E402
-
+# Registration, one line per family (the families import Draft for type checking only).
 EVIDENCE_CHECKS.append(check_hindsight)  # RD-H: hindsight, grounded in time
 EVIDENCE_CHECKS.append(check_step_claims)  # RD-O: test claims against the cited step's output
 EVIDENCE_CHECKS.append(check_claims)  # RD-E, RD-T: claims against the evaluation and the task

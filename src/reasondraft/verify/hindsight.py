@@ -14,15 +14,19 @@ that the agent had not run by then.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from reasondraft.refs import FileRef, TestRef
 from reasondraft.repo import Rev
 from reasondraft.trajectory.history import History, Window
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
-from reasondraft.verify.evidence import Draft
 from reasondraft.verify.findings import Finding, finding
 from reasondraft.verify.stepclaims import read_claims
 from reasondraft.verify.timeline import TraceStepView, history, implement_at, spans, trace_steps
+
+if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.verify.evidence import Draft
 
 
 def check_hindsight(draft: Draft) -> list[Finding]:

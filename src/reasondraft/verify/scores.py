@@ -22,14 +22,14 @@ no items has ``share`` None: nothing to measure, not a perfect score.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reasondraft.body import ParsedBody
-from reasondraft.body.markdown import split_sections
-from reasondraft.trace import Basis, Trace
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.findings import FAMILIES, Family, Finding, family
+
+if TYPE_CHECKING:
+    from reasondraft.body import ParsedBody
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,10 @@ def derive_items(items: Items, body: str, parsed: ParsedBody | None,
     if ctx.patch is not None:
         derived["hunks"] = sum(len(diff.hunks) for diff in ctx.patch)
     if parsed is not None:
+        # Imported here: only a trace needs them (see verify.check._check_trace).
+        from reasondraft.body.markdown import split_sections
+        from reasondraft.trace import Basis, Trace
+
         trace = parsed.trace
         derived["structure"] = sum(1 for part in split_sections(body) if part.heading)
         derived["test_claims"] = len(trace.tests)

@@ -15,14 +15,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from reasondraft.refs import StepRef, TestRef, parse_ref
 from reasondraft.trace import Trace
 from reasondraft.trajectory.history import History
 from reasondraft.trajectory.testrun import TestRun, same_test
-from reasondraft.verify.evidence import Draft
 from reasondraft.verify.findings import Finding, finding
 from reasondraft.verify.timeline import history
+
+if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.verify.evidence import Draft
 
 _REF = re.compile(r"\[\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

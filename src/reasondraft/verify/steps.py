@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import posixpath
 from bisect import bisect_left, bisect_right
+from typing import TYPE_CHECKING
 
 from reasondraft.refs import FileRef, StepRef, TestRef
 from reasondraft.repo import Rev, UnsafePath
-from reasondraft.trajectory.model import Step
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.tests import parse_test_id
+
+if TYPE_CHECKING:  # only a draft with a trajectory needs the trajectory package
+    from reasondraft.trajectory.model import Step
 
 
 def check_step(c: Citation, ctx: VerifyContext, *, first_unchecked: bool) -> None:

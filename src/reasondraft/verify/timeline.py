@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from reasondraft.body.markdown import STEP_HEADING, split_sections
 from reasondraft.refs import StepRef
@@ -11,7 +12,9 @@ from reasondraft.repo import Rev
 from reasondraft.trajectory.history import History, build_history
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
-from reasondraft.verify.evidence import Draft
+
+if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.verify.evidence import Draft
 
 
 def history(ctx: VerifyContext) -> History | None:
