@@ -107,7 +107,7 @@ def _unbuildable(root: Node) -> Refused:
         stack = [root]
         while stack:
             node = stack.pop()
-            if node.id == "scalar":
+            if isinstance(node, ScalarNode):
                 try:
                     probe.construct_object(node)
                 except UNBUILDABLE:
@@ -115,7 +115,7 @@ def _unbuildable(root: Node) -> Refused:
                                    f"{node.tag.rsplit(':', 1)[-1]}", node.start_mark.line)
             else:
                 children = [c for pair in node.value for c in pair] \
-                    if node.id == "mapping" else node.value
+                    if isinstance(node, MappingNode) else node.value
                 stack.extend(reversed(children))
     finally:
         probe.dispose()
@@ -135,13 +135,12 @@ def _check_nodes(root: Node, text: str) -> None:
                 raise Refused(f"YAML alias '*{name}': anchors and aliases are not allowed "
                               "in front matter", line)
             seen.add(id(node))
-            kind = node.id
-            if kind == "scalar":
+            if isinstance(node, ScalarNode):
                 continue
             if depth > MAX_FRONT_DEPTH:
                 raise Refused(f"front matter nests deeper than {MAX_FRONT_DEPTH} levels",
                               node.start_mark.line)
-            if kind == "mapping":
+            if isinstance(node, MappingNode):
                 for pair in node.value:
                     below.extend(pair)
             else:
@@ -158,7 +157,7 @@ def _first_alias(text: str) -> tuple[str, int]:
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent):
-                return event.anchor, event.start_mark.line
+                return event.anchor or "", event.start_mark.line if event.start_mark else 0
     finally:
         loader.dispose()
     return "", 0

@@ -89,6 +89,7 @@ def load_guidelines(cwd: Path | None = None) -> Guidelines:
     """The guidelines of the project file in ``cwd`` (the defaults when there is none)."""
     folder = cwd or Path.cwd()
     own, pyproject = folder / "reasondraft.toml", folder / "pyproject.toml"
+    table: tuple[str, ...]
     if own.is_file():
         path, table, header = own, ("guidelines",), "guidelines"
     elif pyproject.is_file():

@@ -214,6 +214,7 @@ class GitRepo:
             self._batch = subprocess.Popen(
                 ["git", f"--git-dir={self.repo.git_dir}", "cat-file", "--batch"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            assert self._batch.stdout is not None  # stdout=PIPE
             with contextlib.suppress(AttributeError, OSError):  # Linux only; a hint
                 fcntl.fcntl(self._batch.stdout, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         return self._batch

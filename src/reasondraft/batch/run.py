@@ -50,7 +50,7 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
     # walks it again. Unfrozen, its first full pass (0.4 s here) stalled every task at once.
     gc.freeze()
     started = time.monotonic()
-    meta = {"model": request.model, "instances": str(instances), "shard": shard,
+    meta: dict[str, object] = {"model": request.model, "instances": str(instances), "shard": shard,
             "started": datetime.now(UTC).isoformat(timespec="seconds")}
     try:
         with progress_display(console) as progress:

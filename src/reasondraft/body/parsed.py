@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from reasondraft.trace import Trace
 from reasondraft.trace_v1 import TraceV1
@@ -37,7 +38,7 @@ class ParsedBody:
     trace: Trace | TraceV1
     extras: list[ExtraSection] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    version: int = 2
+    version: Literal[1, 2] = 2
 
     @property
     def lossless(self) -> bool:

@@ -346,7 +346,7 @@ def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMCli
 def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: Usage,
                  findings: list[Finding], seconds: float, inputs: dict[str, bytes],
                  skipped: list[str]) -> dict[str, Any]:
-    front = {
+    front: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "instance_id": task.instance_id,
         "repo": task.instance.repo,

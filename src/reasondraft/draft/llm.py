@@ -252,17 +252,19 @@ class LLMClient:
         client = instructor.from_litellm(self._complete)
         with self._errors(max_repairs):
             return client.chat.completions.create(
-                model=self.model, messages=messages, response_model=response_model,
-                max_retries=max_repairs)
+                model=self.model, response_model=response_model, max_retries=max_repairs,
+                # plain role/content dicts, which instructor types as OpenAI's TypedDicts
+                messages=messages)  # type: ignore[arg-type]
 
     async def astructured(self, messages: list[dict[str, Any]], response_model: type[T], *,
                           max_repairs: int) -> T:
         """The async twin of structured (litellm's async API)."""
-        client = instructor.from_litellm(self._acomplete)
+        client = instructor.from_litellm(self._acomplete, async_client=True)
         with self._errors(max_repairs):
             return await client.chat.completions.create(
-                model=self.model, messages=messages, response_model=response_model,
-                max_retries=max_repairs)
+                model=self.model, response_model=response_model, max_retries=max_repairs,
+                # plain role/content dicts, which instructor types as OpenAI's TypedDicts
+                messages=messages)  # type: ignore[arg-type]
 
     @contextmanager
     def _errors(self, max_repairs: int) -> Iterator[None]:

@@ -10,6 +10,8 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
+CHECK_NAME = "reject_async_validators"  # instructor's per-call model check
+
 
 @cache
 def litellm_module() -> ModuleType:
@@ -47,7 +49,7 @@ def remember_async_validator_checks() -> None:
     """
     modules = [_module(name) for name in ("instructor.v2.validation.async_validators",
                                           "instructor.v2.core.patch")]
-    check = getattr(modules[0], "reject_async_validators", None)
+    check = getattr(modules[0], CHECK_NAME, None)
     if check is None:
         return
     passed: set[Any] = set()
@@ -63,8 +65,8 @@ def remember_async_validator_checks() -> None:
 
     # Call sites import the name at call time from its module, or once into their own.
     for user in modules:
-        if getattr(user, "reject_async_validators", None) is check:
-            user.reject_async_validators = reject_once
+        if getattr(user, CHECK_NAME, None) is check:
+            setattr(user, CHECK_NAME, reject_once)
 
 
 def _module(name: str) -> ModuleType | None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field
 
@@ -55,7 +55,7 @@ from reasondraft.verify import Citation, Repos, Sources, VerifyContext
 from reasondraft.verify.findings import Family
 from reasondraft.verify.inputs import draft_paths
 
-FORMAT = "reasondraft-export/2"
+FORMAT: Final = "reasondraft-export/2"
 
 
 class ExportStep(BaseModel):

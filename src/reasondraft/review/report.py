@@ -138,14 +138,14 @@ def render_status(rows: list[DraftStatus], console: Console) -> None:
               for i, name in enumerate(columns)]
     table = Text()
     header = [(name, "bold") for name in columns]
-    for row in [header, *cells]:
-        for i, (text, style) in enumerate(row):
+    for cells_of_row in [header, *cells]:
+        for i, (text, style) in enumerate(cells_of_row):
             pad = " " * (widths[i] - len(text))
             table.append("  " if i else "")
             if columns[i] in NUMERIC:
                 table.append(pad)
             table.append(text, style=style)
-            if columns[i] not in NUMERIC and i < len(row) - 1:
+            if columns[i] not in NUMERIC and i < len(cells_of_row) - 1:
                 table.append(pad)
         table.append("\n")
     console.print(table, soft_wrap=True, end="")

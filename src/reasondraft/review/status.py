@@ -30,7 +30,7 @@ from reasondraft.review.signing import Signers
 from reasondraft.verify import Repos, Sources, verify_draft
 from reasondraft.verify.inputs import draft_paths
 
-STATUSES: tuple[str, ...] = get_args(Status)
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 @dataclass
@@ -94,7 +94,7 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
     if signers is not None:
         where = signers.check(where)
     front = draft.front
-    provenance = front.get("provenance") if isinstance(front.get("provenance"), dict) else {}
+    provenance = found if isinstance(found := front.get("provenance"), dict) else {}
     created = _time(provenance.get("created_at")) or _mtime(path)
     record = where.record
     return DraftStatus(
@@ -171,7 +171,7 @@ def by_model(rows: list[DraftStatus]) -> list[dict[str, Any]]:
     groups: dict[tuple[str | None, str | None], list[DraftStatus]] = {}
     for row in rows:
         groups.setdefault((row.model, row.prompt), []).append(row)
-    summaries = []
+    summaries: list[dict[str, Any]] = []
     for (model, prompt), members in sorted(groups.items(),
                                            key=lambda item: (str(item[0][0]), str(item[0][1]))):
         counts = Counter(row.status for row in members)

@@ -17,7 +17,8 @@ import keyword
 import re
 
 from reasondraft.repo import Rev
-from reasondraft.trace import Phase, Trace
+from reasondraft.trace import Phase, Trace, TraceStep
+from reasondraft.trace_v1 import TraceStepV1
 from reasondraft.verify.evidence import Draft
 from reasondraft.verify.findings import Finding, finding
 
@@ -51,9 +52,9 @@ def check_code(draft: Draft) -> list[Finding]:
 def _descriptions(draft: Draft) -> list[tuple[int, str]]:
     """(body line, text) of every line that describes the change."""
     lines = draft.body.split("\n")
-    trace = draft.parsed.trace
+    trace_steps: list[TraceStep | TraceStepV1] = list(draft.parsed.trace.steps)
     wanted = {"## Summary", "## Root cause", "## Solution", "## Hunks"}
-    implement = {n for n, step in enumerate(trace.steps) if step.phase is Phase.IMPLEMENT}
+    implement = {n for n, step in enumerate(trace_steps) if step.phase is Phase.IMPLEMENT}
     found, section, step = [], "", -1
     for number, text in enumerate(lines, start=1):
         if text.startswith("## "):

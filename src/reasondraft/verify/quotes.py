@@ -59,7 +59,7 @@ def match_from(pattern: Pattern, rows: tuple[str, ...], pos: int, stop: int, *,
     if pos + len(head) > stop:
         return None
     prefix = _fits(head, rows, pos, None)
-    if prefix is _NO:
+    if isinstance(prefix, _No):
         return None
     if not tail:
         end = pos + len(head)
