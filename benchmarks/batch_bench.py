@@ -57,7 +57,7 @@ finally:
 def serve(port_file: Path, delay: float) -> None:
     from reasondraft.draft.local_server import LocalServer, Reply
 
-    with LocalServer(lambda body: Reply(answer=ANSWER, delay=delay)) as server:
+    with LocalServer(lambda _body: Reply(answer=ANSWER, delay=delay)) as server:
         port_file.write_text(server.url)
         while True:
             time.sleep(3600)

@@ -74,7 +74,8 @@ def test_repair_loop_wrong_lines_then_right(task_folder, tmp_path) -> None:
     model = recording(tmp_path, trace("geo.py#L5"), trace("geo.py#L2"))
     task = load_task(folder, repo=repo)
     result = draft_task(task, DraftRequest(model=model, retry=FAST), tmp_path / "out")
-    assert result.repairs == 1 and not result.findings
+    assert result.repairs == 1
+    assert not result.findings
     draft = read_draft(tmp_path / "out" / "acme__geo-1" / "draft.md")
     assert draft.front["provenance"]["repairs"] == 1
     assert draft.front["format"] == 2
@@ -98,7 +99,9 @@ def test_answer_that_never_verifies_is_kept_with_its_findings(task_folder, tmp_p
     front = read_draft(result.folder / "draft.md").front
     assert front["provenance"]["unresolved"]["errors"] == 1
     [left] = front["provenance"]["unresolved"]["findings"]
-    assert left["code"] == "RD-Q001" and left["ref"] == "geo.py#L5" and left["message"]
+    assert left["code"] == "RD-Q001"
+    assert left["ref"] == "geo.py#L5"
+    assert left["message"]
 
 
 def test_failed_run_writes_nothing(task_folder, tmp_path, monkeypatch) -> None:
@@ -119,7 +122,8 @@ def test_local_http_server_draft(task_folder, tmp_path, monkeypatch) -> None:
         request = DraftRequest(model="openai/gpt-4o-mini", api_base=server.url, retry=FAST,
                                log=tmp_path / "calls.jsonl")
         result = draft_task(load_task(folder, repo=repo), request, tmp_path / "out")
-    assert result.usage.cost and result.usage.cost > 0  # litellm's price for gpt-4o-mini
+    assert result.usage.cost
+    assert result.usage.cost > 0  # litellm's price for gpt-4o-mini
     assert len((tmp_path / "calls.jsonl").read_text().splitlines()) == 2
     assert "sk-test" not in (tmp_path / "calls.jsonl").read_text()
 
@@ -138,16 +142,19 @@ def test_existing_draft_is_not_overwritten_without_force(task_folder, tmp_path) 
     assert draft.read_text() == edited
     result = draft_task(task, DraftRequest(model=model, retry=FAST), out, force=True)
     [backup] = list(out.glob(".acme__geo-1.bak-*"))  # the old folder, whole
-    assert result.backup == backup and (backup / "draft.md").read_text() == edited
+    assert result.backup == backup
+    assert (backup / "draft.md").read_text() == edited
     assert not (out / "acme__geo-1" / "draft.md").read_text().endswith("A human note.\n")
 
 
 def test_demo_drafts_the_example_with_one_repair(tmp_path) -> None:
     task, result = run_demo(tmp_path)
-    assert task.trajectory is not None and len(task.trajectory.steps) >= 12
+    assert task.trajectory is not None
+    assert len(task.trajectory.steps) >= 12
     assert result.repairs == 1
     report = verify_draft(result.folder / "draft.md")
-    assert report.summary["errors"] == 0 and report.summary["warnings"] == 0
+    assert report.summary["errors"] == 0
+    assert report.summary["warnings"] == 0
     assert report.summary["references"] > 40
     assert (result.folder / "trajectory.traj").read_bytes() == \
         Path(task.trajectory.source).read_bytes()
@@ -190,10 +197,11 @@ def test_cli_without_model_says_how_to_set_one(task_folder, tmp_path) -> None:
     folder, repo = task_folder
     result = run_cli("draft", str(folder), "--repo", str(repo), cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "REASONDRAFT_MODEL" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "REASONDRAFT_MODEL" in result.stderr
 
 
-def test_cli_record_then_replay(task_folder, tmp_path, monkeypatch) -> None:
+def test_cli_record_then_replay(task_folder, tmp_path) -> None:
     folder, repo = task_folder
     with LocalServer([Reply(answer=trace("geo.py#L2"))]) as server:
         result = run_cli("draft", str(folder), "--repo", str(repo), "--model",
@@ -356,4 +364,5 @@ def test_a_project_file_log_outside_its_folder_stops_before_any_model_call(
     assert line.startswith(
         f"error: {project / 'reasondraft.toml'}: setting 'log' = '{outside}' is outside the "
         "project folder")
-    assert not outside.exists() and not (tmp_path / "o").exists()
+    assert not outside.exists()
+    assert not (tmp_path / "o").exists()

@@ -58,8 +58,10 @@ def test_json_mode_answer() -> None:
         raw = instructor.from_litellm(llm._complete, mode=instructor.Mode.JSON)
         result = raw.chat.completions.create(model=llm.model, response_model=Answer,
                                              messages=[{"role": "user", "content": "v"}])
-        assert result.value == 8 and "tools" not in server.requests[0]
-        assert llm.usage.calls == 1 and llm.usage.answers == [{"value": 8}]
+        assert result.value == 8
+        assert "tools" not in server.requests[0]
+        assert llm.usage.calls == 1
+        assert llm.usage.answers == [{"value": 8}]
 
 
 def test_429_with_retry_after_then_200() -> None:
@@ -90,7 +92,7 @@ def test_connection_refused_is_a_clear_error() -> None:
     server = LocalServer([Reply()])
     url = server.url
     server.httpd.server_close()
-    llm = LLMClient("openai/local-test", api_base=url, retry=FAST, sleep=lambda s: None)
+    llm = LLMClient("openai/local-test", api_base=url, retry=FAST, sleep=lambda _s: None)
     with pytest.raises(ModelError, match=r"gave up after 3 attempts: .*Connection error"):
         ask(llm)
 
@@ -133,7 +135,8 @@ def test_fixture_provider_replays_a_repair(tmp_path) -> None:
         {"match": "give", "answers": [{"value": -5}, {"value": 5}]}]}))
     llm = LLMClient(f"fixture/{recording}", retry=FAST)
     assert ask(llm).value == 5
-    assert llm.usage.calls == 2 and llm.usage.cost is None
+    assert llm.usage.calls == 2
+    assert llm.usage.cost is None
 
 
 def test_fixture_replay_miss_says_how_to_record(tmp_path) -> None:

@@ -329,10 +329,10 @@ RequireSignedOpt = Annotated[bool, typer.Option(
                              "(the others are 'unsigned').")]
 
 
-def _signers(allowed: Path | None, required: bool) -> Any:
+def _signers(allowed: Path | None, *, required: bool) -> Any:
     from reasondraft.review.signing import signers
 
-    return signers(allowed, required)
+    return signers(allowed, required=required)
 
 
 def _sources(repo: Path | None, repos: Path | None, eval_report: Path | None = None) -> Any:
@@ -485,7 +485,7 @@ def status_command(
     if by not in (None, "model"):
         raise InputError(f"--by {by}: unknown grouping (supported: model)")
     rows = scan(directory, verify=verify, sources=_sources(repo, repos),
-                signers=_signers(allowed_signers, require_signed))
+                signers=_signers(allowed_signers, required=require_signed))
     if by:
         summaries = by_model(rows)
         print_json(summaries) if as_json else render_by_model(summaries, console)
@@ -528,7 +528,7 @@ def export_command(
         raise InputError("give a DIR and --out FILE.jsonl (or --schema)")
     result = exporting.export(directory, out, include_all=include_all,
                               sources=_sources(repo, repos),
-                              signers=_signers(allowed_signers, require_signed))
+                              signers=_signers(allowed_signers, required=require_signed))
     if as_json:
         print_json(result.to_json())
     else:

@@ -56,7 +56,7 @@ class FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
     twice in one mapping. Aliases and depth are checked on the composed nodes, before any
     value is built (see :func:`load_front`)."""
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # noqa: FBT001, FBT002 (PyYAML's signature)
         mapping = super().construct_mapping(node, deep=deep)
         if len(mapping) != len(node.value):  # a key came twice; find it (rare: cost is fine)
             first: dict[Any, int] = {}
@@ -73,7 +73,7 @@ class FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
 class SafeDumper(SAFE_DUMPER):  # type: ignore[misc,valid-type]
     """The safe dumper without anchors and aliases: the reader refuses them."""
 
-    def ignore_aliases(self, data: Any) -> bool:
+    def ignore_aliases(self, data: Any) -> bool:  # noqa: ARG002 (PyYAML's signature)
         return True
 
 
@@ -248,28 +248,29 @@ def split_document(text: str, where: str = "draft", *, strict: bool = True) -> D
     bounds = _front_bounds(text)
     if bounds is None:
         if text.startswith(FENCE + "\n"):
-            return _broken(text, where, "front matter has no closing '---' line", 1, strict)
+            return _broken(text, where, "front matter has no closing '---' line", 1,
+                           strict=strict)
         return DraftFile(front={}, body=text, body_line=1)
     front_text, body, body_line = bounds
     try:
         front = load_front(front_text) if front_text.strip() else {}
     except Refused as exc:
-        return _broken(body, where, str(exc), exc.line + FRONT_LINE, strict, body_line)
+        return _broken(body, where, str(exc), exc.line + FRONT_LINE, body_line, strict=strict)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + FRONT_LINE if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return _broken(body, where, f"front matter is not valid YAML ({problem})", line, strict,
-                       body_line)
+        return _broken(body, where, f"front matter is not valid YAML ({problem})", line,
+                       body_line, strict=strict)
     if not isinstance(front, dict):
         return _broken(body, where, "front matter is not a mapping of keys", FRONT_LINE,
-                       strict, body_line)
+                       body_line, strict=strict)
     return DraftFile(front=front, body=body, body_line=body_line, front_text=front_text,
                      where=where)
 
 
-def _broken(body: str, where: str, message: str, line: int, strict: bool,
-            body_line: int = 1) -> DraftFile:
+def _broken(body: str, where: str, message: str, line: int, body_line: int = 1, *,
+            strict: bool) -> DraftFile:
     if strict:
         raise InputError(message, where=f"{where}:{line}")
     return DraftFile(front={}, body=body, body_line=body_line,

@@ -233,7 +233,8 @@ class GitRepo:
 
     def _answer(self) -> tuple[bytes, bytes, bytes] | None:
         """Read the next answer of the cat-file process."""
-        assert self._batch is not None and self._batch.stdout is not None
+        assert self._batch is not None
+        assert self._batch.stdout is not None
         stdout = self._batch.stdout
         header = stdout.readline().split()
         if len(header) != 3:  # '<name> missing' or '<name> ambiguous'

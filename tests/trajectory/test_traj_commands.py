@@ -68,7 +68,8 @@ def test_tool_kinds(name: str, arguments: dict, kind: StepKind) -> None:
 def test_heredoc_body_and_redirects_are_not_commands() -> None:
     commands = parse_commands("cat <<EOF > a.py\nimport os; rm -rf /\nEOF\npython a.py 2>/dev/null")
     assert [c.words for c in commands] == [("cat",), ("python", "a.py")]
-    assert commands[0].writes == ("a.py",) and commands[1].writes == ()
+    assert commands[0].writes == ("a.py",)
+    assert commands[1].writes == ()
 
 
 @pytest.mark.parametrize(("command", "paths"), [

@@ -61,7 +61,8 @@ def test_inspect_to_atif(fixtures: Path) -> None:
     assert doc["schema_version"] == "ATIF-v1.4"
     assert doc["agent"] == {"name": "mini-swe-agent", "version": "1.1",
                             "model_name": "deepseek/test-chat"}
-    assert len(doc["steps"]) == 3 and doc["extra"]["instance_id"] == "acme__widgets-7"
+    assert len(doc["steps"]) == 3
+    assert doc["extra"]["instance_id"] == "acme__widgets-7"
 
 
 def test_inspect_bad_input_is_one_line_exit_2(fixtures: Path, tmp_path: Path) -> None:
@@ -72,7 +73,8 @@ def test_inspect_bad_input_is_one_line_exit_2(fixtures: Path, tmp_path: Path) ->
                  ["inspect", str(fixtures / "swe_agent_0x.traj"), "--to", "yaml"]):
         result = run(*args)
         assert result.returncode == 2
-        assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1
+        assert result.stderr.startswith("error:")
+        assert result.stderr.count("\n") == 1
         assert "Traceback" not in result.stderr
 
 

@@ -55,7 +55,7 @@ def batch_from_cli(flags: dict[str, Any], *, instances: Path, trajectories: Path
     try:
         with progress_display(console) as progress:
             bar = progress.add_task("batch", total=len(plan), stats="")
-            batch.on_record = lambda record: progress.update(
+            batch.on_record = lambda _record: progress.update(
                 bar, advance=1, stats=stats_line(batch, started))
             asyncio.run(batch.run())
     finally:

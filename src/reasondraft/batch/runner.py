@@ -109,7 +109,7 @@ class Batch:
     """One run over a plan. ``on_record`` is called for every task's outcome (progress)."""
 
     def __init__(self, plan: list[Planned], options: BatchOptions,
-                 on_record: Callable[[TaskRecord], None] = lambda record: None) -> None:
+                 on_record: Callable[[TaskRecord], None] = lambda _record: None) -> None:
         self.plan = plan
         self.options = options
         self.on_record = on_record
@@ -234,7 +234,8 @@ class Batch:
 
     async def _draft(self, item: Planned, client: LLMClient, slot: CallSlot,
                      started: float) -> TaskRecord:
-        assert item.instance is not None and item.repo is not None
+        assert item.instance is not None
+        assert item.repo is not None
         load = functools.partial(task_from_instance, item.instance, repo=self._git(item.repo),
                                  trajectory=item.trajectory, patch=self.options.patch,
                                  eval_report=self.options.eval_reports)

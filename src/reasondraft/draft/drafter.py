@@ -263,7 +263,7 @@ def draft_task(task: Task, request: DraftRequest, out: Path, *, force: bool = Fa
                client: LLMClient | None = None) -> DraftResult:
     """Draft one task into ``out/<instance_id>/`` and return what happened."""
     check_outputs(request, out)
-    claim = claim_folder(out, task.instance_id, force)
+    claim = claim_folder(out, task.instance_id, force=force)
     started = time.monotonic()
     prepared = prepare(task, request)
     client = client or new_client(request)
@@ -296,7 +296,8 @@ async def adraft_task(load: Callable[[], Task], request: DraftRequest, out: Path
     writing runs there too. Only the model call is inside ``calls`` (a batch's call slot and
     budget check), so the next tasks are prepared while the model answers others."""
     started = time.monotonic()
-    task, prepared, gate, claim = await in_thread(executor, _ready, load, request, out, force)
+    task, prepared, gate, claim = await in_thread(executor, _ready, load, request, out,
+                                                  force=force)
     token = GATE.set(gate)
     try:
         async with calls or contextlib.nullcontext():
@@ -311,12 +312,12 @@ async def adraft_task(load: Callable[[], Task], request: DraftRequest, out: Path
                            started)
 
 
-def _ready(load: Callable[[], Task], request: DraftRequest, out: Path,
+def _ready(load: Callable[[], Task], request: DraftRequest, out: Path, *,
            force: bool) -> tuple[Task, Prepared, Gate, Claim]:
     """Everything a task needs before its model call: loaded, allowed to write, packed.
     (The batch checked --out and --log once for all its tasks.)"""
     task = load()
-    claim = claim_folder(out, task.instance_id, force)
+    claim = claim_folder(out, task.instance_id, force=force)
     return task, prepare(task, request), new_gate(task, request.guidelines), claim
 
 

@@ -63,7 +63,7 @@ def pick_answer(recordings: list[dict[str, Any]], messages: list[dict[str, Any]]
 class FixtureProvider(CustomLLM):
     """A litellm custom provider that answers from recordings, sync and async."""
 
-    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+    def completion(self, *_args: Any, **kwargs: Any) -> ModelResponse:
         model: str = kwargs["model"]
         name = model.split("/", 1)[1] if model.startswith("fixture/") else model
         path = recording_path(name)

@@ -66,7 +66,7 @@ class _Changed(Exception):
     """The folder is no longer as claimed; the message says how."""
 
 
-def claim_folder(out: Path, instance_id: str, force: bool) -> Claim:
+def claim_folder(out: Path, instance_id: str, *, force: bool) -> Claim:
     """The folder ``instance_id`` drafts into, refused if it cannot be written or (without
     ``force``) already holds a draft, which is a person's work."""
     folder = task_folder(out, instance_id)

@@ -197,7 +197,7 @@ class LLMClient:
         self._log(kwargs, response, seconds, None, cost)
         return response
 
-    def _complete(self, **kwargs: Any) -> Any:
+    def _complete(self, **kwargs: Any) -> Any:  # noqa: RET503 (tenacity re-raises when it gives up)
         """One completion as instructor asks for it, with transport retries and logging."""
         kwargs = self._request(kwargs)
         for attempt in self._retrying(Retrying, sleep=self.sleep):
@@ -210,7 +210,7 @@ class LLMClient:
                     raise
                 return self._done(kwargs, response, started)
 
-    async def _acomplete(self, **kwargs: Any) -> Any:
+    async def _acomplete(self, **kwargs: Any) -> Any:  # noqa: RET503 (as _complete)
         """The async twin of _complete, waiting on the shared rate gate before each try."""
         kwargs = self._request(kwargs)
         async for attempt in self._retrying(AsyncRetrying):

@@ -70,19 +70,19 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
     task = load_task(folder, instance=instance, instance_id=instance_id, trajectory=trajectory,
                      patch=patch, repo=repo, repos=repos, eval_report=eval_report)
     if dry_run:
-        show_prepared(prepare(task, request), as_json, console)
+        show_prepared(prepare(task, request), console, as_json=as_json)
         return None
     client = LLMClient(request.model, api_base=request.api_base, log=request.log)
     result = draft_task(task, request, out, force=force, client=client)
     if record:
         Recorder(record).save(task.instance_id, client.usage.answers)
-    show_result(task, result, as_json, console)
+    show_result(task, result, console, as_json=as_json)
     if any(f.severity == "error" for f in result.findings):
         raise typer.Exit(1)
     return result
 
 
-def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
+def show_prepared(prepared: Prepared, console: Console, *, as_json: bool) -> None:
     """--dry-run: the messages, the response schema, tokens per section, what was dropped,
     what was redacted (kind, section, count; never the value)."""
     packing = prepared.packed.provenance() | {"overhead_tokens": prepared.overhead_tokens}
@@ -113,7 +113,7 @@ def show_prepared(prepared: Prepared, as_json: bool, console: Console) -> None:
         soft_wrap=True)
 
 
-def show_result(task: Task, result: DraftResult, as_json: bool, console: Console) -> None:
+def show_result(task: Task, result: DraftResult, console: Console, *, as_json: bool) -> None:
     errors = [f for f in result.findings if f.severity == "error"]
     warnings = [f for f in result.findings if f.severity == "warning"]
     if as_json:

@@ -59,7 +59,8 @@ def remember_async_validator_checks() -> None:
             if response_model in passed:
                 return
         except TypeError:  # unhashable: check every time
-            return check(response_model)
+            check(response_model)
+            return
         check(response_model)
         passed.add(response_model)
 

@@ -111,7 +111,7 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             draft = split_document(decode_utf8(data, str(path)), str(path))
             draft.path = path
             before = standing(draft)
-            _refuse_replacing(before, path, force)
+            _refuse_replacing(before, path, force=force)
             inputs = current_inputs(draft)
             report = check_draft(draft, draft_context(draft, sources or Sources(), repos))
             errors = report.summary["errors"]
@@ -130,7 +130,7 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             repos.close()
 
 
-def _refuse_replacing(before: Standing, path: Path, force: bool) -> None:
+def _refuse_replacing(before: Standing, path: Path, *, force: bool) -> None:
     if before.status == "broken":
         raise InputError(before.problem or "front matter is broken", where=str(path))
     if before.decided and not force and before.record is not None:

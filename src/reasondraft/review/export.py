@@ -186,8 +186,8 @@ def export(path: Path, out: Path, *, include_all: bool = False,
     lines: list[str] = []
     with Repos() as repos:
         for draft in draft_paths(path):
-            line = _export_one(draft, include_all, sources or Sources(), repos, signers,
-                               result)
+            line = _export_one(draft, sources or Sources(), repos, signers, result,
+                               include_all=include_all)
             if line is not None:
                 lines.append(line.model_dump_json() + "\n")
                 if result.signed is not None and line.signed_by is not None:
@@ -197,8 +197,8 @@ def export(path: Path, out: Path, *, include_all: bool = False,
     return result
 
 
-def _export_one(path: Path, include_all: bool, sources: Sources, repos: Repos,
-                signers: Signers | None, result: ExportResult) -> ExportLine | None:
+def _export_one(path: Path, sources: Sources, repos: Repos, signers: Signers | None,
+                result: ExportResult, *, include_all: bool) -> ExportLine | None:
     """The line for one draft, or None (recorded in ``result`` with why) if not exported.
     An approval is verified again before it is exported as approved."""
     try:
@@ -226,7 +226,8 @@ def _export_one(path: Path, include_all: bool, sources: Sources, repos: Repos,
 def export_line(checked: CheckedDraft) -> ExportLine:
     """The export line of a draft read from disk whose references resolved."""
     draft, report = checked.draft, checked.report
-    assert report is not None and draft.path is not None
+    assert report is not None
+    assert draft.path is not None
     front, path = draft.front, draft.path
     parsed = parse_body(draft.body, trace_format(front, str(path)) or body_format(draft.body))
     provenance = front.get("provenance")

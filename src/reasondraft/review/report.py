@@ -92,7 +92,7 @@ SIGNATURE_CELLS: dict[str, tuple[str, str]] = {"invalid": ("bad", "bold red"),
                                                "none": ("no", "yellow")}
 
 
-def status_cells(row: DraftStatus, signed: bool = False,
+def status_cells(row: DraftStatus, *, signed: bool = False,
                  checked: bool = False) -> list[tuple[str, str]]:
     """(text, style) per column of one row (``signed`` when signatures were checked, a
     share per check family when verified); ids and reviewers escaped to one line each."""
@@ -133,7 +133,7 @@ def render_status(rows: list[DraftStatus], console: Console) -> None:
     checked = any(row.checks is not None for row in rows)
     columns = STATUS_COLUMNS + (tuple(FAMILY_COLUMNS[name] for name in FAMILIES)
                                 if checked else ()) + (("signed",) if signed else ())
-    cells = [status_cells(row, signed, checked) for row in rows]
+    cells = [status_cells(row, signed=signed, checked=checked) for row in rows]
     widths = [max([len(name), *(len(row[i][0]) for row in cells)])
               for i, name in enumerate(columns)]
     table = Text()

@@ -114,7 +114,7 @@ class Signers:
                        problem=problem if signature == "invalid" else where.problem)
 
 
-def signers(allowed: Path | None, required: bool) -> Signers | None:
+def signers(allowed: Path | None, *, required: bool) -> Signers | None:
     """The CLI options as a Signers (``--require-signed`` needs ``--allowed-signers``)."""
     if allowed is None:
         if required:

@@ -29,7 +29,7 @@ def step_row(step: Step) -> dict[str, Any]:
     }
 
 
-def summarize(traj: Trajectory, with_steps: bool = False) -> dict[str, Any]:
+def summarize(traj: Trajectory, *, with_steps: bool = False) -> dict[str, Any]:
     """A JSON-ready summary (what ``inspect --json`` prints); ``with_steps`` adds the
     numbered step list as ``step_list``."""
     kinds = Counter(step.kind.value for step in traj.steps)

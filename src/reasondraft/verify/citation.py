@@ -59,7 +59,7 @@ class Citation:
     def quote(self) -> tuple[str, ...] | None:
         return self.occurrence.quote
 
-    def add(self, code: str, message: str, suggestion: str | None = None,
+    def add(self, code: str, message: str, suggestion: str | None = None, *,
             fixable: bool = False) -> None:
         self.findings.append(finding(code, self.line, message, ref=self.raw,
                                      suggestion=suggestion, fixable=fixable))
