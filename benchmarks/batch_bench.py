@@ -58,7 +58,7 @@ def serve(port_file: Path, delay: float) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from model_server import LocalServer, Reply  # the tests' model server
 
-    with LocalServer(lambda body: Reply(answer=ANSWER, delay=delay)) as server:
+    with LocalServer(lambda _body: Reply(answer=ANSWER, delay=delay)) as server:
         port_file.write_text(server.url)
         while True:
             time.sleep(3600)

@@ -151,7 +151,7 @@ def draft_body(name: str, body: str, command: str = "verify") -> Callable[[Proje
     return build
 
 
-def many_hunks(count: int, parse_only: bool = False) -> Callable[[Project], list[str]]:
+def many_hunks(count: int, *, parse_only: bool = False) -> Callable[[Project], list[str]]:
     def build(project: Project) -> list[str]:
         repo = project.root / ("big-parse" if parse_only else "big")
         repo.mkdir()

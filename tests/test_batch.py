@@ -73,7 +73,7 @@ def workspace(make_repo, tmp_path):
     diff = repo.diff(base, head)
     (tmp_path / "trajectories").mkdir()
 
-    def make(ids: list[str], repo_of=lambda i: "acme/geo") -> Path:
+    def make(ids: list[str], repo_of=lambda _id: "acme/geo") -> Path:
         rows = []
         for instance_id in ids:
             rows.append({"instance_id": instance_id, "repo": repo_of(instance_id),
@@ -115,17 +115,22 @@ def test_broken_inputs_are_reported_precisely_and_the_rest_finishes(workspace) -
     report = json.loads((tmp / "out" / "batch-report.json").read_text())
     by_id = {t["instance_id"]: t for t in report["tasks"]}
     assert by_id["acme__geo-1"]["status"] == by_id["acme__geo-2"]["status"] == "done"
-    assert by_id["acme__geo-1"]["errors"] == 0 and by_id["acme__geo-1"]["cost_usd"] > 0
+    assert by_id["acme__geo-1"]["errors"] == 0
+    assert by_id["acme__geo-1"]["cost_usd"] > 0
     broken = by_id["acme__geo-broken"]
     assert broken["status"] == "failed"
-    assert "acme__geo-broken.traj.json" in broken["reason"] and "JSON" in broken["reason"]
+    assert "acme__geo-broken.traj.json" in broken["reason"]
+    assert "JSON" in broken["reason"]
     missing = by_id["acme__geo-norepo"]
-    assert missing["status"] == "skipped" and "no clone of acme/missing" in missing["reason"]
+    assert missing["status"] == "skipped"
+    assert "no clone of acme/missing" in missing["reason"]
     unverifiable = by_id["acme__geo-unverifiable"]
-    assert unverifiable["status"] == "done" and unverifiable["errors"] >= 1
+    assert unverifiable["status"] == "done"
+    assert unverifiable["errors"] >= 1
     assert unverifiable["repairs"] == 1
     assert "verify error(s) remain after 1 repair(s)" in unverifiable["reason"]
-    assert report["totals"]["done"] == 3 and report["totals"]["failed"] == 1
+    assert report["totals"]["done"] == 3
+    assert report["totals"]["failed"] == 1
     assert (tmp / "out" / "acme__geo-1" / "draft.md").exists()
     assert not (tmp / "out" / "acme__geo-broken").exists()
     assert "batch summary" in shown
@@ -170,7 +175,8 @@ def test_max_cost_stops_starting_tasks(workspace) -> None:
     per_task = done[0].cost_usd
     assert len(done) == int(0.001 // per_task)
     assert sum(r.cost_usd for r in done) <= 0.001
-    assert skipped and all(r.reason.startswith("budget: $") for r in skipped)
+    assert skipped
+    assert all(r.reason.startswith("budget: $") for r in skipped)
 
 
 def test_rate_limit_on_one_task_does_not_fail_the_batch(workspace) -> None:
@@ -248,7 +254,8 @@ def test_bad_batch_inputs_are_one_line_exit_2(workspace, case) -> None:
                              *[x for pair in args.items() for x in pair]],
                             capture_output=True, text=True, env=env, check=False)
     assert result.returncode == 2, result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
     assert not (tmp / "out").exists()
 
 
@@ -293,7 +300,8 @@ def test_an_id_that_is_not_a_folder_name_is_skipped_and_nothing_escapes(workspac
         assert records[bad].status == "skipped"
         assert "cannot name a folder" in records[bad].reason
     assert len(server.requests) == 1
-    assert not (tmp / "escape").exists() and not Path("/tmp/abs-escape").exists()
+    assert not (tmp / "escape").exists()
+    assert not Path("/tmp/abs-escape").exists()
     assert sorted(p.name for p in (tmp / "out").iterdir()) == [
         "acme__geo-1", "batch-report.json", "batch-state.json"]
 
@@ -359,7 +367,8 @@ def test_a_trajectory_without_submission_falls_back_to_gold_and_says_so(workspac
     [task] = json.loads((tmp / "out" / "batch-report.json").read_text())["tasks"]
     assert task["status"] == "done"
     assert task["patch_source"] == "gold"
-    assert "has no submission" in task["note"] and "(gold)" in task["note"]
+    assert "has no submission" in task["note"]
+    assert "(gold)" in task["note"]
     assert "has no submission" in " ".join(shown.split())
 
 

@@ -87,7 +87,8 @@ def test_reshaped_known_section_is_kept_verbatim() -> None:
     body = render_body(TRACE).replace("- empty dicts", "- empty dicts\n  (and lists too)")
     parsed = parse_body(body, 1)
     [extra] = parsed.extras
-    assert extra.reshaped and extra.heading == "Edge cases"
+    assert extra.reshaped
+    assert extra.heading == "Edge cases"
     assert "(and lists too)" in extra.text
 
 
@@ -103,4 +104,5 @@ def test_step_prose_after_decision_stays_in_reasoning() -> None:
 
 def test_a_body_without_declared_format_is_read_by_its_sections() -> None:
     parsed = parse_body(render_body(TRACE))
-    assert parsed.version == 1 and parsed.trace == TRACE
+    assert parsed.version == 1
+    assert parsed.trace == TRACE

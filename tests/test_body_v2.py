@@ -75,7 +75,9 @@ def line_of(body: str, text: str) -> int:
 
 def test_parse_of_render_is_identity() -> None:
     parsed = parse_body(BODY)
-    assert parsed.version == 2 and parsed.lossless and not parsed.problems, parsed.problems
+    assert not parsed.problems, parsed.problems
+    assert parsed.version == 2
+    assert parsed.lossless
     assert parsed.trace == TRACE
     assert render_body(parsed.trace) == BODY
 
@@ -112,7 +114,8 @@ def test_a_hyphen_or_dash_for_the_separator_is_understood(dash: str) -> None:
     parsed = parsed_after(line, line.replace(" · ", dash))
     meta = "Phase: reproduce · Basis: observed"
     parsed_meta = parsed_after(meta, meta.replace(" · ", dash))
-    assert not parsed.problems and not parsed_meta.problems
+    assert not parsed.problems
+    assert not parsed_meta.problems
     assert parsed.trace.tests == TRACE.tests
     assert parsed_meta.trace.steps == TRACE.steps
 
@@ -129,11 +132,13 @@ def test_a_note_in_a_structured_field_is_reported_with_its_line() -> None:
                         "after: pass (flaky on CI) · source: [[step:7]]")
     parsed = parse_body(body)
     [problem] = parsed.problems
-    assert problem.code == "RD-B001" and problem.line == line_of(body, "flaky on CI")
+    assert problem.code == "RD-B001"
+    assert problem.line == line_of(body, "flaky on CI")
     assert "after: pass (flaky on CI)" in problem.message
     assert [t.id for t in parsed.trace.tests] == ["t.py::test_b"]
     [extra] = parsed.extras
-    assert extra.heading == "Tests" and "(flaky on CI)" in extra.text
+    assert extra.heading == "Tests"
+    assert "(flaky on CI)" in extra.text
 
 
 def test_an_unknown_item_in_a_decision_is_reported_and_the_rest_kept() -> None:
@@ -197,7 +202,8 @@ def test_a_decision_followed_by_prose_is_reported_not_dropped() -> None:
                         "A thought added later.\n")
     parsed = parse_body(body)
     step = parsed.trace.steps[0]
-    assert step.decision is None and "**Decision:** Which transliteration?" in step.reasoning
+    assert step.decision is None
+    assert "**Decision:** Which transliteration?" in step.reasoning
     assert step.reasoning.endswith("A thought added later.")
     assert [(p.code, p.line) for p in parsed.problems] == [
         ("RD-B002", line_of(body, "**Hypothesis:** encode")),
@@ -242,13 +248,16 @@ def test_one_line_fields_with_separators_round_trip(why: str, purpose: str, opti
     })
     body = render_body(trace)
     parsed = parse_body(body)
-    assert parsed.trace == trace and not parsed.problems, parsed.problems
+    assert not parsed.problems, parsed.problems
+    assert parsed.trace == trace
     assert render_body(parsed.trace) == body
 
 
 def test_outcome_lines_without_the_blank_line_between_them_are_read() -> None:
     parsed = parsed_after("Resolved: no · Source: harness\n\nAccount:",
                           "Resolved: no - Source: harness\nAccount:")
-    assert not parsed.problems and parsed.trace.outcome == TRACE.outcome
+    assert not parsed.problems
+    assert parsed.trace.outcome == TRACE.outcome
     wrapped = parsed_after("still fails: 'ß' is dropped", "still fails:\n'ß' is dropped")
-    assert not wrapped.problems and wrapped.trace.outcome == TRACE.outcome
+    assert not wrapped.problems
+    assert wrapped.trace.outcome == TRACE.outcome

@@ -38,11 +38,12 @@ def test_task_summary_json(task_inputs) -> None:
     result = run("task", "--instance", str(inst), "--repo", str(repo.path), "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["base_commit"] == base and summary["patch_source"] == "gold"
+    assert summary["base_commit"] == base
+    assert summary["patch_source"] == "gold"
     assert summary["files"][0]["path"] == "mod.py"
 
 
-def _bad_cases(repo, inst, base, tmp_path):
+def _bad_cases(repo, inst, tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text('{"instance_id": ')
     nocommit = tmp_path / "nocommit.json"
@@ -74,8 +75,8 @@ def _bad_cases(repo, inst, base, tmp_path):
                                   "not a git repo", "unknown commit", "diff does not apply",
                                   "diff does not parse"])
 def test_bad_input_is_one_line_exit_2(case, task_inputs, tmp_path) -> None:
-    repo, inst, base = task_inputs
-    args, message = _bad_cases(repo, inst, base, tmp_path)[case]
+    repo, inst, _ = task_inputs
+    args, message = _bad_cases(repo, inst, tmp_path)[case]
     result = run("task", *args)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -117,14 +117,14 @@ def test_tests_carry_what_the_harness_says_after_the_diff() -> None:
                                "PASS_TO_PASS": {"success": p2p[:35] + p2p[36:],
                                                 "failure": [p2p[35]]}},
                         source="r/report.json", kind="instance")
-    text = render_test_ids(instance, True, report)
+    text = render_test_ids(instance, with_pass_to_pass=True, evaluation=report)
     assert "- tests/test_box.py::test_f — after this diff: pass (harness)" in text
     assert "keep passing; after this diff: 39 pass, 1 fail (harness)):\n" \
            f"- {p2p[35]} — after this diff: fail (harness)\n- {p2p[0]}\n" in text
     assert "- ... 9 more" in text  # the failing one is shown beyond the first 30
     summary = Evaluation(instance_id="acme__box-1", resolved=False, patch_applied=None,
                          tests={}, source="run.json", kind="summary")
-    text = render_test_ids(instance, False, summary)
+    text = render_test_ids(instance, with_pass_to_pass=False, evaluation=summary)
     assert "- tests/test_box.py::test_f\n" in text
     assert "PASS_TO_PASS: 40 tests; after this diff: unknown, the report does not list " \
            "them (list omitted)" in text
@@ -137,10 +137,12 @@ def test_500_steps_pack_under_budget_with_every_action(task) -> None:
     packed = pack(view, patch, instance, trajectory, budget=budget,
                   measure=lambda s, counter: sum(counter(v) for v in s.values()), count=count)
     assert packed.tokens <= budget
-    assert packed.level is not None and packed.level > 0
+    assert packed.level is not None
+    assert packed.level > 0
     text = packed.sections["trajectory"]
     for n in range(1, 501):
-        assert f"[step {n}]" in text and f"action-{n}" in text
+        assert f"[step {n}]" in text
+        assert f"action-{n}" in text
 
 
 def test_repeated_views_collapse_and_observations_are_cut() -> None:
@@ -185,12 +187,14 @@ def test_small_prompt_fits_by_its_bytes_and_is_counted_only_when_asked(task) -> 
     big = measure(build_sections(view, patch, instance, [], 24_000), byte_bound) + 100
     packed = pack(view, patch, instance, None, budget=big, measure=measure, count=exact)
     assert calls == []  # fitted by the byte bound: the tokenizer was not needed
-    assert packed.tokens == measure(packed.sections, count) and calls
+    assert packed.tokens == measure(packed.sections, count)
+    assert calls
     assert packed.tokens <= sum(byte_bound(v) for v in packed.sections.values())
     calls.clear()
     tight = pack(view, patch, instance, None, budget=packed.tokens, measure=measure,
                  count=exact)
-    assert calls and tight.dropped == []  # over the bound, under the exact count
+    assert calls
+    assert tight.dropped == []  # over the bound, under the exact count
 
 
 def test_impossible_budget_is_one_clear_error(task) -> None:
@@ -213,9 +217,11 @@ def test_the_whole_action_is_shown_not_its_one_line_display() -> None:
     trajectory = Trajectory(format="swe-agent", steps=steps)
     detailed = render_trajectory(trajectory, LEVELS[0])
     assert "total += abs(by)\n    end_of_edit" in detailed
-    assert '"old_str": "total += by"' in detailed and '"new_str": "total += abs(by)"' in detailed
+    assert '"old_str": "total += by"' in detailed
+    assert '"new_str": "total += abs(by)"' in detailed
     barest = render_trajectory(trajectory, LEVELS[-1])
-    assert "[step 1] edit: edit 12:13" in barest and "old_str" not in barest
+    assert "[step 1] edit: edit 12:13" in barest
+    assert "old_str" not in barest
 
 
 def test_one_huge_observation_line_is_cut_not_the_whole_trajectory(task) -> None:
@@ -233,7 +239,9 @@ def test_one_huge_observation_line_is_cut_not_the_whole_trajectory(task) -> None
                   count=count)
     assert packed.level == plain.level == 0
     text = packed.sections["trajectory"]
-    assert "start xxx" in text and "xxx end of the line" in text and "next line" in text
+    assert "start xxx" in text
+    assert "xxx end of the line" in text
+    assert "next line" in text
     assert f"[... {len(line) - 800} characters omitted ...]" in text
 
 

@@ -105,7 +105,9 @@ def test_binary_file_is_recognized() -> None:
     diff = ("diff --git a/logo.png b/logo.png\nnew file mode 100644\nindex 0000000..1234567\n"
             "Binary files /dev/null and b/logo.png differ\n")
     [change] = parse_diff(diff).files
-    assert change.binary and change.status == "added" and change.path == "logo.png"
+    assert change.binary
+    assert change.status == "added"
+    assert change.path == "logo.png"
 
 
 def test_hunk_line_numbers_on_both_sides() -> None:
@@ -171,7 +173,7 @@ def test_hunks_out_of_order_apply_where_their_context_is() -> None:
 
 
 @pytest.mark.parametrize("name", ["with space.py", "tab\there.py", 'quote".py', "ünï.py"])
-def test_file_names_git_quotes_or_leaves_spaces_in(name: str, make_repo, tmp_path) -> None:
+def test_file_names_git_quotes_or_leaves_spaces_in(name: str, make_repo) -> None:
     repo = make_repo()
     base = repo.commit({name: "a\nb\n", "other name.txt": "x\n"})
     head = repo.commit({name: "a\nB\n", "other name.txt": None, "new name.txt": "x\n"})

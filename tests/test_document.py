@@ -31,7 +31,8 @@ def test_split_and_join_round_trip() -> None:
 
 def test_no_front_matter_is_all_body() -> None:
     draft = split_document("# Summary\nhand written\n")
-    assert draft.front == {} and draft.body_line == 1
+    assert draft.front == {}
+    assert draft.body_line == 1
     assert join_document({}, draft.body) == "# Summary\nhand written\n"
 
 
@@ -46,7 +47,8 @@ def test_broken_front_matter(tmp_path, text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         read_draft(path)
     lenient = read_draft(path, strict=False)
-    assert lenient.front_error is not None and lenient.front == {}
+    assert lenient.front_error is not None
+    assert lenient.front == {}
     assert lenient.body
 
 
@@ -70,7 +72,8 @@ def test_aliases_are_refused_before_anything_is_built(tmp_path) -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert lenient.front == {} and lenient.body == "# Summary\n"
+    assert lenient.front == {}
+    assert lenient.body == "# Summary\n"
     assert "draft.md:4: YAML alias" in lenient.front_error
     assert peak < 2_000_000  # refused on the composed nodes: no value was built or walked
 
@@ -115,7 +118,8 @@ def test_front_matter_size_is_bounded() -> None:
 def test_written_front_matter_never_holds_aliases() -> None:
     shared = {"references": 1, "errors": 0, "warnings": 0}
     text = join_document({"a": shared, "b": shared, "c": [shared]}, "body\n")
-    assert "&" not in text and "*" not in text
+    assert "&" not in text
+    assert "*" not in text
     assert split_document(text).front == {"a": shared, "b": shared, "c": [shared]}
 
 

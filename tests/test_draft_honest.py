@@ -33,7 +33,7 @@ TEST_PATCH = ("diff --git a/test_geo.py b/test_geo.py\n--- a/test_geo.py\n+++ b/
               "+    assert area(2, 2) == 4\n")
 
 
-def harness_report(instance_id: str, resolved: bool | None, patch_applied: bool | None = True,
+def harness_report(instance_id: str, *, resolved: bool | None, patch_applied: bool | None = True,
                    tests: dict[str, dict[str, list[str]]] | None = None) -> Evaluation:
     """A per-instance harness report for the geo task, as reasondraft.evaluation reads it."""
     return Evaluation(instance_id, resolved, patch_applied, tests or {}, source="report.json",
@@ -129,7 +129,8 @@ def test_an_unresolved_report_makes_the_outcome_false_from_the_harness(folder,
     assert (tests["test_geo.py::test_area"].after.value,
             tests["test_geo.py::test_area"].visible_to_agent) == ("pass", True)
     repairs = sent_back(tmp_path)
-    assert len(repairs) == 2 and "RD-E" not in repairs[0]
+    assert len(repairs) == 2
+    assert "RD-E" not in repairs[0]
     assert "the evaluation report says resolved false" in repairs[0]
     assert f"{TEST_PATCH_TEST} (FAIL_TO_PASS) is in the evaluation report" in repairs[0]
     written = read_draft(result.folder / "draft.md")
@@ -160,9 +161,11 @@ def test_without_a_report_success_is_never_assumed(folder, tmp_path) -> None:
 
 def test_a_hollow_answer_goes_back_and_is_repaired(folder, tmp_path) -> None:
     result = draft(folder, tmp_path, HOLLOW, answer())
-    assert result.repairs == 1 and not result.findings
+    assert result.repairs == 1
+    assert not result.findings
     [repair] = sent_back(tmp_path)
-    assert "Step 1: Look cites nothing" in repair and "the root cause names no place" in repair
+    assert "Step 1: Look cites nothing" in repair
+    assert "the root cause names no place" in repair
 
 
 def test_an_uncited_hunk_goes_back_within_max_repairs(folder, tmp_path) -> None:
@@ -184,7 +187,8 @@ def test_a_hollow_draft_never_verifies_clean_nor_exits_0(folder, tmp_path, hollo
                      model(tmp_path, hollow, hollow, hollow), "--out", str(tmp_path / "out"),
                      "--log", str(tmp_path / "calls.jsonl"), cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    assert "verifies clean" not in result.stdout and "error(s)" in result.stdout
+    assert "verifies clean" not in result.stdout
+    assert "error(s)" in result.stdout
     written = read_draft(tmp_path / "out" / "acme__geo-1" / "draft.md")
     left = written.front["provenance"]["unresolved"]
     codes = {f["code"] for f in left["findings"]}

@@ -114,16 +114,18 @@ def test_run_summary_gives_outcome_per_id_and_no_tests(tmp_path) -> None:
     assert unresolved.after("test_geo.py::test_area") is None
     assert reports.load("a__b-1").resolved is True
     error = reports.load("a__b-3")
-    assert error.resolved is None and "error_ids" in error.reason
+    assert error.resolved is None
+    assert "error_ids" in error.reason
     assert describe(error).startswith("unknown: the harness could not evaluate it")
     empty = reports.load("a__b-4")
     assert (empty.resolved, empty.patch_exists) == (False, False)
     # A summary's instance written as report.json keeps what the summary said.
     copy = load_evaluation(write(tmp_path / "c" / "report.json", error.to_json()), "a__b-3")
-    assert copy.resolved is None and "error_ids" in copy.reason
+    assert copy.resolved is None
+    assert "error_ids" in copy.reason
 
 
-def test_no_report_means_unknown(project, tmp_path) -> None:
+def test_no_report_means_unknown(project) -> None:
     folder, repo, _ = project
     task = load_task(folder, repo=repo)
     assert task.evaluation is None
@@ -135,7 +137,8 @@ def test_harness_error_entry_is_unknown_not_unresolved(tmp_path) -> None:
     report[ID] |= {"patch_successfully_applied": False, "error": "container\ntimed out"}
     del report[ID]["tests_status"]
     ev = load_evaluation(write(tmp_path / "report.json", report), ID)
-    assert ev.resolved is None and ev.reason == "the harness run failed: container timed out"
+    assert ev.resolved is None
+    assert ev.reason == "the harness run failed: container timed out"
     assert ev.tests == {}
 
 
@@ -176,9 +179,11 @@ def test_malformed_report_is_one_line_exit_2(case, project, tmp_path) -> None:
     data, message = MALFORMED[case]
     path = write(tmp_path / "bad.json", data)
     result = run("task", str(folder), "--repo", str(repo), "--eval-report", str(path))
-    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
-    assert str(path) in line and message in line
+    assert str(path) in line
+    assert message in line
 
 
 def test_unreadable_report_in_task_folder_is_one_line_exit_2(project) -> None:
@@ -331,7 +336,8 @@ def test_draft_copies_the_instance_report_into_the_folder(project, tmp_path) -> 
     draft.path = result.folder / "draft.md"
     with Repos() as repos:
         ctx = draft_context(draft, Sources(), repos)
-    assert ctx.evaluation is not None and ctx.evaluation.resolved is False
+    assert ctx.evaluation is not None
+    assert ctx.evaluation.resolved is False
     assert ctx.evaluation.source == str(written)
 
 
@@ -347,7 +353,8 @@ def test_task_command_shows_the_outcome_in_text_and_json(project, tmp_path) -> N
     assert data["evaluation"]["resolved"] is False
     assert data["evaluation"]["failing"] == ["test_geo.py::test_area"]
     bare = json.loads(run("task", str(folder), "--repo", str(repo), "--json").stdout)
-    assert bare["evaluation"] is None and bare["outcome"] == "unknown: no evaluation report"
+    assert bare["evaluation"] is None
+    assert bare["outcome"] == "unknown: no evaluation report"
 
 
 def test_verify_and_show_take_eval_report_without_llm_libraries(
@@ -368,4 +375,5 @@ def test_verify_and_show_take_eval_report_without_llm_libraries(
     assert f"outcome: resolved (harness report {report})" in shown.stdout
     (report.parent / "patch.diff").write_text(diff.replace("w + h", "w * h"))
     refused = run("verify", str(folder), "--eval-report", str(report))
-    assert refused.returncode == 2 and "evaluated another patch" in refused.stderr
+    assert refused.returncode == 2
+    assert "evaluated another patch" in refused.stderr

@@ -83,7 +83,8 @@ def test_build_script_reproduces_the_base_commit(tmp_path: Path, task: dict) -> 
 
 def test_instance_names_hidden_tests_and_hints(task: dict) -> None:
     instance = load_instance(EXAMPLE)
-    assert instance.instance_id == ID and "no decomposition" in instance.hints_text
+    assert instance.instance_id == ID
+    assert "no decomposition" in instance.hints_text
     added = set(re.findall(r"^\+def (test_\w+)\(", task["test_patch"], re.MULTILINE))
     assert {t.split("::")[1] for t in instance.FAIL_TO_PASS} == added
     assert "Straße" in instance.problem_statement
@@ -96,7 +97,8 @@ def test_the_report_is_what_the_tests_really_do(tmp_path: Path, task: dict,
     patch = (EXAMPLE / "patch.diff").read_text(encoding="utf-8")
     tests = task["FAIL_TO_PASS"] + task["PASS_TO_PASS"]
     entry = report[ID]
-    assert entry["resolved"] is False and entry["patch_successfully_applied"] is True
+    assert entry["resolved"] is False
+    assert entry["patch_successfully_applied"] is True
     submitted = outcomes(checkout(tmp_path / "model" / "testbed", task["test_patch"], patch),
                          tests)
     for name in ("FAIL_TO_PASS", "PASS_TO_PASS"):
@@ -114,10 +116,11 @@ def test_the_report_is_what_the_tests_really_do(tmp_path: Path, task: dict,
     assert base == dict.fromkeys(task["FAIL_TO_PASS"], "FAILED")
 
 
-def test_trajectory_is_the_agents_real_session(task: dict) -> None:
+def test_trajectory_is_the_agents_real_session() -> None:
     traj = load_trajectory(EXAMPLE / "trajectory.json", ID)
     patch = (EXAMPLE / "patch.diff").read_text(encoding="utf-8")
-    assert traj.format == "mini-swe-agent" and len(traj.steps) == 14
+    assert traj.format == "mini-swe-agent"
+    assert len(traj.steps) == 14
     assert traj.submission == patch
     project = EXAMPLE / "project"
     for number, path in ((2, "slugkit/slug.py"), (3, "slugkit/unique.py")):
@@ -154,15 +157,16 @@ def assert_honest(folder: Path, report: dict) -> None:
                 if test in claims:
                     assert (claims[test].after.value, claims[test].source) == \
                         (after, "harness"), test
-    assert claims[LETTERS].after.value == "fail" and not claims[LETTERS].visible_to_agent
+    assert claims[LETTERS].after.value == "fail"
+    assert not claims[LETTERS].visible_to_agent
     assert claims[ACCENTS].after.value == "pass"
     assert any(s.basis.value == "counterfactual" for s in trace.steps)
     kinds = {e.kind.value for e in trace.agent_path}
     assert {"failed run", "abandoned edit", "tool error", "detour"} <= kinds
     assert [h.necessity.value for h in trace.hunks] == ["incidental", "necessary", "necessary"]
     report_ = verify_draft(draft.path)
-    assert report_.summary["errors"] == 0 and report_.summary["warnings"] == 0, \
-        report_.findings
+    assert report_.summary["errors"] == 0, report_.findings
+    assert report_.summary["warnings"] == 0, report_.findings
 
 
 def test_drafting_with_the_report_gives_an_honest_trace(tmp_path: Path, report: dict) -> None:
@@ -170,7 +174,8 @@ def test_drafting_with_the_report_gives_an_honest_trace(tmp_path: Path, report: 
     task.evaluation = stand_in(report)
     request = DraftRequest(model="fixture/example", log=tmp_path / "calls.jsonl")
     result = draft_task(task, request, tmp_path / "out")
-    assert result.repairs == 1 and not result.findings
+    assert result.repairs == 1
+    assert not result.findings
     calls = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
     repair = calls[-1]["messages"][-1]["content"]
     assert "the evaluation report says resolved false" in repair
@@ -200,7 +205,8 @@ def test_demo_shows_the_honest_outcome(tmp_path: Path) -> None:
                            "--out", str(tmp_path)], capture_output=True, text=True, env=env,
                           check=False)
     assert proc.returncode == 0, proc.stderr
-    assert "Resolved: no · Source: harness" in proc.stdout and "## Agent path" in proc.stdout
+    assert "Resolved: no · Source: harness" in proc.stdout
+    assert "## Agent path" in proc.stdout
     assert "1 repair(s)" in proc.stdout
 
 
@@ -208,4 +214,5 @@ def test_demo_names_the_examples_it_knows(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "reasondraft", "demo", "--example", "nope",
                            "--out", str(tmp_path)], capture_output=True, text=True,
                           check=False)
-    assert proc.returncode == 2 and "known: tinyconf, slugkit" in proc.stderr
+    assert proc.returncode == 2
+    assert "known: tinyconf, slugkit" in proc.stderr

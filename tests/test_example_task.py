@@ -115,7 +115,8 @@ def test_task_json_is_a_complete_instance(task: dict) -> None:
     assert instance.repo == "tinyconf/tinyconf"
     assert instance.version == "0.3"
     assert instance.hints_text == ""
-    assert instance.FAIL_TO_PASS and instance.PASS_TO_PASS
+    assert instance.FAIL_TO_PASS
+    assert instance.PASS_TO_PASS
     assert not set(instance.FAIL_TO_PASS) & set(instance.PASS_TO_PASS)
     assert "Expected output" in instance.problem_statement
     for diff in (task["patch"], task["test_patch"]):
@@ -209,6 +210,62 @@ def _base_lines(repo: git.Repo, commit: str, path: str) -> list[str] | None:
         return None
 
 
+class _Replay:
+    """The files as the agent's commands left them, read from the base commit on first use."""
+
+    def __init__(self, repo: git.Repo, base: str) -> None:
+        self.repo, self.base = repo, base
+        self.files: dict[str, list[str] | None] = {}
+
+    def lines_of(self, path: str) -> list[str] | None:
+        if path not in self.files:
+            self.files[path] = _base_lines(self.repo, self.base, path)
+        return self.files[path]
+
+    def run(self, command: str, args: list[str], body: str, open_file: str, number: int) -> None:
+        """Apply a create, rm or edit command (others change no file)."""
+        if command == "create":
+            self.files[args[0]] = [""]
+        elif command == "rm":
+            self.files[args[0]] = None
+        elif command == "edit":
+            start, end = map(int, args[0].split(":"))
+            assert body.endswith("end_of_edit\n"), number
+            lines = self.lines_of(_rel(open_file))
+            assert lines is not None, number
+            lines[start - 1:end] = body[: -len("end_of_edit\n")].splitlines()
+
+    def check_view(self, command: str, args: list[str], observation: str, number: int) -> bool:
+        """Whether the observation shows a ``[File: ...]`` view, each shown line as it is."""
+        header = re.match(r"\[File: (\S+) \((\d+) lines total\)\]\n", observation)
+        if not header:
+            return False
+        path = _rel(header.group(1))
+        if command in ("open", "create"):
+            assert path == args[0], number
+        lines = self.lines_of(path)
+        assert lines is not None, number
+        assert len(lines) == int(header.group(2)), number
+        shown = re.findall(r"^(\d+):(.*)$", observation, re.MULTILINE)
+        assert shown, number
+        for line_no, text in shown:
+            assert lines[int(line_no) - 1] == text, (number, path, line_no)
+        return True
+
+    def check_search(self, first: str, observation: str, number: int) -> None:
+        """A ``search_dir`` observation's match counts against the files."""
+        term = re.match(r'search_dir "([^"]+)"', first).group(1)
+        for path, count in re.findall(r"^/testbed/(\S+) \((\d+) matches\)$",
+                                      observation, re.MULTILINE):
+            lines = self.lines_of(path)
+            assert lines is not None, number
+            assert sum(term in line for line in lines) == int(count), (number, path)
+
+
+def _rel(path: str) -> str:
+    return path[len(WORKDIR) + 1:] if path.startswith(WORKDIR + "/") else path
+
+
 def test_trajectory_file_views_match_the_files(tmp_path: Path, task: dict, traj: dict,
                                                patch_diff: str) -> None:
     """Replay create/edit/rm on the base files: every ``[File: ...]`` view shows exactly the
@@ -217,55 +274,19 @@ def test_trajectory_file_views_match_the_files(tmp_path: Path, task: dict, traj:
     base = task["base_commit"]
     repo = clone(tmp_path / "replay", base)
     try:
-        files: dict[str, list[str] | None] = {}
-
-        def lines_of(path: str) -> list[str] | None:
-            if path not in files:
-                files[path] = _base_lines(repo, base, path)
-            return files[path]
-
-        def rel(path: str) -> str:
-            return path[len(WORKDIR) + 1:] if path.startswith(WORKDIR + "/") else path
-
+        replay = _Replay(repo, base)
         views = 0
         for number, step in enumerate(traj["trajectory"], start=1):
             first, _, body = step["action"].partition("\n")
             command, *args = first.split()
-            open_file = json.loads(step["state"])["open_file"]
-            if command == "create":
-                files[args[0]] = [""]
-            elif command == "rm":
-                files[args[0]] = None
-            elif command == "edit":
-                start, end = map(int, args[0].split(":"))
-                assert body.endswith("end_of_edit\n"), number
-                new = body[: -len("end_of_edit\n")].splitlines()
-                lines = lines_of(rel(open_file))
-                assert lines is not None, number
-                lines[start - 1:end] = new
-            observation = step["observation"]
-            header = re.match(r"\[File: (\S+) \((\d+) lines total\)\]\n", observation)
-            if header:
-                views += 1
-                path = rel(header.group(1))
-                if command in ("open", "create"):
-                    assert path == args[0], number
-                lines = lines_of(path)
-                assert lines is not None and len(lines) == int(header.group(2)), number
-                shown = re.findall(r"^(\d+):(.*)$", observation, re.MULTILINE)
-                assert shown, number
-                for line_no, text in shown:
-                    assert lines[int(line_no) - 1] == text, (number, path, line_no)
+            replay.run(command, args, body, json.loads(step["state"])["open_file"], number)
+            views += replay.check_view(command, args, step["observation"], number)
             if command == "search_dir":
-                term = re.match(r'search_dir "([^"]+)"', first).group(1)
-                for path, count in re.findall(r"^/testbed/(\S+) \((\d+) matches\)$",
-                                              observation, re.MULTILINE):
-                    lines = lines_of(path)
-                    assert lines is not None, number
-                    assert sum(term in line for line in lines) == int(count), (number, path)
+                replay.check_search(first, step["observation"], number)
         assert views >= 8
 
         apply(repo, patch_diff, "agent")
+        files = replay.files
         touched = {p for p, lines in files.items() if lines != _base_lines(repo, base, p)}
         for path in touched:
             after = Path(repo.working_dir) / path

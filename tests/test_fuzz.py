@@ -263,7 +263,8 @@ def test_front_matter_reads_or_refuses(front: str, body: str) -> None:
     try:
         draft = split_document(text, "draft.md")
     except InputError as exc:
-        assert "\n" not in str(exc) and str(exc).startswith("draft.md:")
+        assert "\n" not in str(exc)
+        assert str(exc).startswith("draft.md:")
     else:
         assert isinstance(draft.front, dict)
         assert draft.content_hash.startswith("sha256:")

@@ -45,7 +45,7 @@ def test_scanner_and_tokenizer_agree_with_markdown_it(pieces: list[str]) -> None
     answered = 0
     for doc in documents(pieces, 3000, seed=len(pieces)):
         expected = stock_leaves(doc)
-        assert tokenize(doc, doc.split("\n")) == expected, doc
+        assert tokenize(doc) == expected, doc
         scanned = _scan(doc.split("\n")) if "\t" not in doc else None
         if scanned is not None:
             answered += 1
@@ -74,5 +74,5 @@ def test_more_setext_headings_than_markdown_it_nests() -> None:
     """Each setext heading was left open: past markdown-it's nesting limit (20) the rest
     of the document was not read, so its references went unverified."""
     doc = "| t |\n|---|\n\n" + "Title [[a.py]]\n---\n\ntext [[b.py]]\n\n" * 30
-    assert tokenize(doc, doc.split("\n")) == stock_leaves(doc)
+    assert tokenize(doc) == stock_leaves(doc)
     assert sum(leaf.kind == "text" for leaf in leaf_blocks(doc)) == 31  # the table row too

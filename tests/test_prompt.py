@@ -49,7 +49,7 @@ def example_copy(tmp_path: Path, report: dict | None) -> Path:
     return folder
 
 
-def report(resolved: bool, failing: list[str]) -> dict:
+def report(failing: list[str], *, resolved: bool) -> dict:
     instance = json.loads((data_dir("example") / "task.json").read_text())
     p2p = instance["PASS_TO_PASS"]
     return {instance["instance_id"]: {
@@ -70,7 +70,7 @@ def user_prompt(folder: Path, clone: Path, **options: object) -> tuple[str, dict
 
 def test_dry_run_of_an_unresolved_task_shows_outcome_failing_tests_and_hints(
         tmp_path, clone) -> None:
-    folder = example_copy(tmp_path, report(False, F2P[:1]))
+    folder = example_copy(tmp_path, report(F2P[:1], resolved=False))
     result = subprocess.run(
         [sys.executable, "-m", "reasondraft", "draft", str(folder), "--repo", str(clone),
          "--model", "fixture/example", "--dry-run", "--out", str(tmp_path / "out")],
@@ -91,7 +91,7 @@ def test_dry_run_of_an_unresolved_task_shows_outcome_failing_tests_and_hints(
 
 
 def test_nothing_we_write_in_the_prompt_calls_the_diff_a_fix(tmp_path, clone) -> None:
-    for given in (None, report(False, F2P[:1]), report(True, [])):
+    for given in (None, report(F2P[:1], resolved=False), report([], resolved=True)):
         folder = example_copy(tmp_path / str(id(given)), given)
         task = load_task(folder, repo=clone)
         prepared = prepare(task, DraftRequest(model="fixture/example"))
@@ -113,7 +113,7 @@ def test_without_a_report_the_outcome_is_unknown(tmp_path, clone) -> None:
 
 
 def test_a_resolved_report_says_so_with_each_test_after(tmp_path, clone) -> None:
-    _, sections = user_prompt(example_copy(tmp_path, report(True, [])), clone)
+    _, sections = user_prompt(example_copy(tmp_path, report([], resolved=True)), clone)
     assert sections["outcome"].startswith("Resolved, per the SWE-bench harness report "
                                           "(report.json). FAIL_TO_PASS: 3 pass, 0 fail")
     assert all(f"- {t} — hidden from the agent: added by the test patch; after this diff: "

@@ -34,8 +34,10 @@ def test_base_and_patched_views(project) -> None:
     view = RepoView(repo.path, base, patch)
     assert view.lines("pkg/core.py") == ("def f():", "    return 1")
     assert view.lines("pkg/core.py", Rev.PATCHED) == ("def f():", "    return 2")
-    assert not view.exists("pkg/new.py") and view.exists("pkg/new.py", Rev.PATCHED)
-    assert view.exists("docs/latin1.txt") and not view.exists("docs/latin1.txt", Rev.PATCHED)
+    assert not view.exists("pkg/new.py")
+    assert view.exists("pkg/new.py", Rev.PATCHED)
+    assert view.exists("docs/latin1.txt")
+    assert not view.exists("docs/latin1.txt", Rev.PATCHED)
     assert "pkg/new.py" in view.files(Rev.PATCHED)
     assert "docs/latin1.txt" not in view.files(Rev.PATCHED)
     assert view.files() == sorted(
@@ -71,7 +73,8 @@ def test_non_utf8_is_flagged_and_binary_recognized(project) -> None:
     repo, base, _, _ = project
     view = RepoView(repo.path, base)
     latin = view.read("docs/latin1.txt")
-    assert latin.lossy and latin.lines == ("caf\ufffd",)
+    assert latin.lossy
+    assert latin.lines == ("caf\ufffd",)
     assert view.read("assets/blob.bin").binary
 
 
@@ -137,7 +140,8 @@ def test_one_cat_file_stream_serves_resolves_reads_and_read_ahead(project) -> No
         git.prefetch(shas)  # answers not read yet ...
         assert git.blob(shas[1]) == git.blob(shas[1])  # ... read up to the one wanted ...
         assert git.resolve("v1.0") == base  # ... and the rest when another request comes
-        assert git.resolve("main~1") == base and git.resolve("main") == head
+        assert git.resolve("main~1") == base
+        assert git.resolve("main") == head
         assert git.blob(tree["pkg/core.py"].binsha) == b"def f():\n    return 1\n"
         with pytest.raises(InputError, match="missing"):
             git.blob(b"\x01" * 20)
@@ -151,6 +155,9 @@ def test_a_blob_is_decoded_once_for_every_view_of_the_repository(make_repo) -> N
     with GitRepo(repo.path) as shared:
         first, second = RepoView(shared, base), RepoView(shared, base)
         a = first.read("a.py")
-        assert a is not None and second.read("a.py") is a
+        assert a is not None
+        assert second.read("a.py") is a
         b = second.read("b.py")  # the same blob under another path
-        assert b is not None and b.path == "b.py" and b.lines is a.lines
+        assert b is not None
+        assert b.path == "b.py"
+        assert b.lines is a.lines

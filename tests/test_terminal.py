@@ -64,7 +64,8 @@ def assert_terminal_safe(result: subprocess.CompletedProcess[str], *shown: str) 
     """No ESC but rich's own styling, no C1 control, no BEL; ``shown`` appears escaped.
     Returns the output without styling."""
     output = result.stdout + result.stderr
-    assert "Traceback" not in output and "MarkupError" not in output, output
+    assert "Traceback" not in output, output
+    assert "MarkupError" not in output, output
     assert SGR.search(output), "the console was not forced to a terminal: nothing is tested"
     rest = OWN.sub("", output)
     assert ESC not in rest, [rest[max(i - 20, 0):i + 20] for i in
@@ -148,14 +149,17 @@ def test_hostile_text_is_shown_escaped_and_never_as_markup(name, hostile, tmp_pa
     assert result.returncode == status, result.stderr
     plain = assert_terminal_safe(result, *shown)
     if name == "error line":
-        assert plain.startswith("error: ") and plain.count("\n") == 1
+        assert plain.startswith("error: ")
+        assert plain.count("\n") == 1
 
 
 def test_json_output_stays_exact(hostile, tmp_path) -> None:
     """--json is for scripts: the values decode to exactly what the files hold; the C1
     controls json.dumps would leave raw are \\u escapes."""
     result = run("verify", hostile, "--json", cwd=tmp_path)
-    assert result.returncode == 1 and "\x9b" not in result.stdout and ESC not in result.stdout
+    assert result.returncode == 1
+    assert "\x9b" not in result.stdout
+    assert ESC not in result.stdout
     refs = {f["ref"] for f in json.loads(result.stdout)["findings"]}
     assert {RESET_REF, MARKUP_REF} <= refs
     steps = json.loads(run("inspect", hostile / "trajectory.json", "--steps", "--json",
@@ -216,7 +220,7 @@ def test_draft_with_markup_in_a_model_reference_reports_instead_of_crashing(
     assert_terminal_safe(dry, "add is wrong " + SHOWN)
 
 
-def test_batch_summary_shows_reasons_escaped(make_repo, tmp_path) -> None:
+def test_batch_summary_shows_reasons_escaped(tmp_path) -> None:
     (tmp_path / "repos").mkdir()
     (tmp_path / "trajectories").mkdir()
     (tmp_path / "trajectories" / "acme__calc-1.json").write_text(json.dumps(trajectory()))
@@ -257,7 +261,8 @@ def test_safe_keeps_layout_and_styles_and_escapes_every_control() -> None:
     with console.capture() as captured:
         console.print(text)
     out = captured.get()
-    assert out.startswith("\x1b[1m") and "\x1b[1;2m\\x1b" in out  # bold; escapes dim too
+    assert out.startswith("\x1b[1m")
+    assert "\x1b[1;2m\\x1b" in out  # bold; escapes dim too
     assert safe("a\nb\tc", one_line=True).plain == "a\\x0ab\\x09c"
 
 

@@ -155,10 +155,12 @@ def test_cli_refuses_with_exit_1_and_one_line_when_the_draft_changed(task_folder
         server.release.set()
         _, stderr = process.communicate(timeout=300)
     assert process.returncode == 1, stderr
-    assert len(stderr.strip().splitlines()) == 1 and "draft.md changed since" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+    assert "draft.md changed since" in stderr
     assert (existing.folder / "draft.md").read_bytes() == approved
     [saved] = out.glob(f"{ID}.draft.md.new-*")
-    assert str(saved) in stderr and "The replacement" in saved.read_text()
+    assert str(saved) in stderr
+    assert "The replacement" in saved.read_text()
     assert not list(out.glob(f".{ID}.*"))  # no backup, no staging folder
 
 
@@ -185,7 +187,8 @@ def test_two_concurrent_drafts_of_one_task_exactly_one_wins(task_folder, tmp_pat
                 won.append(model)
             except WriteConflict as exc:
                 lost.append((model, str(exc)))
-    assert len(won) == 1 and len(lost) == 1
+    assert len(won) == 1
+    assert len(lost) == 1
     assert read_draft(out / ID / "draft.md").front["provenance"]["model"] == won[0]
     [saved] = out.glob(f"{ID}.draft.md.new-*")
     assert str(saved) in lost[0][1]
@@ -224,7 +227,8 @@ def test_draft_with_an_escaping_id_calls_no_model_and_writes_nothing(task_folder
     assert result.returncode == 2
     assert "instance id '../../escape' cannot name a folder" in one_line(result)
     assert not server.requests
-    assert not (tmp_path / "escape").exists() and not (tmp_path / "a").exists()
+    assert not (tmp_path / "escape").exists()
+    assert not (tmp_path / "a").exists()
 
 
 # -- item 3: draft --force swaps a whole folder in; a kill leaves old or new, never a mix --
@@ -252,7 +256,9 @@ def test_kill_at_any_step_of_force_leaves_the_old_or_the_new_folder(task_folder,
                                       retry=FAST), tmp_path / "scratch")
     new = snapshot(scratch.folder)
     files = {name: new[name] for name in sorted(new, key=lambda n: n == "draft.md")}
-    assert "trajectory.json" in old and "trajectory.traj" in new and old.keys() != new.keys()
+    assert "trajectory.json" in old
+    assert "trajectory.traj" in new
+    assert old.keys() != new.keys()
 
     outcomes = []
     for step in range(1, 20):
@@ -373,7 +379,8 @@ def test_a_rewrite_keeps_mode_and_owner(tmp_path) -> None:
         os.chown(path, 1234, 5678)
     atomic_write(path, "new\n")
     after = os.stat(path)
-    assert path.read_text() == "new\n" and stat.S_IMODE(after.st_mode) == 0o664
+    assert path.read_text() == "new\n"
+    assert stat.S_IMODE(after.st_mode) == 0o664
     if os.geteuid() == 0:
         assert (after.st_uid, after.st_gid) == (1234, 5678)
     atomic_write(tmp_path / "fresh.md", "x")
@@ -403,7 +410,8 @@ def test_links_in_an_openhands_folder_are_skipped_and_reported(task_folder, tmp_
     front = read_draft(result.folder / "draft.md").front
     assert front["provenance"]["skipped_inputs"] == result.skipped
     everything = b"".join(p.read_bytes() for p in result.folder.rglob("*") if p.is_file())
-    assert b"root:x:0:0" not in everything and b"private" not in everything
+    assert b"root:x:0:0" not in everything
+    assert b"private" not in everything
 
 
 # -- item 14: every output path is checked before the model is called --------------------
@@ -428,7 +436,8 @@ def test_bad_output_paths_fail_before_any_model_call(task_folder, tmp_path, case
     with LocalServer([Reply(answer=trace())]) as server:
         result = cli("draft", folder, "--repo", repo, "--model", "openai/x", "--api-base",
                      server.url, *[x for pair in paths.items() for x in pair], cwd=tmp_path)
-    assert result.returncode == 2 and says in one_line(result)
+    assert result.returncode == 2
+    assert says in one_line(result)
     assert not server.requests
 
 
@@ -437,7 +446,8 @@ def test_a_batch_with_a_bad_out_fails_before_any_work(tmp_path) -> None:
     result = cli("batch", "--instances", tmp_path / "none.jsonl", "--trajectories", tmp_path,
                  "--repos", tmp_path, "--model", "fixture/example", "--out",
                  tmp_path / "file", cwd=tmp_path)
-    assert result.returncode == 2 and "is not a directory" in one_line(result)
+    assert result.returncode == 2
+    assert "is not a directory" in one_line(result)
 
 
 def test_output_checks_accept_what_can_be_created(tmp_path) -> None:

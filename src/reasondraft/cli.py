@@ -39,7 +39,8 @@ class Group(TyperGroup):
     exit 1 for a model that failed (ModelError) or a write refused because its target
     changed meanwhile (WriteConflict)."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    # typer types the base's ctx as its (vendored) click Context; commands get typer's subclass
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except (InputError, ModelError, WriteConflict) as exc:
@@ -454,7 +455,7 @@ def _reviewer(given: str | None) -> str:
 def _signers(allowed: Path | None, required: bool) -> Any:
     from reasondraft.review.signing import signers
 
-    return signers(allowed, required)
+    return signers(allowed, required=required)
 
 
 def _sources(repo: Path | None, repos: Path | None, eval_report: Path | None = None) -> Any:
@@ -651,7 +652,7 @@ def status_command(
     if by not in (None, "model"):
         raise InputError(f"--by {by}: unknown grouping (supported: model)")
     rows = scan(directory, verify=verify, sources=_sources(repo, repos),
-                signers=_signers(allowed_signers, require_signed))
+                signers=_signers(allowed_signers, required=require_signed))
     if by:
         summaries = by_model(rows)
         print_json(summaries) if as_json else render_by_model(summaries, console)
@@ -694,7 +695,7 @@ def export_command(
         raise InputError("give a DIR and --out FILE.jsonl (or --schema)")
     result = exporting.export(directory, out, include_all=include_all,
                               sources=_sources(repo, repos),
-                              signers=_signers(allowed_signers, require_signed))
+                              signers=_signers(allowed_signers, required=require_signed))
     if as_json:
         print_json(result.to_json())
     else:

@@ -236,6 +236,21 @@ def _unquote(name: str) -> str:
     return "".join(out)
 
 
+def _extended_header(current: _File, line: str) -> bool:
+    """Apply one of git's extended header lines to ``current``; False for any other line."""
+    if line.startswith("new file mode "):
+        current.added = True
+    elif line.startswith("deleted file mode "):
+        current.deleted = True
+    elif line.startswith("rename from "):
+        current.rename_from = _unquote(line[len("rename from "):])
+    elif line.startswith("rename to "):
+        current.rename_to = _unquote(line[len("rename to "):])
+    else:
+        return line.startswith(_INFO)  # kept out: they change nothing read here
+    return True
+
+
 def _git_names(rest: str) -> tuple[str | None, str | None] | None:
     """The two names of a ``diff --git`` line, or (None, None) when spaces in differing
     names make them ambiguous (its ``---``/``+++`` or ``rename`` lines then say); None
@@ -266,7 +281,7 @@ def _side(name: str | None, prefix: str) -> str | None:
 class _File:
     """A file's headers and hunks while its part of the diff is read."""
 
-    def __init__(self, old: str | None, new: str | None, git: bool) -> None:
+    def __init__(self, old: str | None, new: str | None, *, git: bool) -> None:
         self.old, self.new, self.git = old, new, git
         self.added = self.deleted = self.binary = False
         self.rename_from: str | None = None
@@ -334,8 +349,8 @@ class _Parser:
                                  "no '---'/'+++' line settles", where=self.source)
         return [f.build() for f in self.files]
 
-    def start(self, old: str | None, new: str | None, git: bool) -> _File:
-        self.current = _File(old, new, git)
+    def start(self, old: str | None, new: str | None, *, git: bool) -> _File:
+        self.current = _File(old, new, git=git)
         self.files.append(self.current)
         return self.current
 
@@ -349,33 +364,41 @@ class _Parser:
             self.start(*names, git=True)
             self.in_header, self.pending_old = True, None
         elif line.startswith("--- "):
-            if current is not None and self.in_header:
-                name = _file_name(line[4:])
-                current.old = current.old or name
-                current.added = current.added or name == "/dev/null"
-            else:
-                self.current, self.pending_old = None, _file_name(line[4:])
+            self.old_name(line)
         elif line.startswith("+++ "):
-            if current is not None and self.in_header:
-                name = _file_name(line[4:])
-                current.new = current.new or name
-                current.deleted = current.deleted or name == "/dev/null"
-            elif self.pending_old is not None:
-                self.start(self.pending_old, _file_name(line[4:]), git=False)
-                self.pending_old = None
-            else:
-                raise self.fail(pos, f"'+++' without a '---' before it: {line[:80]}")
-        elif current is not None and self.in_header and line.startswith("new file mode "):
-            current.added = True
-        elif current is not None and self.in_header and line.startswith("deleted file mode "):
-            current.deleted = True
-        elif current is not None and self.in_header and line.startswith("rename from "):
-            current.rename_from = _unquote(line[len("rename from "):])
-        elif current is not None and self.in_header and line.startswith("rename to "):
-            current.rename_to = _unquote(line[len("rename to "):])
-        elif current is not None and self.in_header and line.startswith(_INFO):
-            pass
-        elif line == "GIT binary patch" and current is not None:
+            self.new_name(line, pos)
+        elif current is None or not self.in_header or not _extended_header(current, line):
+            self.other(line, pos)
+
+    def old_name(self, line: str) -> None:
+        """A '---' line: the old name of the file in its git header, or of a plain diff's
+        next file (settled by the '+++' line that must follow)."""
+        current = self.current
+        if current is not None and self.in_header:
+            name = _file_name(line[4:])
+            current.old = current.old or name
+            current.added = current.added or name == "/dev/null"
+        else:
+            self.current, self.pending_old = None, _file_name(line[4:])
+
+    def new_name(self, line: str, pos: int) -> None:
+        """A '+++' line: the new name in a git header, or the start of a plain diff's file."""
+        current = self.current
+        if current is not None and self.in_header:
+            name = _file_name(line[4:])
+            current.new = current.new or name
+            current.deleted = current.deleted or name == "/dev/null"
+        elif self.pending_old is not None:
+            self.start(self.pending_old, _file_name(line[4:]), git=False)
+            self.pending_old = None
+        else:
+            raise self.fail(pos, f"'+++' without a '---' before it: {line[:80]}")
+
+    def other(self, line: str, pos: int) -> None:
+        """A line that names no file and is no extended header of the current one: binary
+        markers, the no-newline marker after a hunk, or text that ends the current file."""
+        current = self.current
+        if line == "GIT binary patch" and current is not None:
             current.binary = True
             self.current, self.in_header = None, False  # its data lines are not a diff
         elif line.startswith("Binary files "):
@@ -537,7 +560,7 @@ class _Image:
         return self.done + self.rest[self.index:]
 
 
-def _find(image: _Image, pre: list[str], pos: int, begin: bool, end: bool) -> int | None:
+def _find(image: _Image, pre: list[str], pos: int, *, begin: bool, end: bool) -> int | None:
     """Where ``pre`` occurs: at ``pos`` or the nearest offset (forward first), like git."""
     if begin or end:
         at = 0 if begin else image.size - len(pre)
@@ -592,9 +615,10 @@ def _apply(diff: FileDiff, lines: list[str],
         begin = hunk.old_start == 0 or (hunk.old_start == 1 and leading == 0)
         end = trailing == 0 and bool(pre)
         pos = hunk.new_start - 1 if hunk.new_start else 0
-        at = _find(image, pre, pos, begin, end) if begin or end else None
+        at = _find(image, pre, pos, begin=begin, end=end) if begin or end else None
         if at is None:
-            at = pos if image.matches(pos, pre) else _find(image, pre, pos, False, False)
+            at = pos if image.matches(pos, pre) else \
+                _find(image, pre, pos, begin=False, end=False)
         if at is None:
             raise HunkRejected(f"hunk {hunk.index} ({hunk.header}) does not apply: its "
                                "context is not in the file", where=where or diff.path)

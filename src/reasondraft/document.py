@@ -56,7 +56,7 @@ class FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
     twice in one mapping. Aliases and depth are checked on the composed nodes, before any
     value is built (see :func:`load_front`)."""
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # noqa: FBT001, FBT002 (PyYAML's signature)
         mapping = super().construct_mapping(node, deep=deep)
         if len(mapping) != len(node.value):  # a key came twice; find it (rare: cost is fine)
             first: dict[Any, int] = {}
@@ -73,7 +73,7 @@ class FrontLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]
 class SafeDumper(SAFE_DUMPER):  # type: ignore[misc,valid-type]
     """The safe dumper without anchors and aliases: the reader refuses them."""
 
-    def ignore_aliases(self, data: Any) -> bool:
+    def ignore_aliases(self, data: Any) -> bool:  # noqa: ARG002 (PyYAML's signature)
         return True
 
 
@@ -107,7 +107,7 @@ def _unbuildable(root: Node) -> Refused:
         stack = [root]
         while stack:
             node = stack.pop()
-            if node.id == "scalar":
+            if isinstance(node, ScalarNode):
                 try:
                     probe.construct_object(node)
                 except UNBUILDABLE:
@@ -115,7 +115,7 @@ def _unbuildable(root: Node) -> Refused:
                                    f"{node.tag.rsplit(':', 1)[-1]}", node.start_mark.line)
             else:
                 children = [c for pair in node.value for c in pair] \
-                    if node.id == "mapping" else node.value
+                    if isinstance(node, MappingNode) else node.value
                 stack.extend(reversed(children))
     finally:
         probe.dispose()
@@ -135,13 +135,12 @@ def _check_nodes(root: Node, text: str) -> None:
                 raise Refused(f"YAML alias '*{name}': anchors and aliases are not allowed "
                               "in front matter", line)
             seen.add(id(node))
-            kind = node.id
-            if kind == "scalar":
+            if isinstance(node, ScalarNode):
                 continue
             if depth > MAX_FRONT_DEPTH:
                 raise Refused(f"front matter nests deeper than {MAX_FRONT_DEPTH} levels",
                               node.start_mark.line)
-            if kind == "mapping":
+            if isinstance(node, MappingNode):
                 for pair in node.value:
                     below.extend(pair)
             else:
@@ -158,7 +157,7 @@ def _first_alias(text: str) -> tuple[str, int]:
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent):
-                return event.anchor, event.start_mark.line
+                return event.anchor or "", event.start_mark.line if event.start_mark else 0
     finally:
         loader.dispose()
     return "", 0

@@ -26,7 +26,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -228,7 +228,7 @@ def read_json(path: Path, *, kind: str = "file") -> Any:
 
 
 def iter_lines(path: Path, *, kind: str = "file",
-               records: bool = False) -> Iterator[tuple[int, bytes]]:
+               records: bool = False) -> Generator[tuple[int, bytes], None, None]:
     """Yield (line number, raw bytes) for each line of a file, streaming, so a caller can
     look at a large file one line at a time (and skip lines without decoding them).
 

@@ -89,6 +89,7 @@ def load_guidelines(cwd: Path | None = None) -> Guidelines:
     """The guidelines of the project file in ``cwd`` (the defaults when there is none)."""
     folder = cwd or Path.cwd()
     own, pyproject = folder / "reasondraft.toml", folder / "pyproject.toml"
+    table: tuple[str, ...]
     if own.is_file():
         path, table, header = own, ("guidelines",), "guidelines"
     elif pyproject.is_file():
@@ -139,27 +140,37 @@ def _problem(key: str, value: Any, codes: dict[str, Any]) -> str | None:
             return f"must be a list of section names among: {', '.join(sorted(known))}"
         return None
     if key == "words":
-        if not isinstance(value, dict):
-            return "must be a table of section = [min, max]"
-        for name, band in value.items():
-            if name not in BANDED:
-                return f"'{name}' has no length band (known: {', '.join(BANDED)})"
-            if not (isinstance(band, list) and len(band) == 2 and all(
-                    isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in band)
-                    and band[0] <= band[1]):
-                return f"'{name}' must be [min, max] words with min <= max"
-        return None
+        return _words_problem(value)
     if key == "severity":
-        if not isinstance(value, dict):
-            return "must be a table of CODE = \"error\" | \"warning\" | \"info\""
-        for code, level in value.items():
-            if code not in codes:
-                return f"'{code}' is not a finding code"
-            if level not in SEVERITIES:
-                return f"'{code}' = {level!r}: must be one of {', '.join(SEVERITIES)}"
-        return None
+        return _severity_problem(value, codes)
     return ("unknown key (known: min_steps, max_steps, min_options, required_sections, words, "
             "severity)")
+
+
+def _words_problem(value: Any) -> str | None:
+    """What is wrong with a ``words`` table: each key a banded section, each band [min, max]."""
+    if not isinstance(value, dict):
+        return "must be a table of section = [min, max]"
+    for name, band in value.items():
+        if name not in BANDED:
+            return f"'{name}' has no length band (known: {', '.join(BANDED)})"
+        if not (isinstance(band, list) and len(band) == 2 and all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in band)
+                and band[0] <= band[1]):
+            return f"'{name}' must be [min, max] words with min <= max"
+    return None
+
+
+def _severity_problem(value: Any, codes: dict[str, Any]) -> str | None:
+    """What is wrong with a ``severity`` table: each key a finding code, each value a level."""
+    if not isinstance(value, dict):
+        return "must be a table of CODE = \"error\" | \"warning\" | \"info\""
+    for code, level in value.items():
+        if code not in codes:
+            return f"'{code}' is not a finding code"
+        if level not in SEVERITIES:
+            return f"'{code}' = {level!r}: must be one of {', '.join(SEVERITIES)}"
+    return None
 
 
 def _line(text: str, header: str, key: str) -> int:

@@ -46,7 +46,7 @@ def leaf_blocks(src: str) -> list[Leaf]:
     """The text, heading and fence blocks of ``src`` (LF line endings), in order."""
     lines = src.split("\n")
     found = _scan(lines) if "\t" not in src else None
-    return found if found is not None else tokenize(src, lines)
+    return found if found is not None else tokenize(src)
 
 
 # -- the line scanner -----------------------------------------------------------------------
@@ -87,19 +87,12 @@ def _scan(lines: list[str]) -> list[Leaf] | None:
             return None
         fence = _FENCE.match(line) if first in "`~" else None
         if fence:
-            marker, info = fence.groups()
-            if (first == "`" and "`" in info) or "\\" in info or "&" in info:
+            leaf = _fence(lines, at, count, fence)
+            if leaf is None:
                 return None
             close(at)
-            closing, end = _closing(marker), at + 1
-            while end < count and not closing.fullmatch(lines[end]):
-                end += 1
-            content = "\n".join(lines[at + 1:end])
-            if end > at + 1 and end < len(lines):  # the last line's newline, if it has one
-                content += "\n"
-            end = min(end + 1, count)
-            found.append(Leaf("fence", at, end, info, content))
-            at = end
+            found.append(leaf)
+            at = leaf.end
             continue
         heading = _ATX.match(line) if first == "#" else None
         if heading:
@@ -122,6 +115,21 @@ def _scan(lines: list[str]) -> list[Leaf] | None:
     return found
 
 
+def _fence(lines: list[str], at: int, count: int, fence: re.Match[str]) -> Leaf | None:
+    """The fenced block opening at line ``at`` (up to its closing line or the end), or None
+    for an info string whose escapes or entities the scanner does not decode."""
+    marker, info = fence.groups()
+    if (marker[0] == "`" and "`" in info) or "\\" in info or "&" in info:
+        return None
+    closing, end = _closing(marker), at + 1
+    while end < count and not closing.fullmatch(lines[end]):
+        end += 1
+    content = "\n".join(lines[at + 1:end])
+    if end > at + 1 and end < len(lines):  # the last line's newline, if it has one
+        content += "\n"
+    return Leaf("fence", at, min(end + 1, count), info, content)
+
+
 def _heading_text(line: str, start: int) -> str:
     """An ATX heading's text: markdown-it cuts a closing run of '#' that follows a space."""
     end = max(len(line.rstrip(" ")), start)
@@ -134,7 +142,7 @@ def _heading_text(line: str, start: int) -> str:
 # -- markdown-it ----------------------------------------------------------------------------
 
 
-def tokenize(src: str, lines: list[str]) -> list[Leaf]:
+def tokenize(src: str) -> list[Leaf]:
     """The blocks as markdown-it's block tokenizer finds them (table cells: one row each)."""
     tokens: list = []
     _MD.block.parse(src, _MD, {}, tokens)
@@ -160,7 +168,9 @@ def leaves(tokens: list) -> list[Leaf]:
     return found
 
 
-def _paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+# markdown-it's block rule signature. ``silent`` goes unused: markdown-it asks a rule silently
+# only whether it ends another block, and the paragraph rule ends none.
+def _paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:  # noqa: ARG001, FBT001
     """markdown-it's lheading and paragraph rules in one pass, making only the tokens read here.
 
     A paragraph ends, or becomes a setext heading, exactly where the stock rules say.
@@ -176,7 +186,7 @@ def _paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
             level = _underline(state, line)
             if level:
                 break
-        if state.sCount[line] >= 0 and any(rule(state, line, last, True)
+        if state.sCount[line] >= 0 and any(rule(state, line, last, True)  # noqa: FBT003 (silent)
                                            for rule in terminators):
             break
         line += 1
@@ -184,7 +194,7 @@ def _paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if level:
         state.push("heading_open", f"h{level}", 1)
         token = state.push("inline", "", 0)
-        token.content = mdTrim(state.getLines(start, line, state.blkIndent, False))
+        token.content = mdTrim(state.getLines(start, line, state.blkIndent, keepLastLF=False))
         token.map = [start, line]
         # Closed as the stock rule does: an open heading raises the nesting level, and past
         # markdown-it's maxNesting (20) the rest of the document would not be read at all.

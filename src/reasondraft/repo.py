@@ -219,6 +219,7 @@ class GitRepo:
             self._batch = subprocess.Popen(
                 ["git", f"--git-dir={self.repo.git_dir}", "cat-file", "--batch"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            assert self._batch.stdout is not None  # stdout=PIPE
             with contextlib.suppress(AttributeError, OSError):  # Linux only; a hint
                 fcntl.fcntl(self._batch.stdout, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         return self._batch
@@ -237,7 +238,8 @@ class GitRepo:
 
     def _answer(self) -> tuple[bytes, bytes, bytes] | None:
         """Read the next answer of the cat-file process."""
-        assert self._batch is not None and self._batch.stdout is not None
+        assert self._batch is not None
+        assert self._batch.stdout is not None
         stdout = self._batch.stdout
         header = stdout.readline().split()
         if len(header) != 3:  # '<name> missing' or '<name> ambiguous'

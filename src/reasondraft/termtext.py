@@ -39,7 +39,7 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def _pattern(one_line: bool) -> re.Pattern[str]:
+def _pattern(*, one_line: bool) -> re.Pattern[str]:
     return _LINE_CONTROLS if one_line else _CONTROLS
 
 
@@ -48,7 +48,7 @@ def visible(value: object, *, one_line: bool = False) -> str:
 
     ``one_line`` escapes tab and newline as well: for values that must stay on their line
     (an error message, a table cell laid out by hand)."""
-    return _pattern(one_line).sub(_escaped, str(value))
+    return _pattern(one_line=one_line).sub(_escaped, str(value))
 
 
 def safe(value: object, style: StyleType = "", *, one_line: bool = False) -> Text:
@@ -58,7 +58,7 @@ def safe(value: object, style: StyleType = "", *, one_line: bool = False) -> Tex
     text = str(value)
     result = Text(style=style)
     position = 0
-    for match in _pattern(one_line).finditer(text):
+    for match in _pattern(one_line=one_line).finditer(text):
         result.append(text[position:match.start()])
         escaped = _escaped(match)
         result.append(escaped, style=None if escaped == "\n" else ESCAPE_STYLE)

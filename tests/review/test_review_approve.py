@@ -26,8 +26,10 @@ def test_approve_edit_status_modified_then_reapprove(task, cli) -> None:
     assert result.exit_code == 0, result.output
     record = front(task)["review"]
     assert front(task)["status"] == "approved"
-    assert record["decision"] == "approved" and record["reviewer"] == "alice"
-    assert record["note"] == "checked [bold]x[/]" and record["override"] is None
+    assert record["decision"] == "approved"
+    assert record["reviewer"] == "alice"
+    assert record["note"] == "checked [bold]x[/]"
+    assert record["override"] is None
     assert record["content_hash"] == body_hash(task.body())
     assert record["verify"] == {"references": 11, "errors": 0, "warnings": 0}
     assert record["time"].endswith("Z")
@@ -35,16 +37,20 @@ def test_approve_edit_status_modified_then_reapprove(task, cli) -> None:
 
     task.write_body(task.body().replace("with -1.", "with -1 instead of 5."))
     rows = scan(task.folder.parent)
-    assert rows[0].status == "modified" and rows[0].modified_since_approval
-    assert totals(rows)["approved"] == 0 and totals(rows)["modified"] == 1
+    assert rows[0].status == "modified"
+    assert rows[0].modified_since_approval
+    assert totals(rows)["approved"] == 0
+    assert totals(rows)["modified"] == 1
     assert front(task)["status"] == "approved"  # the line says so; the record decides
     status = json.loads(cli("status", task.folder.parent, "--json").stdout)
-    assert status[0]["status"] == "modified" and status[0]["modified_since_approval"] is True
+    assert status[0]["status"] == "modified"
+    assert status[0]["modified_since_approval"] is True
     assert "modified" in cli("show", task.folder, "--no-expand").stdout
     assert "modified since approval" in cli("verify", task.folder).stdout
 
     again = approve(task.folder, "bob")  # the body changed: no --force needed
-    assert again.written and again.backup is None
+    assert again.written
+    assert again.backup is None
     assert scan(task.folder)[0].status == "approved"
     assert front(task)["review"]["reviewer"] == "bob"
     history = front(task)["review_history"]
@@ -65,14 +71,16 @@ def test_approve_refused_on_errors_then_allowed_with_override(task, cli) -> None
     original = task.draft.read_bytes()
     result = cli("approve", task.folder, "--reviewer", "alice")
     assert result.exit_code == 1
-    assert "RD-L001" in result.output and "--override" in result.output
+    assert "RD-L001" in result.output
+    assert "--override" in result.output
     assert task.draft.read_bytes() == original  # nothing written
 
     result = cli("approve", task.folder, "--reviewer", "alice", "--override",
                  "line 40 is in the upstream file", "--json")
     assert result.exit_code == 0, result.output
     outcome = json.loads(result.stdout)
-    assert outcome["written"] and outcome["errors"] == 1
+    assert outcome["written"]
+    assert outcome["errors"] == 1
     record = front(task)["review"]
     assert record["override"] == "line 40 is in the upstream file"
     assert record["verify"]["errors"] == 1
@@ -81,7 +89,8 @@ def test_approve_refused_on_errors_then_allowed_with_override(task, cli) -> None
 
 def test_override_is_recorded_only_when_needed(task) -> None:
     outcome = approve(task.folder, "alice", override="just in case")
-    assert outcome.record is not None and outcome.record.override is None
+    assert outcome.record is not None
+    assert outcome.record.override is None
 
 
 def test_reject_records_the_reason(task, cli) -> None:
@@ -89,13 +98,16 @@ def test_reject_records_the_reason(task, cli) -> None:
                  "step 2 misreads the test")
     assert result.exit_code == 0, result.output
     record = front(task)["review"]
-    assert record["decision"] == "rejected" and record["reason"] == "step 2 misreads the test"
+    assert record["decision"] == "rejected"
+    assert record["reason"] == "step 2 misreads the test"
     assert front(task)["status"] == "rejected"
     assert scan(task.folder)[0].status == "rejected"
     task.write_body(task.body() + "\nReworked.\n")
     row = scan(task.folder)[0]
-    assert row.status == "draft" and not row.modified_since_approval
-    assert row.decision == "rejected" and row.reviewer == "carol"
+    assert row.status == "draft"
+    assert not row.modified_since_approval
+    assert row.decision == "rejected"
+    assert row.reviewer == "carol"
 
 
 def test_reject_needs_a_reason(task, cli) -> None:
@@ -110,11 +122,14 @@ def test_a_decision_on_the_same_content_needs_force_and_keeps_a_backup(task, cli
     approve(task.folder, "alice")
     approved = task.draft.read_bytes()
     result = cli("reject", task.folder, "--reviewer", "bob", "--reason", "no")
-    assert result.exit_code == 2 and "already approved by alice" in result.output
-    assert "--force" in result.output and task.draft.read_bytes() == approved
+    assert result.exit_code == 2
+    assert "already approved by alice" in result.output
+    assert "--force" in result.output
+    assert task.draft.read_bytes() == approved
 
     outcome = reject(task.folder, "bob", "no", force=True)
-    assert outcome.backup is not None and outcome.backup.read_bytes() == approved
+    assert outcome.backup is not None
+    assert outcome.backup.read_bytes() == approved
     assert outcome.backup.name.startswith("draft.md.bak-")
     assert front(task)["review"]["decision"] == "rejected"
     assert [h["reviewer"] for h in front(task)["review_history"]] == ["alice"]
@@ -125,7 +140,8 @@ def test_approve_refuses_broken_front_matter_with_line(task, cli) -> None:
     task.draft.write_text(text)
     result = cli("approve", task.folder, "--reviewer", "alice")
     assert result.exit_code == 2
-    assert "draft.md:" in result.output and "front matter is not valid YAML" in result.output
+    assert "draft.md:" in result.output
+    assert "front matter is not valid YAML" in result.output
     assert task.draft.read_text() == text
 
 
@@ -150,7 +166,8 @@ def test_a_draft_saved_during_approval_is_left_alone(task, monkeypatch) -> None:
     monkeypatch.setattr(module, "check_draft", check_while_someone_saves)
     with pytest.raises(InputError, match="changed on disk"):
         approve(task.folder, "alice")
-    assert task.body().endswith("Saved meanwhile.\n") and "review" not in front(task)
+    assert task.body().endswith("Saved meanwhile.\n")
+    assert "review" not in front(task)
 
 
 def test_hand_typed_status_line_does_not_approve(task) -> None:
@@ -186,9 +203,11 @@ def test_concurrent_approvals_leave_one_valid_record(task) -> None:
     assert results == ["approved", "refused"], outputs
     document = read_draft(task.draft)  # parses: one valid file
     text = task.draft.read_text()
-    assert text.count("review:") == 1 and "review_history" not in document.front
+    assert text.count("review:") == 1
+    assert "review_history" not in document.front
     winner = document.front["review"]["reviewer"]
-    assert [out for out, _ in outputs if out.startswith("approved")] and winner in text
+    assert [out for out, _ in outputs if out.startswith("approved")]
+    assert winner in text
     assert document.front["review"]["content_hash"] == document.content_hash
     assert yaml.safe_load(text.split("---\n")[1])["status"] == "approved"
     assert not lock_path(task.draft).exists()  # its creator removed it: nothing left over
@@ -198,7 +217,8 @@ def test_concurrent_approvals_leave_one_valid_record(task) -> None:
 def test_names_that_look_like_markup_are_printed_as_typed(task, cli) -> None:
     assert cli("approve", task.folder, "--reviewer", "[/x]").exit_code == 0
     result = cli("approve", task.folder, "--reviewer", "bob")
-    assert result.exit_code == 2 and "already approved by [/x]" in result.output
+    assert result.exit_code == 2
+    assert "already approved by [/x]" in result.output
 
 
 def test_a_refused_decision_leaves_no_lock_file(task, cli) -> None:
@@ -223,7 +243,8 @@ def test_approve_keeps_mode_and_owner_of_draft_md(task) -> None:
         os.chown(task.draft, 1234, 5678)
     outcome = approve(task.folder, "alice")
     after = os.stat(task.draft)
-    assert outcome.written and stat.S_IMODE(after.st_mode) == 0o664
+    assert outcome.written
+    assert stat.S_IMODE(after.st_mode) == 0o664
     if os.geteuid() == 0:
         assert (after.st_uid, after.st_gid) == (1234, 5678)
 
@@ -234,8 +255,10 @@ def test_a_symlinked_draft_is_refused_and_left_as_a_link(task, tmp_path, cli) ->
     task.draft.symlink_to(real)
     before = real.read_bytes()
     result = cli("approve", task.folder, "--reviewer", "alice")
-    assert result.exit_code == 2 and "is a symbolic link" in result.output
-    assert task.draft.is_symlink() and real.read_bytes() == before
+    assert result.exit_code == 2
+    assert "is a symbolic link" in result.output
+    assert task.draft.is_symlink()
+    assert real.read_bytes() == before
     assert sorted(p.name for p in task.folder.iterdir() if p.name.startswith(".")) == []
     assert not list(task.folder.glob("draft.md.bak-*"))
 
@@ -251,7 +274,8 @@ def test_a_planted_lock_file_is_refused(task, tmp_path, cli, planted) -> None:
         os.symlink(target, lock_path(task.draft))
     before = task.draft.read_bytes()
     result = cli("reject", task.folder, "--reviewer", "bob", "--reason", "no")
-    assert result.exit_code == 2 and "lock file" in result.output
+    assert result.exit_code == 2
+    assert "lock file" in result.output
     assert task.draft.read_bytes() == before
     assert target.exists() == (planted == "link")  # a dangling link's target is not created
     assert planted == "FIFO" or lock_path(task.draft).is_symlink()
@@ -278,7 +302,8 @@ def test_the_reviewer_comes_from_the_environment_or_the_project_file(task, cli, 
     monkeypatch.delenv("REASONDRAFT_REVIEWER", raising=False)
     result = cli("approve", task.folder)
     assert result.exit_code == 2
-    assert "no reviewer" in result.output and "REASONDRAFT_REVIEWER" in result.output
+    assert "no reviewer" in result.output
+    assert "REASONDRAFT_REVIEWER" in result.output
     (tmp_path / "reasondraft.toml").write_text('reviewer = "dana"\n')
     result = cli("approve", task.folder)
     assert result.exit_code == 0, result.output
@@ -302,6 +327,7 @@ def test_approve_on_a_folder_of_task_folders_says_it_takes_one_draft(task, cli,
                     ("reject", task.folder.parent, "--reason", "x")):
         result = cli(*command)
         assert result.exit_code == 2
-        assert "takes one draft" in result.output and "1 task folder(s)" in result.output
+        assert "takes one draft" in result.output
+        assert "1 task folder(s)" in result.output
         assert "not found" not in result.output
     assert "review" not in front(task)

@@ -44,7 +44,8 @@ def test_edit_reverifies_and_keeps_the_file_as_saved(task, tmp_path, cli,
     before = task.draft.read_text()
     result = cli("edit", task.folder)
     assert result.exit_code == 1, result.output
-    assert "RD-F001" in result.stdout and "pkg/nope.py" in result.stdout
+    assert "RD-F001" in result.stdout
+    assert "pkg/nope.py" in result.stdout
     assert "modified since approval by alice" in result.stdout
     assert task.draft.read_text() == before + "\nSee [[pkg/nope.py]].\n"
 
@@ -55,7 +56,8 @@ def test_clean_edit_exits_zero(task, tmp_path, cli, monkeypatch) -> None:
     monkeypatch.delenv("VISUAL", raising=False)
     result = cli("edit", task.draft)
     assert result.exit_code == 0, result.output
-    assert "0 errors" in result.stdout and "with -1!" in task.draft.read_text()
+    assert "0 errors" in result.stdout
+    assert "with -1!" in task.draft.read_text()
 
 
 def test_broken_front_matter_opens_with_a_warning_and_stays_broken(task, tmp_path, cli,
@@ -67,7 +69,8 @@ def test_broken_front_matter_opens_with_a_warning_and_stays_broken(task, tmp_pat
     broken = task.draft.read_text()
     result = cli("edit", task.folder)
     assert result.exit_code == 2
-    assert "opening it anyway" in result.output and "not verified" in result.output
+    assert "opening it anyway" in result.output
+    assert "not verified" in result.output
     assert "front matter is not valid YAML" in result.output
     assert task.draft.read_text() == broken + "edited\n"
 
@@ -87,5 +90,6 @@ def test_a_failing_editor_is_reported(task, tmp_path, cli, monkeypatch) -> None:
     monkeypatch.setenv("EDITOR", str(editor))
     monkeypatch.delenv("VISUAL", raising=False)
     result = cli("edit", task.folder)
-    assert result.exit_code == 2 and "exited with status 3" in result.output
+    assert result.exit_code == 2
+    assert "exited with status 3" in result.output
     assert cli("edit", tmp_path / "missing").exit_code == 2

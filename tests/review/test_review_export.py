@@ -43,20 +43,26 @@ def test_hand_edited_trace_round_trips(task, tmp_path, cli) -> None:
     assert "exported 1 trace" in result.stdout
     [line] = read_lines(out)
     body = task.body()
-    assert line["body"] == body and line["content_hash"] == line["review"]["content_hash"]
-    assert line["status"] == "approved" and line["review"]["note"] == "added step 3"
-    assert line["instance_id"] == "calc__calc-1" and line["base_commit"]
+    assert line["body"] == body
+    assert line["content_hash"] == line["review"]["content_hash"]
+    assert line["status"] == "approved"
+    assert line["review"]["note"] == "added step 3"
+    assert line["instance_id"] == "calc__calc-1"
+    assert line["base_commit"]
     assert [s["title"] for s in line["trace"]["steps"]] == [
         "Reproduce the bug", "Fix add", "Check mul for the same slip"]
     assert "[[pkg/calc.py::mul]]" in line["trace"]["steps"][2]["reasoning"]
     [extra] = [e for e in line["extras"] if e["heading"] == "Alternatives we weighed"]
-    assert extra["text"] == "- None worth noting." and extra["after"] == "Solution"
-    assert not extra["reshaped"] and line["trace"]["trade_offs"] == ["None worth noting."]
+    assert extra["text"] == "- None worth noting."
+    assert extra["after"] == "Solution"
+    assert not extra["reshaped"]
+    assert line["trace"]["trade_offs"] == ["None worth noting."]
     parsed = ExportLine.model_validate(line)  # the line matches its own model
     kept = render_body(parsed.trace) + "\n".join(f"## {e.heading}\n{e.text}"
                                                  for e in parsed.extras)
     assert all(text in kept for text in body.splitlines() if text.strip())
-    assert line["edit_rate"] > 0 and line["provenance"]["model"] == "fixture/example"
+    assert line["edit_rate"] > 0
+    assert line["provenance"]["model"] == "fixture/example"
 
 
 def test_references_carry_the_code_of_both_revisions(task, tmp_path) -> None:
@@ -66,7 +72,8 @@ def test_references_carry_the_code_of_both_revisions(task, tmp_path) -> None:
     refs = {(r["ref"], r["quote"]): r for r in line["references"]}
     assert refs[("pkg/calc.py#L4-L5", False)]["code"] == "def add(a, b):\n    return a - b"
     patched = refs[("pkg/calc.py#L5@patched", False)]
-    assert patched["code"] == "    return a + b" and patched["rev"] == "patched"
+    assert patched["code"] == "    return a + b"
+    assert patched["rev"] == "patched"
     assert refs[("pkg/calc.py::add", False)]["start"] == 4
     assert "def test_add():" in refs[("test:tests/test_calc.py::test_add", False)]["code"]
     assert refs[("step:2", False)]["steps"] == [
@@ -90,7 +97,8 @@ def test_only_standing_approvals_are_exported(project, tmp_path, cli) -> None:
     result = cli("export", root, "--out", out, "--json")
     assert result.exit_code == 1  # e could not be exported
     summary = json.loads(result.stdout)
-    assert summary["exported"] == 1 and summary["skipped"] == 3
+    assert summary["exported"] == 1
+    assert summary["skipped"] == 3
     assert summary["skipped_by_reason"] == {"modified since approval": 1, "rejected": 1,
                                             "not approved": 1}
     assert [f["draft"].split("/")[-2] for f in summary["failed"]] == ["e"]
@@ -101,7 +109,8 @@ def test_only_standing_approvals_are_exported(project, tmp_path, cli) -> None:
     assert "not exported" in text
 
     every = export(root, out, include_all=True)
-    assert every.exported == 4 and not every.skipped
+    assert every.exported == 4
+    assert not every.skipped
     assert {line["instance_id"]: line["status"] for line in read_lines(out)} == {
         "a": "approved", "b": "modified", "c": "rejected", "d": "draft"}
 
@@ -119,7 +128,8 @@ def test_schema(cli) -> None:
 
 def test_out_must_be_a_file(task, tmp_path, cli) -> None:
     result = cli("export", task.folder, "--out", tmp_path)
-    assert result.exit_code == 2 and "--out takes a file name" in result.output
+    assert result.exit_code == 2
+    assert "--out takes a file name" in result.output
 
 
 @pytest.mark.parametrize("target", ["link to stdout", "link to a file", "FIFO", "/proc/version"])
@@ -134,9 +144,11 @@ def test_out_is_never_a_link_or_a_special_file(task, tmp_path, cli, target) -> N
                  "FIFO": (tmp_path / "fifo", "is a FIFO"),
                  "/proc/version": (Path("/proc/version"), "cannot create files in /proc")}[target]
     result = cli("export", task.folder, "--out", out)
-    assert result.exit_code == 2 and says in result.output
+    assert result.exit_code == 2
+    assert says in result.output
     assert len(result.output.strip().splitlines()) == 1
-    assert (tmp_path / "stdout").is_symlink() and (tmp_path / "link").is_symlink()
+    assert (tmp_path / "stdout").is_symlink()
+    assert (tmp_path / "link").is_symlink()
     assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo").st_mode)
     assert (tmp_path / "real.jsonl").read_text() == "kept\n"
 
@@ -145,4 +157,5 @@ def test_a_backup_or_staging_folder_is_not_exported(task, tmp_path) -> None:
     approve(task.folder, "alice")
     shutil.copytree(task.folder, task.folder.parent / f".{task.folder.name}.bak-20260101T000000Z")
     result = export(task.folder.parent, tmp_path / "out.jsonl")
-    assert result.exported == 1 and not result.failed
+    assert result.exported == 1
+    assert not result.failed

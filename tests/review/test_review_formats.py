@@ -36,12 +36,14 @@ def test_format_2_draft_verifies_shows_approves_and_exports(task_v2, tmp_path, c
     report = verify_draft(task_v2.draft)
     assert report.summary == {"references": 17, "errors": 0, "warnings": 0}, report.findings
     out = shown(task_v2.folder)
-    assert "Resolved: unknown · Source: none" in out and "## Hunks" in out
+    assert "Resolved: unknown · Source: none" in out
+    assert "## Hunks" in out
     assert "✓ [[test:tests/test_calc.py::test_add]]" in out
     assert scan(task_v2.folder)[0].steps == 2
     assert approve(task_v2.folder, "alice").record is not None
     line = exported(task_v2.folder, tmp_path, cli)
-    assert line["format"] == "reasondraft-export/2" and line["trace_format"] == 2
+    assert line["format"] == "reasondraft-export/2"
+    assert line["trace_format"] == 2
     outcome = line["trace"]["outcome"]
     assert (outcome["resolved"], outcome["source"]) == (None, "none")
     [test] = line["trace"]["tests"]
@@ -61,7 +63,8 @@ def test_format_1_draft_still_verifies_shows_approves_and_exports(task, tmp_path
     result = cli("approve", task.folder, "--reviewer", "bob")
     assert result.exit_code == 0, result.output
     line = exported(task.folder, tmp_path, cli)
-    assert line["trace_format"] == 1 and line["trace"]["solution"]
+    assert line["trace_format"] == 1
+    assert line["trace"]["solution"]
     assert line["trace"]["tests"][0]["fails_before"] is True
 
 
@@ -73,12 +76,14 @@ def test_a_hand_broken_test_line_is_a_finding_and_is_kept_in_the_export(task_v2,
     lines = task_v2.draft.read_text().splitlines()
     assert "after: maybe" in lines[finding.line - 1]
     result = cli("approve", task_v2.folder, "--reviewer", "alice")
-    assert result.exit_code == 1 and "RD-B001" in result.output
+    assert result.exit_code == 1
+    assert "RD-B001" in result.output
     approve(task_v2.folder, "alice", override="the reviewer checked the test by hand")
     line = exported(task_v2.folder, tmp_path, cli)
     assert line["trace"]["tests"] == []
     [extra] = line["extras"]
-    assert extra["reshaped"] and "after: maybe" in extra["text"]
+    assert extra["reshaped"]
+    assert "after: maybe" in extra["text"]
 
 
 def test_the_schema_describes_the_contract() -> None:
@@ -92,7 +97,8 @@ def test_the_schema_describes_the_contract() -> None:
     assert {"resolved", "source", "account", "steps"} <= set(outcome)
     assert set(defs["OutcomeSource"]["enum"]) == {"harness", "trajectory", "none"}
     test = defs["TestClaim"]["properties"]
-    assert set(CONTRACT) <= set(test) and all(test[key].get("description") or
+    assert set(CONTRACT) <= set(test)
+    assert all(test[key].get("description") or
                                               "$ref" in test[key] for key in CONTRACT)
     assert set(defs["TestSet"]["enum"]) == {"FAIL_TO_PASS", "PASS_TO_PASS", "other"}
     assert set(defs["TestResult"]["enum"]) == {"pass", "fail", "error", "unknown"}

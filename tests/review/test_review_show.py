@@ -57,7 +57,8 @@ def test_failed_references_get_an_error_badge(task) -> None:
     task.write_body(task.body().replace("[[pkg/calc.py#L4-L5]]", "[[pkg/calc.py#L40]]"))
     out = render(task.folder)
     assert "1 errors" in out
-    assert "✗ [[pkg/calc.py#L40]]" in out and "RD-L001" in out
+    assert "✗ [[pkg/calc.py#L40]]" in out
+    assert "RD-L001" in out
 
 
 def test_markup_in_the_draft_is_printed_as_typed(task) -> None:
@@ -72,14 +73,17 @@ def test_modified_since_approval_is_shown(task) -> None:
     assert "approved by alice" in render(task.folder)
     task.write_body(task.body() + "\nMore.\n")
     out = render(task.folder)
-    assert "calc__calc-1  modified" in out and "modified since approval" in out
+    assert "calc__calc-1  modified" in out
+    assert "modified since approval" in out
 
 
 def test_broken_front_matter_still_shows_with_a_warning(task, project) -> None:
     task.draft.write_text(task.draft.read_text().replace("status: draft", "status: [draft"))
     out = " ".join(render(task.folder).split())  # long paths wrap
-    assert "broken" in out and "front matter is not valid YAML" in out
-    assert "references not expanded" in out and "## Step 2: Fix add" in out
+    assert "broken" in out
+    assert "front matter is not valid YAML" in out
+    assert "references not expanded" in out
+    assert "## Step 2: Fix add" in out
     from reasondraft.verify import Sources
 
     expanded = render(task.folder, sources=Sources(repo=project.repo))
@@ -89,11 +93,14 @@ def test_broken_front_matter_still_shows_with_a_warning(task, project) -> None:
 def test_no_expand_is_the_plain_draft(task, cli) -> None:
     result = cli("show", task.folder, "--no-expand")
     assert result.exit_code == 0, result.output
-    assert task.body().strip() in result.stdout and "│" not in result.stdout
+    assert task.body().strip() in result.stdout
+    assert "│" not in result.stdout
     expanded = cli("show", task.folder, "--no-pager")
-    assert expanded.exit_code == 0 and "return a + b" in expanded.stdout
+    assert expanded.exit_code == 0
+    assert "return a + b" in expanded.stdout
     paged = cli("show", task.folder, "--pager")  # not a terminal: the pager just prints
-    assert paged.exit_code == 0 and "return a + b" in paged.stdout
+    assert paged.exit_code == 0
+    assert "return a + b" in paged.stdout
 
 
 def test_review_commands_do_not_import_the_llm_stack(task, heavy_modules_after) -> None:
@@ -107,7 +114,8 @@ def test_step_references_without_a_trajectory_are_all_marked_unchecked(task) -> 
     (task.folder / "trajectory.json").unlink()
     out = render(task.folder)
     assert "11 references, 0 errors, 1 warnings" in out
-    assert "RD-P003" in out and "✓ [[step:" not in out
+    assert "RD-P003" in out
+    assert "✓ [[step:" not in out
     assert out.count("? [[step:") == 3  # [[step:2]] twice, [[step:1]] once: none checked
 
 
@@ -121,4 +129,5 @@ def test_a_reference_cited_many_times_in_a_block_gets_one_badge(task) -> None:
     assert f"{count + 11 + 1} references, 1 errors" in out
     assert f"✓ [[pkg/calc.py#L5]]  pkg/calc.py @base L5  ({count} times)" in out
     assert out.count("[[pkg/calc.py#L5]]  pkg/calc.py") == 1
-    assert "✗ [[pkg/calc.py#L99]]" in out and "RD-L001" in out
+    assert "✗ [[pkg/calc.py#L99]]" in out
+    assert "RD-L001" in out

@@ -70,7 +70,8 @@ def test_a_signed_record_verifies_for_its_reviewer(drafts, keys, cli) -> None:
         "c": ("approved", "invalid", None)}
     assert "does not verify for alice" in rows["c"]["problem"]
     table = cli("status", root, "--allowed-signers", keys.allowed).stdout
-    assert "signed" in table.splitlines()[0] and "by alice" in table
+    assert "signed" in table.splitlines()[0]
+    assert "by alice" in table
     assert "3 drafts: 3 approved" in table
     unchecked = json.loads(cli("status", root, "--json").stdout)
     assert {row["signature"] for row in unchecked} == {None}
@@ -87,10 +88,12 @@ def test_require_signed_counts_only_verified_approvals(drafts, keys, tmp_path, c
                  "--require-signed", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["exported"] == 1 and summary["signed"] == 1
+    assert summary["exported"] == 1
+    assert summary["signed"] == 1
     assert summary["skipped_by_reason"] == {"not signed by an allowed signer": 2}
     [line] = [json.loads(text) for text in out.read_text().splitlines()]
-    assert line["instance_id"] == "a" and line["signed_by"] == "alice"
+    assert line["instance_id"] == "a"
+    assert line["signed_by"] == "alice"
     assert line["status"] == "approved"
     assert "exported 3 traces (1 signed)" in cli(
         "export", root, "--out", out, "--allowed-signers", keys.allowed).stdout
@@ -116,9 +119,11 @@ def test_what_is_signed_is_the_canonical_record(task, keys) -> None:
     record = ReviewRecord.model_validate(read_draft(task.draft).front["review"])
     assert record == outcome.record
     payload = json.loads(record.canonical())
-    assert payload["format"] == SIGNED_FORMAT and "signature" not in payload
+    assert payload["format"] == SIGNED_FORMAT
+    assert "signature" not in payload
     assert payload["content_hash"] == body_hash(task.body())
-    assert payload["inputs"]["patch"] and payload["verify"]["errors"] == 0
+    assert payload["inputs"]["patch"]
+    assert payload["verify"]["errors"] == 0
     assert record.canonical() == json.dumps(payload, sort_keys=True, separators=(",", ":"),
                                             ensure_ascii=False).encode()
     signature = task.folder / "record.sig"
@@ -148,12 +153,14 @@ def test_signing_problems_are_one_line_exit_2(task, keys, tmp_path) -> None:
             "error: ssh-keygen not found on PATH: signing and checking review signatures "
             "need OpenSSH's ssh-keygen"]
     result = run("approve", task.folder, "--reviewer", "alice", "--sign", tmp_path / "nokey")
-    assert result.returncode == 2 and "nokey: no such key file" in result.stderr
+    assert result.returncode == 2
+    assert "nokey: no such key file" in result.stderr
     result = run("status", task.folder, "--require-signed")
     assert result.returncode == 2
     assert "--require-signed needs --allowed-signers FILE" in result.stderr
     result = run("export", task.folder, "--out", tmp_path / "o.jsonl", "--allowed-signers",
                  tmp_path / "none")
-    assert result.returncode == 2 and "no such allowed-signers file" in result.stderr
+    assert result.returncode == 2
+    assert "no such allowed-signers file" in result.stderr
     assert task.draft.read_bytes() == before
     assert not (tmp_path / "o.jsonl").exists()

@@ -41,7 +41,8 @@ def test_every_command_refuses_a_special_trajectory(task, special: str) -> None:
         if args[0] in ("status", "show"):  # they show the draft and say what is missing
             assert result.returncode == 0, said
         else:
-            assert result.returncode == 2 and "Traceback" not in said, (args, said)
+            assert result.returncode == 2, (args, said)
+            assert "Traceback" not in said, (args, said)
             assert len(result.stderr.strip().splitlines()) == 1, (args, said)
 
 
@@ -49,7 +50,8 @@ def test_a_fifo_draft_is_a_broken_row_and_a_refusal(task) -> None:
     (task.folder / "draft.md").unlink()
     os.mkfifo(task.folder / "draft.md")
     status = run("status", task.folder.parent, "--json")
-    assert status.returncode == 0 and "not a regular file (a FIFO)" in status.stdout
+    assert status.returncode == 0
+    assert "not a regular file (a FIFO)" in status.stdout
     verify = run("verify", task.folder)
     assert verify.returncode == 2
     assert "draft.md: not a regular file (a FIFO)" in verify.stderr

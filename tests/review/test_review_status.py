@@ -32,10 +32,14 @@ def test_rows_and_totals(drafts) -> None:
     rows = {row.instance_id: row for row in scan(root, now=NOW)}
     assert {k: r.status for k, r in rows.items()} == {
         "a": "approved", "b": "modified", "c": "rejected", "d": "draft"}
-    assert rows["b"].modified_since_approval and rows["b"].reviewer == "bob"
-    assert rows["a"].steps == 2 and rows["a"].errors is None
-    assert rows["a"].edit_rate == 0.0 and rows["b"].edit_rate > 0
-    assert rows["d"].age_seconds == 2 * 86_400 and rows["d"].model == "m2"
+    assert rows["b"].modified_since_approval
+    assert rows["b"].reviewer == "bob"
+    assert rows["a"].steps == 2
+    assert rows["a"].errors is None
+    assert rows["a"].edit_rate == 0.0
+    assert rows["b"].edit_rate > 0
+    assert rows["d"].age_seconds == 2 * 86_400
+    assert rows["d"].model == "m2"
     total = totals(list(rows.values()))
     assert (total["drafts"], total["approved"], total["modified"], total["rejected"],
             total["draft"]) == (4, 1, 1, 1, 1)
@@ -47,7 +51,8 @@ def test_status_json_contract(drafts, cli) -> None:
     result = cli("status", root, "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert isinstance(rows, list) and len(rows) == 4
+    assert isinstance(rows, list)
+    assert len(rows) == 4
     for row in rows:
         assert {"instance_id", "path", "status", "errors", "reviewer",
                 "modified_since_approval", "edit_rate", "steps"} <= row.keys()
@@ -67,10 +72,12 @@ def test_verify_fills_errors(drafts) -> None:
     root, tasks = drafts
     tasks["d"].write_body(tasks["d"].body().replace("fails [[step:2]]", "fails [[step:9]]"))
     rows = {row.instance_id: row for row in scan(root, verify=True)}
-    assert rows["d"].errors == 1 and rows["a"].errors == 0
+    assert rows["d"].errors == 1
+    assert rows["a"].errors == 0
     assert totals(list(rows.values()))["errors"] == 1
     refs_a, refs_d = rows["a"].checks["references"], rows["d"].checks["references"]
-    assert refs_a["share"] == 1.0 and refs_d["passed"] == refs_d["items"] - 1
+    assert refs_a["share"] == 1.0
+    assert refs_d["passed"] == refs_d["items"] - 1
 
 
 def test_verify_shows_a_share_per_check_family(drafts, cli) -> None:
@@ -78,13 +85,16 @@ def test_verify_shows_a_share_per_check_family(drafts, cli) -> None:
     root, tasks = drafts
     tasks["d"].write_body(tasks["d"].body().replace("fails [[step:2]]", "fails [[step:9]]"))
     plain = cli("status", root).stdout
-    assert "refs" not in plain and "hunks" not in plain
+    assert "refs" not in plain
+    assert "hunks" not in plain
     table = cli("status", root, "--verify").stdout.splitlines()
     header = table[0].split()
     assert header[-9:] == ["refs", "hind", "claims", "f2p", "decis", "struct", "code",
                            "hunks", "path"]
     refs = {line.split()[0]: line.split()[-9] for line in table[1:5]}  # the last 9 columns
-    assert refs["a"] == "100%" and refs["d"] != "100%" and refs["d"].endswith("%")
+    assert refs["a"] == "100%"
+    assert refs["d"] != "100%"
+    assert refs["d"].endswith("%")
     verified = json.loads(cli("status", root, "--json", "--verify").stdout)
     d = next(row for row in verified if row["instance_id"] == "d")
     assert d["checks"]["references"]["passed"] == d["checks"]["references"]["items"] - 1
@@ -97,25 +107,32 @@ def test_broken_drafts_are_rows_not_failures(drafts) -> None:
     (root / "e").mkdir()
     (root / "e" / "draft.md").write_bytes(b"\xff\xfe not utf-8")
     rows = {row.instance_id: row for row in scan(root, verify=True)}
-    assert rows["d"].status == "broken" and "not valid YAML" in rows["d"].problem
-    assert rows["d"].steps == 2 and rows["d"].errors is None
-    assert rows["e"].status == "broken" and "not UTF-8" in rows["e"].problem
+    assert rows["d"].status == "broken"
+    assert "not valid YAML" in rows["d"].problem
+    assert rows["d"].steps == 2
+    assert rows["d"].errors is None
+    assert rows["e"].status == "broken"
+    assert "not UTF-8" in rows["e"].problem
     assert totals(list(rows.values()))["broken"] == 2
 
 
 def test_by_model(drafts, cli) -> None:
     root, _ = drafts
     summaries = {s["model"]: s for s in by_model(scan(root))}
-    assert summaries["m1"]["drafts"] == 3 and summaries["m2"]["drafts"] == 1
-    assert summaries["m1"]["approved"] == 1 and summaries["m1"]["modified"] == 1
-    assert summaries["m1"]["edited"] == 1 and summaries["m1"]["mean_edit_rate"] > 0
+    assert summaries["m1"]["drafts"] == 3
+    assert summaries["m2"]["drafts"] == 1
+    assert summaries["m1"]["approved"] == 1
+    assert summaries["m1"]["modified"] == 1
+    assert summaries["m1"]["edited"] == 1
+    assert summaries["m1"]["mean_edit_rate"] > 0
     assert summaries["m2"]["mean_edit_rate"] == 0.0
     assert summaries["m1"]["prompt"] == "sha256:0123456789abcdef"
     result = cli("status", root, "--by", "model", "--json")
     assert [s["model"] for s in json.loads(result.stdout)] == ["m1", "m2"]
     assert "m1" in cli("status", root, "--by", "model").stdout
     bad = cli("status", root, "--by", "prompt")
-    assert bad.exit_code == 2 and "--by prompt" in bad.output
+    assert bad.exit_code == 2
+    assert "--by prompt" in bad.output
 
 
 def test_edit_rate_definition() -> None:
@@ -135,7 +152,8 @@ def test_steps_are_counted_from_the_body(task) -> None:
 
 def test_no_drafts_is_bad_input(tmp_path, cli) -> None:
     result = cli("status", tmp_path)
-    assert result.exit_code == 2 and "no draft.md" in result.output
+    assert result.exit_code == 2
+    assert "no draft.md" in result.output
 
 
 @pytest.fixture

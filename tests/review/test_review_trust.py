@@ -72,13 +72,15 @@ def test_a_hand_typed_record_over_a_failing_body_is_not_exported_as_approved(
 
     export(task.folder.parent, out, include_all=True)
     [line] = [json.loads(text) for text in out.read_text().splitlines()]
-    assert line["status"] == "stale" and line["verify"]["errors"] == 2
+    assert line["status"] == "stale"
+    assert line["verify"]["errors"] == 2
     assert line["review"]["verify"]["errors"] == 0
     assert line["status_reason"] == ("stale: verify finds 2 error(s) now; the approval "
                                      "recorded 0")
 
     [row] = status_json(cli, task.folder, "--verify")
-    assert row["status"] == "stale" and "verify finds 2 error(s)" in row["problem"]
+    assert row["status"] == "stale"
+    assert "verify finds 2 error(s)" in row["problem"]
     assert "stale: verify finds 2 error(s) now" in cli("verify", task.folder).stdout
     assert "warning: stale: verify finds 2 error(s) now" in render(task.folder)
 
@@ -87,7 +89,8 @@ def test_an_override_on_record_is_exported_with_its_errors(task, tmp_path) -> No
     body = task.body() + PASSWD
     hand_type(task, body, override="the passwd lines are illustrative")
     result = export(task.folder, tmp_path / "out.jsonl")
-    assert result.exported == 1 and not result.skipped
+    assert result.exported == 1
+    assert not result.skipped
 
 
 def replace_patch(task) -> None:
@@ -109,7 +112,8 @@ def test_every_input_is_bound(task, change, named) -> None:
     approve(task.folder, "alice")
     change(task)
     where = standing(read_draft(task.draft))
-    assert where.status == "stale" and where.problem == f"{named} changed since the approval"
+    assert where.status == "stale"
+    assert where.problem == f"{named} changed since the approval"
 
 
 def test_a_patch_replaced_after_approval_is_stale_everywhere(task, tmp_path, cli) -> None:
@@ -117,7 +121,8 @@ def test_a_patch_replaced_after_approval_is_stale_everywhere(task, tmp_path, cli
     replace_patch(task)
 
     [row] = status_json(cli, task.folder.parent)
-    assert row["status"] == "stale" and row["modified_since_approval"] is False
+    assert row["status"] == "stale"
+    assert row["modified_since_approval"] is False
     assert row["problem"] == "patch.diff changed since the approval"
     table = cli("status", task.folder.parent).stdout
     assert "1 draft: 1 stale" in table
@@ -128,14 +133,16 @@ def test_a_patch_replaced_after_approval_is_stale_everywhere(task, tmp_path, cli
 
     out = tmp_path / "out.jsonl"
     result = export(task.folder.parent, out)
-    assert result.exported == 0 and result.reasons() == {"inputs changed since approval": 1}
+    assert result.exported == 0
+    assert result.reasons() == {"inputs changed since approval": 1}
     export(task.folder.parent, out, include_all=True)
     line = json.loads(out.read_text())
     assert line["status"] == "stale"
     assert line["status_reason"] == "stale: patch.diff changed since the approval"
 
     again = approve(task.folder, "bob")  # a stale approval needs no --force
-    assert again.written and again.backup is None
+    assert again.written
+    assert again.backup is None
     assert scan(task.folder)[0].status == "approved"
     assert [h["reviewer"] for h in read_draft(task.draft).front["review_history"]] == ["alice"]
 
@@ -144,16 +151,20 @@ def test_a_rejection_is_feedback_on_the_inputs_too(task) -> None:
     reject(task.folder, "carol", "wrong step")
     replace_patch(task)
     row = scan(task.folder)[0]
-    assert row.status == "draft" and row.decision == "rejected"
+    assert row.status == "draft"
+    assert row.decision == "rejected"
 
 
 def test_the_record_holds_the_input_hashes_the_drafter_recorded(task) -> None:
     outcome = approve(task.folder, "alice")
     inputs = read_draft(task.draft).front["review"]["inputs"]
-    assert outcome.record is not None and inputs == outcome.record.inputs.model_dump()
+    assert outcome.record is not None
+    assert inputs == outcome.record.inputs.model_dump()
     assert inputs["patch"] == "sha256:" + __import__("hashlib").sha256(
         (task.folder / "patch.diff").read_bytes()).hexdigest()
-    assert inputs["report"] is None and inputs["trajectory"] and inputs["task"]
+    assert inputs["report"] is None
+    assert inputs["trajectory"]
+    assert inputs["task"]
 
 
 def test_an_input_changed_during_approval_writes_nothing(task, monkeypatch) -> None:
@@ -179,7 +190,8 @@ def test_an_old_record_binds_the_body_only_and_says_so(task, cli) -> None:
     task.draft.write_text(draft.render())
     replace_patch(task)
     [row] = status_json(cli, task.folder)
-    assert row["status"] == "approved" and row["inputs_bound"] is False
+    assert row["status"] == "approved"
+    assert row["inputs_bound"] is False
     assert "approved by alice at 20" in render(task.folder)
     assert ", binding the body only" in cli("show", task.folder, "--no-expand").stdout
 
@@ -195,12 +207,15 @@ def test_duplicate_review_keys_are_refused_with_the_line(task, tmp_path, cli) ->
     line = close + 1
     message = f"draft.md:{line}: duplicate key 'review' (first on line {first})"
     result = cli("approve", task.folder, "--reviewer", "bob", "--force")
-    assert result.exit_code == 2 and message in result.output
+    assert result.exit_code == 2
+    assert message in result.output
     assert task.draft.read_text() == forged
     [row] = status_json(cli, task.folder)
-    assert row["status"] == "broken" and message in row["problem"]
+    assert row["status"] == "broken"
+    assert message in row["problem"]
     result = export(task.folder, tmp_path / "out.jsonl", include_all=True)
-    assert result.exported == 0 and message in result.failed[0][1]
+    assert result.exported == 0
+    assert message in result.failed[0][1]
 
 
 def edit_record(task, old: str, new: str) -> int:
@@ -219,7 +234,8 @@ def test_a_blank_reviewer_is_refused_with_line_and_key(task, cli) -> None:
     assert where.status == "broken"
     assert where.problem.endswith(f"draft.md:{line}: key 'review.reviewer': must not be blank")
     result = cli("approve", task.folder, "--reviewer", "bob")
-    assert result.exit_code == 2 and f"draft.md:{line}: key 'review.reviewer'" in result.output
+    assert result.exit_code == 2
+    assert f"draft.md:{line}: key 'review.reviewer'" in result.output
 
 
 @pytest.mark.parametrize("value", ["-1", "'0'", "true", "1.5", "null"])
@@ -263,15 +279,19 @@ def test_lists_nested_500_deep_are_one_line_exit_2(task, tmp_path) -> None:
     for command in (["approve", task.folder, "--reviewer", "alice"], ["verify", task.folder]):
         result = run(*command)
         assert result.returncode == 2, (command, result.stderr)
-        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert message in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
         assert "Traceback" not in result.stderr
     assert task.draft.read_text() == text
     shown = run("show", task.folder, "--no-pager")  # show opens broken drafts, with a warning
-    assert shown.returncode == 0 and message in " ".join(shown.stdout.split())
+    assert shown.returncode == 0
+    assert message in " ".join(shown.stdout.split())
     result = run("status", task.folder, "--json")
-    assert result.returncode == 0 and message in json.loads(result.stdout)[0]["problem"]
+    assert result.returncode == 0
+    assert message in json.loads(result.stdout)[0]["problem"]
     result = run("export", task.folder, "--out", tmp_path / "out.jsonl", "--all")
-    assert result.returncode == 1 and message in result.stdout  # listed as not exported
+    assert result.returncode == 1
+    assert message in result.stdout  # listed as not exported
     assert "Traceback" not in result.stderr
 
 
@@ -284,10 +304,13 @@ def test_an_alias_bomb_is_refused_by_every_command(task, tmp_path, cli) -> None:
     message = f"draft.md:{line}: YAML alias '*l0': anchors and aliases are not allowed"
     for command in (["approve", task.folder, "--reviewer", "alice"], ["verify", task.folder]):
         result = cli(*command)
-        assert result.exit_code == 2 and message in result.output, command
+        assert result.exit_code == 2, command
+        assert message in result.output, command
     assert task.draft.read_text() == text
     assert message in " ".join(cli("show", task.folder, "--no-expand").stdout.split())
     [row] = status_json(cli, task.folder)
-    assert row["status"] == "broken" and message in row["problem"]
+    assert row["status"] == "broken"
+    assert message in row["problem"]
     result = export(task.folder, tmp_path / "out.jsonl", include_all=True)
-    assert result.exported == 0 and message in result.failed[0][1]
+    assert result.exported == 0
+    assert message in result.failed[0][1]

@@ -69,6 +69,17 @@ def test_queue_lists_every_task_with_its_status(project, tmp_path, http) -> None
     assert '<td><a href="/task/calc__calc-1">' not in only
 
 
+def test_verify_all_fills_every_row_of_the_queue(project, tmp_path, http) -> None:
+    """?verify=1 verifies every draft (it crashed once the row-verifying function changed)."""
+    other = project.task(tmp_path / "drafts" / "calc__calc-2", instance_id="calc__calc-2")
+    other.write_body(other.body().replace("fails [[step:2]]", "fails [[step:9]]"))
+    page = http.get("/?verify=1")
+    assert page.status_code == 200
+    row = page.text.split('<td><a href="/task/calc__calc-2">', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="n">1</td>' in row  # the error step 9 makes
+    assert ">refs</th>" in page.text
+
+
 @pytest.mark.usefixtures("task")
 def test_next_goes_to_the_next_task_to_review(project, tmp_path, http) -> None:
     project.task(tmp_path / "drafts" / "calc__calc-2", instance_id="calc__calc-2")

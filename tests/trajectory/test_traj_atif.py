@@ -17,13 +17,15 @@ ALL = ["swe_agent_0x.traj", "swe_agent_1x.traj", "swe_agent_multi.traj",
 def test_read_atif(fixtures: Path) -> None:
     traj = load_trajectory(fixtures / "atif_v1_4.json")
     assert (traj.format, traj.format_version) == ("atif", "1.4")
-    assert traj.model == "acme/model-x" and traj.stats.cost == 0.002
+    assert traj.model == "acme/model-x"
+    assert traj.stats.cost == 0.002
     # only agent steps are steps: the system prompt and the user's task are context
     assert [s.kind for s in traj.steps] == [StepKind.VIEW, StepKind.EDIT, StepKind.MESSAGE]
     view, edit, _ = traj.steps
     assert view.thought == "The bug is probably in core.py.\n\nLet me see the file."
     assert view.paths == ["widgets/core.py"]  # /app, Harbor's workspace, is a known root
-    assert edit.observation is not None and edit.observation.text == "(no output)"
+    assert edit.observation is not None
+    assert edit.observation.text == "(no output)"
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -40,8 +42,10 @@ def test_atif_export_reads_back_the_same(fixtures: Path, tmp_path: Path, name: s
     path.write_text(json.dumps(doc))
     back = load_trajectory(path)
     assert back.format == "atif"
-    assert back.submission == traj.submission and back.instance_id == traj.instance_id
-    assert back.model == traj.model and back.agents == traj.agents
+    assert back.submission == traj.submission
+    assert back.instance_id == traj.instance_id
+    assert back.model == traj.model
+    assert back.agents == traj.agents
     for before, after in zip(traj.steps, back.steps, strict=True):
         assert after.model_dump(exclude={"action"}) == before.model_dump(exclude={"action"})
         assert after.action.calls == before.action.calls

@@ -19,9 +19,11 @@ def test_openai_messages(fixtures: Path) -> None:
     assert views.thought == "Both files matter; read them at once."
     assert len(views.action.calls) == 2
     assert views.paths == ["widgets/core.py", "tests/test_core.py"]
-    assert views.observation is not None and "def test_size" in views.observation.text
+    assert views.observation is not None
+    assert "def test_size" in views.observation.text
     assert edit.paths == ["widgets/core.py"]
-    assert final.action.name == "message" and final.observation is None
+    assert final.action.name == "message"
+    assert final.observation is None
 
 
 def test_anthropic_blocks_in_jsonl(fixtures: Path) -> None:
@@ -30,7 +32,8 @@ def test_anthropic_blocks_in_jsonl(fixtures: Path) -> None:
     test, edit, final = traj.steps
     assert test.kind == StepKind.TEST
     assert test.thought == "Start from the test that fails.\n\nRunning the tests first."
-    assert test.observation is not None and test.observation.text == "1 failed"
+    assert test.observation is not None
+    assert test.observation.text == "1 failed"
     assert (edit.kind, edit.paths) == (StepKind.EDIT, ["widgets/core.py"])
     assert final.kind == StepKind.MESSAGE
 
@@ -41,5 +44,6 @@ def test_messages_object_with_metadata(fixtures: Path, tmp_path: Path) -> None:
     path.write_text(json.dumps({"instance_id": "acme__widgets-7", "messages": messages,
                                 "model_patch": "diff --git a/x b/x\n"}))
     traj = load_trajectory(path)
-    assert traj.instance_id == "acme__widgets-7" and len(traj.steps) == 4
+    assert traj.instance_id == "acme__widgets-7"
+    assert len(traj.steps) == 4
     assert traj.submission == "diff --git a/x b/x\n"

@@ -59,7 +59,8 @@ def test_pytest_summary_and_failed_lines() -> None:
     assert run.failing == ["tests/test_a.py::test_b", "tests/test_c.py::test_d[x-1]"]
     assert run.says() == "1 failed, 1 errors, 2 passed"
     verbose = parse_test_output(PYTEST_VERBOSE)
-    assert verbose.ok and verbose.passing == ["tests/test_a.py::test_a",
+    assert verbose.ok
+    assert verbose.passing == ["tests/test_a.py::test_a",
                                               "tests/test_a.py::TestK::test_b[1]"]
 
 
@@ -68,9 +69,11 @@ def test_unittest_django_and_tox_verdicts() -> None:
     assert (run.runner, run.failed, run.passed, run.ok) == ("unittest", 1, 1, False)
     assert run.failing == ["ReaderTests.test_parse"]
     django = parse_test_output(DJANGO)
-    assert django.ok and django.passing == ["AdminViewTests.test_empty",
+    assert django.ok
+    assert django.passing == ["AdminViewTests.test_empty",
                                             "AdminViewTests.test_title"]
-    assert parse_test_output(TOX_FAIL).ok is False and parse_test_output(TOX_OK).ok is True
+    assert parse_test_output(TOX_FAIL).ok is False
+    assert parse_test_output(TOX_OK).ok is True
     assert parse_test_output("Traceback (most recent call last):\nKeyError: 'x'\n") is None
     assert parse_test_output("==== 2 warnings in 0.01s ====\n") is None  # nothing ran
     crlf = parse_test_output(PYTEST_FAIL.replace("\n", "\r\n"))
@@ -81,7 +84,8 @@ def test_only_the_ends_of_a_long_output_are_read() -> None:
     noise = "x" * 10 + "\n"
     run = parse_test_output(noise * 10_000 + "FAILED tests/t.py::test_lost\n" + noise * 10_000
                             + PYTEST_FAIL)
-    assert run.failed == 1 and "tests/t.py::test_lost" not in run.failing
+    assert run.failed == 1
+    assert "tests/t.py::test_lost" not in run.failing
 
 
 def test_a_printed_id_names_the_claimed_test() -> None:

@@ -11,7 +11,8 @@ from reasondraft.trajectory import StepKind, load_trajectory
 def test_mini_swe_agent_1_commands_in_bash_blocks(fixtures: Path) -> None:
     traj = load_trajectory(fixtures / "mini_swe_agent_1.traj.json")
     assert (traj.format, traj.format_version) == ("mini-swe-agent", "1")
-    assert traj.instance_id == "acme__widgets-7" and traj.model == "gpt-test"
+    assert traj.instance_id == "acme__widgets-7"
+    assert traj.model == "gpt-test"
     assert [s.kind for s in traj.steps] == [StepKind.SEARCH, StepKind.EDIT, StepKind.MESSAGE,
                                             StepKind.SUBMIT]
     search, edit, message, _ = traj.steps
@@ -22,8 +23,10 @@ def test_mini_swe_agent_1_commands_in_bash_blocks(fixtures: Path) -> None:
     assert search.observation.exit_code == 0
     assert edit.paths == ["widgets/core.py"]
     # a turn without a command is a message; the format complaint is its observation
-    assert message.observation is not None and "EXACTLY ONE" in message.observation.text
-    assert traj.submission is not None and traj.submission.startswith("diff --git")
+    assert message.observation is not None
+    assert "EXACTLY ONE" in message.observation.text
+    assert traj.submission is not None
+    assert traj.submission.startswith("diff --git")
 
 
 def test_mini_swe_agent_1_1_tool_calls(fixtures: Path) -> None:
@@ -34,11 +37,14 @@ def test_mini_swe_agent_1_1_tool_calls(fixtures: Path) -> None:
     assert [c.arguments["command"] for c in read.action.calls] == [
         "cat widgets/core.py", "nl -ba tests/test_core.py | head -20"]
     assert read.paths == ["widgets/core.py", "tests/test_core.py"]
-    assert read.kind == StepKind.VIEW and read.timestamp is not None
-    assert test.kind == StepKind.TEST and test.observation is not None
+    assert read.kind == StepKind.VIEW
+    assert read.timestamp is not None
+    assert test.kind == StepKind.TEST
+    assert test.observation is not None
     assert test.observation.exit_code == 1
     assert submit.kind == StepKind.SUBMIT
-    assert traj.submission is not None and "abs(" in traj.submission  # the exit message
+    assert traj.submission is not None
+    assert "abs(" in traj.submission  # the exit message
     assert (traj.stats.input_tokens, traj.stats.output_tokens) == (600, 30)
 
 

@@ -113,7 +113,8 @@ def refusal(tmp_path: Path, doc: Any) -> str:
     with pytest.raises(InputError) as info:
         load_trajectory(path)
     message = str(info.value)
-    assert "\n" not in message and message.startswith(f"{path}: "), message
+    assert "\n" not in message, message
+    assert message.startswith(f"{path}: "), message
     return message[len(f"{path}: "):]
 
 
@@ -123,7 +124,9 @@ def test_the_documents_read(tmp_path: Path, name: str, doc: dict[str, Any]) -> N
     path = tmp_path / "run.json"
     path.write_text(json.dumps(doc))
     traj = load_trajectory(path)
-    assert traj.format == name and traj.steps and traj.model == "acme/model"
+    assert traj.format == name
+    assert traj.steps
+    assert traj.model == "acme/model"
     json.dumps(summarize(traj, with_steps=True))
     json.dumps(to_atif(traj))
 
@@ -298,7 +301,8 @@ def test_commands_refuse_deep_json_in_one_line(make_repo, tmp_path: Path) -> Non
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert result.stderr.strip() == f"error: {expected}", (args, result.stderr)
     result = run("status", str(folder.parent), "--verify", "--json")
-    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
     assert [row["problem"] for row in json.loads(result.stdout)] == [expected]
 
 

@@ -30,7 +30,8 @@ def test_folder_trajectory_file(task_folder, fixtures: Path) -> None:
     assert load_task(folder, repo=repo).trajectory is None
     shutil.copy(fixtures / "mini_swe_agent_1_1.traj.json", folder / "trajectory.json")
     task = load_task(folder, repo=repo)
-    assert task.trajectory is not None and len(task.trajectory.steps) == 3
+    assert task.trajectory is not None
+    assert len(task.trajectory.steps) == 3
     assert summarize(task)["trajectory"]["format"] == "mini-swe-agent"
 
 
@@ -38,9 +39,11 @@ def test_folder_trajectory_events_and_explicit_path(task_folder, fixtures: Path)
     folder, repo = task_folder
     shutil.copytree(fixtures / "openhands_session", folder / "trajectory")
     task = load_task(folder, repo=repo)
-    assert task.trajectory is not None and task.trajectory.format == "openhands"
+    assert task.trajectory is not None
+    assert task.trajectory.format == "openhands"
     explicit = load_task(folder, repo=repo, trajectory=fixtures / "swe_agent_0x.traj")
-    assert explicit.trajectory is not None and explicit.trajectory.format == "swe-agent"
+    assert explicit.trajectory is not None
+    assert explicit.trajectory.format == "swe-agent"
 
 
 def test_trajectory_of_another_instance_is_refused(task_folder, fixtures: Path) -> None:

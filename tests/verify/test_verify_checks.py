@@ -279,7 +279,7 @@ def test_context_from_a_loaded_task(project, tmp_path) -> None:
     assert [f.code for f in findings] == ["RD-P003"]  # the folder has no trajectory
 
 
-def test_symlink_leaving_the_tree_is_a_finding_not_a_crash(make_repo, tmp_path) -> None:
+def test_symlink_leaving_the_tree_is_a_finding_not_a_crash(make_repo) -> None:
     import os
 
     repo = make_repo("links")
@@ -327,7 +327,8 @@ def test_long_step_ranges_cited_often_judge_each_step_once(project) -> None:
                                    trajectory=Trajectory(format="swe-agent", steps=steps))
     body = "[[pkg/core.py#L4]] " + "[[step:1-1999]] " * 3000 + "[[step:1-3000]]\n"
     warned = [f for f in verify_body(body, ctx) if f.code == "RD-P002"]
-    assert len(warned) == 3000 and {f.ref for f in warned} == {"step:1-1999"}
+    assert len(warned) == 3000
+    assert {f.ref for f in warned} == {"step:1-1999"}
 
 
 def test_every_code_has_a_family_and_reserved_ranges_land_in_theirs() -> None:
@@ -355,8 +356,11 @@ def test_a_test_the_test_patch_adds_is_found_without_parsing_the_base(project,
     report = check_body("[[test:tests/test_core.py::TestMerge::test_request_none]]\n",
                         project.context())
     [c] = report.citations
-    assert c.findings == [] and c.target is not None and c.target.rev is Rev.PATCHED
-    assert c.target.start is not None and parsed == []
+    assert c.findings == []
+    assert c.target is not None
+    assert c.target.rev is Rev.PATCHED
+    assert c.target.start is not None
+    assert parsed == []
 
 
 def test_a_test_patch_that_does_not_apply_is_a_finding(project) -> None:

@@ -206,7 +206,8 @@ def test_a_format_1_summary_saying_it_resolves_an_unresolved_task(drafted) -> No
             f"- [[test:{LETTERS}]] fails before the fix and passes after: it transliterates\n")
     found = [(f.code, f.line) for f in check_body(body, VerifyContext.from_task(task),
                                                  trace=1).findings if OURS.match(f.code)]
-    assert ("RD-E003", 3) in found and ("RD-E003", line_of(body, "fails before the fix")) in found
+    assert ("RD-E003", 3) in found
+    assert ("RD-E003", line_of(body, "fails before the fix")) in found
     assert sum(code == "RD-E003" for code, _ in found) == 3
 
 
@@ -238,7 +239,7 @@ def test_the_guidelines_file_changes_what_is_an_error_and_the_prompt_says_so(
     assert "Treated as errors (the trace is rejected): RD-D005." in dry.stdout
 
 
-def test_a_severity_override_makes_a_warning_an_error(example, tmp_path: Path) -> None:
+def test_a_severity_override_makes_a_warning_an_error(example) -> None:
     from reasondraft.guidelines import parse_guidelines
 
     ctx, body = example
@@ -260,7 +261,8 @@ def test_a_severity_override_makes_a_warning_an_error(example, tmp_path: Path) -
 def test_a_bad_guidelines_file_is_bad_input(tmp_path: Path, toml: str, where: str) -> None:
     (tmp_path / "reasondraft.toml").write_text(toml, encoding="utf-8")
     proc = run(["guidelines"], tmp_path)
-    assert proc.returncode == 2 and where in proc.stderr, proc.stderr
+    assert proc.returncode == 2, proc.stderr
+    assert where in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -269,7 +271,8 @@ def test_guidelines_in_pyproject(tmp_path: Path) -> None:
         '[project]\nname = "x"\n\n[tool.reasondraft]\nmodel = "fixture/example"\n\n'
         '[tool.reasondraft.guidelines]\nmax_steps = 9\n', encoding="utf-8")
     proc = run(["guidelines"], tmp_path)
-    assert proc.returncode == 0 and "Between 1 and 9 steps." in proc.stdout
+    assert proc.returncode == 0
+    assert "Between 1 and 9 steps." in proc.stdout
     assert run(["config"], tmp_path).returncode == 0
 
 

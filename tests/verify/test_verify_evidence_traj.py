@@ -78,7 +78,8 @@ def test_a_hidden_test_or_an_unrun_outcome_before_implementing_knows_the_fix(exa
     body = plant(body, "So the shared input is being mutated, not merely read.",
                  f"So the shared input is being mutated, as [[test:{hidden}]] checks.")
     [found] = ours(ctx, body)
-    assert found.code == "RD-H002" and f"cites {hidden}, a hidden test" in found.message
+    assert found.code == "RD-H002"
+    assert f"cites {hidden}, a hidden test" in found.message
     # a test outcome told at step 2, resting on steps 2-4: the agent first ran tests at 12
     ctx, body = example
     leaf = "tests/test_merge.py::test_leaf_values_are_shared_not_copied"
@@ -105,7 +106,8 @@ def test_a_named_test_said_to_fail_where_the_run_passed_it_is_an_error(example) 
     body = plant(body, "The whole visible suite passes [[step:21]], including " + leaf,
                  f"Here {leaf} fails [[step:21]]")
     [found] = ours(ctx, body)
-    assert found.code == "RD-O001" and "its output says 36 passed" in found.message
+    assert found.code == "RD-O001"
+    assert "its output says 36 passed" in found.message
 
 
 def test_a_tests_entry_whose_step_disagrees_is_an_error(example) -> None:
@@ -113,7 +115,8 @@ def test_a_tests_entry_whose_step_disagrees_is_an_error(example) -> None:
     body = plant(body, "visible · before: pass · after: pass · source: [[step:21]]",
                  "visible · before: pass · after: fail · source: [[step:21]]")
     [found] = ours(ctx, body)
-    assert found.code == "RD-O001" and "after: fail with source step 21" in found.message
+    assert found.code == "RD-O001"
+    assert "after: fail with source step 21" in found.message
 
 
 def test_hedged_or_negated_claims_are_not_judged(example) -> None:

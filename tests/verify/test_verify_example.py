@@ -28,7 +28,8 @@ def example(tmp_path_factory) -> tuple[VerifyContext, list[str]]:
 def test_the_corrected_draft_is_clean(example) -> None:
     ctx, bodies = example
     report = check_body(bodies[-1], ctx)
-    assert report.findings == [] and report.summary["references"] > 50
+    assert report.findings == []
+    assert report.summary["references"] > 50
 
 
 def test_the_seeded_mistakes_are_caught_with_their_fixes(example) -> None:

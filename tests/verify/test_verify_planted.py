@@ -84,11 +84,13 @@ def about(found: list[Finding], name: str, *words: str) -> list[Finding]:
 
 def test_the_untouched_example_draft_gives_no_finding(example: Path) -> None:
     report = verify_draft(example / "draft.md")
-    assert report.findings == [] and report.summary["references"] > 50
+    assert report.findings == []
+    assert report.summary["references"] > 50
     checks = report.to_json()["checks"]
     assert all(c["share"] in (None, 1.0) for c in checks.values()), checks
     assert checks["references"]["items"] == report.summary["references"]
-    assert checks["hunks"]["items"] == 2 and checks["f2p_coverage"]["items"] == 3
+    assert checks["hunks"]["items"] == 2
+    assert checks["f2p_coverage"]["items"] == 3
 
 
 def test_patched_code_cited_in_the_first_step_is_hindsight(plant) -> None:
@@ -100,7 +102,8 @@ def test_patched_code_cited_in_the_first_step_is_hindsight(plant) -> None:
 def test_a_suite_said_to_pass_where_the_step_shows_a_failure(plant) -> None:
     planted = plant(SUITE)
     [error] = about(planted.findings(), "test_claims", "12", "1 failed")
-    assert error.severity == "error" and error.line in planted.lines
+    assert error.severity == "error"
+    assert error.line in planted.lines
 
 
 def test_a_fail_to_pass_test_deleted_from_tests(plant, example: Path) -> None:
@@ -115,7 +118,8 @@ def test_a_pass_to_pass_test_marked_as_failing(plant) -> None:
                      f"[[test:{P2P}]] · PASS_TO_PASS · visible · before: fail"))
     found = [f for f in planted.findings() if P2P in f"{f.message} {f.ref}"
              and f.severity == "error" and f.line in planted.lines]
-    assert found and {family(f.code) for f in found} <= {"test_claims", "f2p_coverage"}
+    assert found
+    assert {family(f.code) for f in found} <= {"test_claims", "f2p_coverage"}
 
 
 def in_decision(planted: Planted) -> list[Finding]:
@@ -143,7 +147,8 @@ def test_sections_deleted_and_a_solution_that_names_code_the_fix_does_not_use(
     trade_offs = text[text.index("## Trade-offs"):text.index("## Tests")]
     planted = plant((trade_offs, ""), SOLUTION)
     found = planted.findings()
-    assert about(found, "structure", "Trade-offs") and about(found, "structure", "Edge cases")
+    assert about(found, "structure", "Trade-offs")
+    assert about(found, "structure", "Edge cases")
     assert about(found, "code_consistency", "copy.deepcopy")
 
 
@@ -167,7 +172,8 @@ def test_the_six_defect_draft_is_not_approved_without_override(plant, example: P
     planted = six_defects(plant, example)
     before = planted.draft.read_bytes()
     refused = approve(planted.draft)
-    assert refused.returncode == 1 and "not approved" in refused.stdout
+    assert refused.returncode == 1
+    assert "not approved" in refused.stdout
     assert planted.draft.read_bytes() == before  # nothing recorded
     overridden = approve(planted.draft, "--override", "planted defects, for the test")
     assert overridden.returncode == 0, overridden.stderr
@@ -179,6 +185,7 @@ def test_the_six_defects_are_counted_in_the_checks(plant, example: Path) -> None
     clean = verify_draft(example / "draft.md").to_json()["checks"]
     report = verify_draft(six_defects(plant, example).draft)
     checks = report.to_json()["checks"]
-    assert checks["hunks"] == clean["hunks"] and report.summary["references"] > 40
+    assert checks["hunks"] == clean["hunks"]
+    assert report.summary["references"] > 40
     assert checks["test_claims"]["items"] == clean["test_claims"]["items"] - 1
     assert checks["decisions"]["items"] == clean["decisions"]["items"]

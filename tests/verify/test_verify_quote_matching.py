@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from reasondraft.verify.quotes import Pattern, match_from
 
 
-def oracle(pattern: Pattern, rows: tuple[str, ...], pos: int, stop: int, to_stop: bool,
-           prefix: str | None = None, i: int = 0) -> int | None:
+def oracle(pattern: Pattern, rows: tuple[str, ...], pos: int, stop: int,
+           prefix: str | None = None, i: int = 0, *, to_stop: bool) -> int | None:
     while i < len(pattern) and pattern[i] is not None:
         if pos >= stop:
             return None
@@ -29,7 +29,8 @@ def oracle(pattern: Pattern, rows: tuple[str, ...], pos: int, stop: int, to_stop
     if i == len(pattern):
         return pos if not to_stop or pos == stop else None
     ends = [end for skip in range(pos, stop + 1)
-            if (end := oracle(pattern, rows, skip, stop, to_stop, prefix, i + 1)) is not None]
+            if (end := oracle(pattern, rows, skip, stop, prefix, i + 1, to_stop=to_stop))
+            is not None]
     return min(ends, default=None)
 
 
@@ -47,7 +48,7 @@ def test_matches_exactly_where_the_definition_does(pattern, rows, pos, to_stop) 
             collapsed.append(item)
     rows_t, pos = tuple(rows), min(pos, len(rows))
     assert match_from(tuple(collapsed), rows_t, pos, len(rows_t), to_stop=to_stop) == \
-        oracle(tuple(collapsed), rows_t, pos, len(rows_t), to_stop)
+        oracle(tuple(collapsed), rows_t, pos, len(rows_t), to_stop=to_stop)
 
 
 def test_a_quote_of_many_ellipses_is_answered_without_backtracking() -> None:

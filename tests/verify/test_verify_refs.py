@@ -101,9 +101,11 @@ def test_quote_blocks_sections_and_blocks() -> None:
     found = find_references(text)
     assert [o.raw for o in found] == ["a.py", "step:1", "b.py", "c.py", "a.py#L2-L3",
                                       "test:t.py::a", "test:t.py::b"]
-    assert found[0].block is found[1].block and found[2].block != found[3].block
+    assert found[0].block is found[1].block
+    assert found[2].block != found[3].block
     quote = found[4]
-    assert quote.quote == ("x = 1", "...") and (quote.line, quote.column) == (8, 12)
+    assert quote.quote == ("x = 1", "...")
+    assert (quote.line, quote.column) == (8, 12)
     assert [o.block.section for o in found] == ["Step 1: Look"] * 5 + ["Tests"] * 2
     assert found[5].line == found[6].line == 17
 
@@ -119,7 +121,8 @@ def test_crlf_and_unclosed_brackets() -> None:
     found = find_references("a [[x.py]]\r\nb [[y.py\r\nc data[[0]] [[z.py]]\r\n")
     assert [(o.raw, o.line) for o in found] == [("x.py", 1), ("y.py", 2), ("0", 3),
                                                 ("z.py", 3)]
-    assert found[1].ref is None and found[1].error.message == UNTERMINATED
+    assert found[1].ref is None
+    assert found[1].error.message == UNTERMINATED
 
 
 def test_unterminated_reference_is_malformed_once_per_line() -> None:
@@ -133,7 +136,8 @@ def test_unterminated_reference_is_malformed_once_per_line() -> None:
         ("b.py", 4, 12, FileRef("b.py"))]
     assert all(o.error.message == UNTERMINATED for o in found[:2])
     long = find_references("[[" + "x" * 500)[0].raw
-    assert len(long) == 60 and long.endswith("…")
+    assert len(long) == 60
+    assert long.endswith("…")
 
 
 def test_brackets_in_code_are_not_references_even_unterminated() -> None:
@@ -194,7 +198,8 @@ def test_many_references_on_one_line_keep_their_columns() -> None:
     count = 100_000
     found = find_references("x " + "[[a.py#L1]] " * count + "[[b]]")
     assert len(found) == count + 1
-    assert {o.line for o in found} == {1} and found[-1].ref == FileRef("b")
+    assert {o.line for o in found} == {1}
+    assert found[-1].ref == FileRef("b")
     assert [o.column for o in found[:3]] == [5, 17, 29]
     assert found[-1].column == 2 + 12 * count + 3
 

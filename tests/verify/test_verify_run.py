@@ -33,7 +33,8 @@ def test_task_folder_json_contract_and_draft_lines(project, tmp_path) -> None:
     folder = project.task_folder(tmp_path / "t1", BAD)
     [report] = verify_paths([folder])
     data = report.to_json()
-    assert set(data) == CONTRACT and all(set(f) == FINDING for f in data["findings"])
+    assert set(data) == CONTRACT
+    assert all(set(f) == FINDING for f in data["findings"])
     body_line = 1 + len(folder.joinpath("draft.md").read_text().split("---\n")[1].splitlines()) + 2
     lines = {f["ref"]: f["line"] for f in data["findings"] if f["ref"]}
     assert lines == {"pkg/missing.py": body_line + 2, "pkg/core.py#L99": body_line + 2}
@@ -62,7 +63,8 @@ def test_hand_written_draft_with_flags_alone(project, tmp_path) -> None:
     draft.write_text("Nothing but prose and [[pkg/core.py#L4]].\n")
     sources = Sources(repo=project.path, base=project.base)
     report = verify_draft(draft, sources)
-    assert report.findings == [] and report.summary["references"] == 1
+    assert report.findings == []
+    assert report.summary["references"] == 1
     patched = Sources(repo=project.path, base=project.base[:10],
                       patch=_write(tmp_path / "fix.diff", project.diff))
     warnings = verify_draft(draft, patched).findings
@@ -132,8 +134,10 @@ def test_bad_input_is_one_line_and_exit_2(project, tmp_path, damage, message) ->
     with pytest.raises(InputError, match=message):
         verify_paths([folder])
     result = cli(str(folder))
-    assert result.returncode == 2 and result.stdout == ""
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
 
 
 def test_cli_json_exit_codes_and_terminal_report(project, tmp_path) -> None:
@@ -147,7 +151,8 @@ def test_cli_json_exit_codes_and_terminal_report(project, tmp_path) -> None:
     assert cli(str(good)).returncode == 0
     assert cli(str(good), "--strict").returncode == 1  # uncited hunks are warnings
     text = cli(str(bad)).stdout
-    assert "RD-F001" in text and "[[pkg/missing.py]]" in text
+    assert "RD-F001" in text
+    assert "[[pkg/missing.py]]" in text
     assert "2 references, 2 errors, 5 warnings" in text
     assert cli(str(good), "--repo", "x", "--repos", "y").returncode == 2
 
@@ -160,8 +165,10 @@ def test_terminal_report_shows_the_real_lines(project, tmp_path) -> None:
     console = Console(record=True, width=120)
     render(verify_paths([folder]), console)
     out = console.export_text()
-    assert "RD-Q001" in out and "```quote pkg/core.py#L8-L9" in out
-    assert "def helper(x):" in out and "return x * 2" in out
+    assert "RD-Q001" in out
+    assert "```quote pkg/core.py#L8-L9" in out
+    assert "def helper(x):" in out
+    assert "return x * 2" in out
 
 
 SHIFTED = '''See [[/testbed/pkg/core.py#L8-L9]] and the quote:
@@ -183,11 +190,13 @@ def test_fix_repairs_prefixes_and_quote_lines_and_is_idempotent(project, tmp_pat
     before = draft.read_bytes()
     [report] = verify_paths([folder], fix=True)
     after = draft.read_bytes()
-    assert after.startswith(b"\xef\xbb\xbf---\n") and after.count(b"\r\n") == before.count(
+    assert after.startswith(b"\xef\xbb\xbf---\n")
+    assert after.count(b"\r\n") == before.count(
         b"\r\n")
     assert after.split(b"---\n")[1] == before.split(b"---\n")[1]  # front matter untouched
     text = after.decode("utf-8-sig")
-    assert "[[pkg/core.py#L8-L9]]" in text and "```quote pkg/core.py#L8-L9\r\n" in text
+    assert "[[pkg/core.py#L8-L9]]" in text
+    assert "```quote pkg/core.py#L8-L9\r\n" in text
     assert "[[pkg/core.py#L45]]" in text
     see = text.splitlines().index("See [[pkg/core.py#L8-L9]] and the quote:") + 1
     assert [(e.line, e.old, e.new) for e in report.fixes] == [
@@ -256,7 +265,8 @@ def test_instance_row_picked_by_id(project, tmp_path) -> None:
     rows.write_text(project.instance.model_dump_json() + "\n" + other.model_dump_json() + "\n")
     draft = _write(tmp_path / "draft.md", "[[pkg/core.py#L42-L43@patched]]\n")
     result = cli(str(draft), "--instance", str(rows), "--repo", str(project.path), "--json")
-    assert result.returncode == 2 and "--id" in result.stderr
+    assert result.returncode == 2
+    assert "--id" in result.stderr
     result = cli(str(draft), "--instance", str(rows), "--id", "demo__demo-1", "--repo",
                  str(project.path), "--json")
     assert json.loads(result.stdout)["errors"] == 0, result.stderr

@@ -51,7 +51,8 @@ def test_a_trace_without_steps_or_references_is_an_error(project, tmp_path) -> N
         "Root cause", "Hunks", "Trade-offs", "Edge cases", "Tests")]
     untold = [f.ref for f in report.findings if f.code == "RD-T003"]  # no Tests section
     assert untold == ["test:tests/test_core.py::TestMerge::test_request_none"]
-    assert report.summary["errors"] == 3 + len(missing) + 1 and exit_status([report]) == 1
+    assert report.summary["errors"] == 3 + len(missing) + 1
+    assert exit_status([report]) == 1
 
 
 def test_a_step_that_cites_nothing_is_an_error_in_format_1_too(project, tmp_path) -> None:
@@ -100,4 +101,5 @@ def test_an_unknown_trace_format_is_bad_input(project, tmp_path, value: str) -> 
     result = subprocess.run([sys.executable, "-m", "reasondraft", "verify", str(folder)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "is not a trace format" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "is not a trace format" in result.stderr

@@ -162,9 +162,9 @@ def read_block(lines: list[str]) -> LabelledBlock | None:
         return None
     block = LabelledBlock(head.group(1).strip(), head.group(2) or "")
     for index, line in enumerate(lines[1:], start=1):
-        item = ITEM.match(line)
-        if item:
-            block.items.append(Item(item.group(1) or "", index))
+        match = ITEM.match(line)
+        if match:
+            block.items.append(Item(match.group(1) or "", index))
         elif block.items:
             block.items[-1].text += " " + line.strip()
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # the models cost start-up to every command importing this module
     from reasondraft.trace import Trace
@@ -39,7 +39,7 @@ class ParsedBody:
     trace: Trace | TraceV1
     extras: list[ExtraSection] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    version: int = 2
+    version: Literal[1, 2] = 2
 
     @property
     def lossless(self) -> bool:

@@ -20,7 +20,7 @@ from reasondraft.body.markdown import (
     split_sections,
 )
 from reasondraft.body.parsed import ExtraSection, ParsedBody
-from reasondraft.trace import Phase, prose
+from reasondraft.trace import Phase, Quote, prose
 from reasondraft.trace_v1 import DecisionV1, ExpectedTest, TraceStepV1, TraceV1
 
 HEADINGS = {"summary": "Summary", "solution": "Solution", "trade_offs": "Trade-offs",
@@ -109,7 +109,7 @@ def parse_step(title: str, lines: list[str]) -> TraceStepV1:
     decision = _parse_decision(lines[spans[-1][0]:spans[-1][1]]) if spans else None
     if decision:
         spans = spans[:-1]
-    quotes = []
+    quotes: list[Quote] = []
     while spans and (quote := parse_quote(lines[spans[-1][0]:spans[-1][1]])):
         quotes.insert(0, quote)
         spans = spans[:-1]

@@ -272,14 +272,14 @@ def after_diff(evaluation: Evaluation | None, test_id: str) -> str | None:
     return outcome
 
 
-def render_test_ids(instance: Instance, with_pass_to_pass: bool,
+def render_test_ids(instance: Instance, *, with_pass_to_pass: bool,
                     evaluation: Evaluation | None = None) -> str:
     """The instance's FAIL_TO_PASS and PASS_TO_PASS with what is known after the diff (each
     FAIL_TO_PASS test, and the PASS_TO_PASS tests that fail, named one by one), and, for a
     test the test patch adds, that the agent never saw it."""
     added = test_patch_additions(instance)
 
-    def item(test_id: str, with_after: bool) -> str:
+    def item(test_id: str, *, with_after: bool) -> str:
         notes = ["hidden from the agent: added by the test patch"] \
             if hidden_from_agent(test_id, added) else []
         after = after_diff(evaluation, test_id)
@@ -300,7 +300,7 @@ def render_test_ids(instance: Instance, with_pass_to_pass: bool,
 
     lines = ["FAIL_TO_PASS (fail at the base commit; a diff that resolves the task makes "
              f"them pass{known(instance.FAIL_TO_PASS) if evaluation is None else ''}):"]
-    lines += [item(t, True) for t in instance.FAIL_TO_PASS] or ["- (none listed)"]
+    lines += [item(t, with_after=True) for t in instance.FAIL_TO_PASS] or ["- (none listed)"]
     p2p = instance.PASS_TO_PASS
     if p2p:
         failing = [t for t in p2p if after_diff(evaluation, t) == "fail"]
@@ -308,12 +308,12 @@ def render_test_ids(instance: Instance, with_pass_to_pass: bool,
             shown = list(dict.fromkeys(failing + p2p[:30]))
             lines.append(f"PASS_TO_PASS ({len(p2p)} tests, pass at the base commit and must "
                          f"keep passing{known(p2p)}):")
-            lines += [item(t, t in failing) for t in shown]
+            lines += [item(t, with_after=t in failing) for t in shown]
             if len(p2p) > len(shown):
                 lines.append(f"- ... {len(p2p) - len(shown)} more")
         else:
             lines.append(f"PASS_TO_PASS: {len(p2p)} tests{known(p2p)} (list omitted)")
-            lines += [item(t, True) for t in failing]
+            lines += [item(t, with_after=True) for t in failing]
     return "\n".join(lines)
 
 
@@ -461,7 +461,8 @@ def build_sections(view: RepoView, patch: Patch, instance: Instance, dropped: li
         "outcome": render_outcome(evaluation),
         "code_before": "" if "code_before" in dropped else render_code(view, patch, Rev.BASE),
         "code_after": "" if "code_after" in dropped else render_code(view, patch, Rev.PATCHED),
-        "tests": render_test_ids(instance, "pass_to_pass" not in dropped, evaluation),
+        "tests": render_test_ids(instance, with_pass_to_pass="pass_to_pass" not in dropped,
+                                 evaluation=evaluation),
         "test_patch": "" if "test_patch" in dropped else render_test_patch(instance),
     }
 

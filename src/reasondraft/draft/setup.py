@@ -11,6 +11,8 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
+CHECK_NAME = "reject_async_validators"  # instructor's per-call model check
+
 
 @cache
 def litellm_module() -> ModuleType:

@@ -197,7 +197,7 @@ def read_history(draft: DraftFile) -> list[ReviewRecord]:
 def current_inputs(draft: DraftFile) -> InputHashes:
     """The draft's inputs as they hash now (its task folder: the draft's own folder)."""
     folder = draft.path.parent if draft.path is not None else None
-    return InputHashes(**input_hashes(draft.front, folder))
+    return InputHashes.model_validate(input_hashes(draft.front, folder))
 
 
 def standing(draft: DraftFile) -> Standing:

@@ -7,14 +7,17 @@ in the source, the span of lines; step references are looked up in the trajector
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-from reasondraft.refs import StepRef
+from reasondraft.refs import FileRef, Ref, StepRef, TestRef
 from reasondraft.trajectory.model import Step
 from reasondraft.verify import Citation, VerifyContext
 
 OBSERVATION_LINES = 3
 OBSERVATION_CHARS = 240
 MAX_STEPS = 5
+RefKind = Literal["file", "test", "step"]
+REF_KINDS: dict[type[Ref], RefKind] = {FileRef: "file", TestRef: "test", StepRef: "step"}
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,9 @@ def badge(c: Citation, ctx: VerifyContext | None) -> Badge:
     return WARNING if "warning" in severities else VERIFIED
 
 
-def kind(c: Citation) -> str | None:
+def kind(c: Citation) -> RefKind | None:
     """'file', 'test' or 'step'; None for a malformed reference."""
-    return type(c.ref).__name__.removesuffix("Ref").lower() if c.ref is not None else None
+    return REF_KINDS[type(c.ref)] if c.ref is not None else None
 
 
 def cited_code(c: Citation) -> tuple[int, list[str]] | None:

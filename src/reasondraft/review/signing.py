@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reasondraft.errors import InputError
-from reasondraft.review.record import ReviewRecord, Standing
+from reasondraft.review.record import ReviewRecord, Signature, Standing
 
 NAMESPACE = "reasondraft"
 ARMOR = ("-----BEGIN SSH SIGNATURE-----", "-----END SSH SIGNATURE-----")
@@ -107,14 +107,14 @@ class Signers:
         problem = self.problem(where.record)
         if problem is None:
             return replace(where, signature="verified")
-        signature = "invalid" if where.record.signature else "none"
+        signature: Signature = "invalid" if where.record.signature else "none"
         if self.required:
             return replace(where, status="unsigned", signature=signature, problem=problem)
         return replace(where, signature=signature,
                        problem=problem if signature == "invalid" else where.problem)
 
 
-def signers(allowed: Path | None, required: bool) -> Signers | None:
+def signers(allowed: Path | None, *, required: bool) -> Signers | None:
     """The CLI options as a Signers (``--require-signed`` needs ``--allowed-signers``)."""
     if allowed is None:
         if required:

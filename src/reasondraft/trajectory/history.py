@@ -186,7 +186,7 @@ def _segments(header: re.Pattern[str], text: str) -> list[tuple[re.Match[str], s
     return [(m, text[m.end():end]) for m, end in zip(matches, ends, strict=True)]
 
 
-def _files(cmd: SimpleCommand, skip_first: bool = False) -> list[str]:
+def _files(cmd: SimpleCommand, *, skip_first: bool = False) -> list[str]:
     words = [a for a in cmd.args if not a.startswith("-")]
     if skip_first:
         words = words[1:]
@@ -234,7 +234,8 @@ def _shell_window(history: History, step: Step, text: str, cmd: SimpleCommand,
     """The window one simple command (with the filter piped after it) showed of ``path``."""
     n = step.number
     program = cmd.program
-    if program in VIEWERS and after is not None and not _files(after, after.program == "grep"):
+    if program in VIEWERS and after is not None and \
+            not _files(after, skip_first=after.program == "grep"):
         cmd, program = after, after.program  # cat FILE | head -50, cat FILE | grep -n x
     if program in VIEWERS:
         _add(history, path, Window(n, 1, None))

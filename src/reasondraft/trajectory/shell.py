@@ -89,7 +89,7 @@ def tokenize(script: str) -> list[str]:
     """Shell words and operators; newlines are kept as separators. Never raises."""
     complete = len(script) <= MAX_COMMAND_CHARS
     try:
-        return _tokens(script if complete else script[:MAX_COMMAND_CHARS], complete)
+        return _tokens(script if complete else script[:MAX_COMMAND_CHARS], complete=complete)
     except _Unbalanced:  # unbalanced quotes: fall back to plain words per line
         tokens: list[str] = []
         for line in script.split("\n"):
@@ -98,7 +98,7 @@ def tokenize(script: str) -> list[str]:
         return tokens
 
 
-def _tokens(script: str, complete: bool) -> list[str]:
+def _tokens(script: str, *, complete: bool) -> list[str]:
     """The tokens shlex gives for ``script``; a cut ``script`` (not ``complete``) may end
     inside a quote or after a backslash, which then just ends the last word."""
     tokens: list[str] = []
@@ -112,7 +112,7 @@ def _tokens(script: str, complete: bool) -> list[str]:
             tokens.append(run.group())
             pos = run.end()
         elif char in _WORDCHARS or char in "'\"\\":
-            word, pos = _word(script, pos, complete)
+            word, pos = _word(script, pos, complete=complete)
             tokens.append(word)
         else:  # any other character is a token of its own, as in shlex ("\n" among them)
             tokens.append(char)
@@ -121,7 +121,7 @@ def _tokens(script: str, complete: bool) -> list[str]:
     return tokens
 
 
-def _word(script: str, pos: int, complete: bool) -> tuple[str, int]:
+def _word(script: str, pos: int, *, complete: bool) -> tuple[str, int]:
     """The word starting at ``pos`` (plain runs, quotes, escapes) and where it ends."""
     parts: list[str] = []
     n = len(script)
@@ -137,7 +137,7 @@ def _word(script: str, pos: int, complete: bool) -> tuple[str, int]:
             parts.append(script[pos + 1:close])
             pos = close + 1
         elif char == '"':
-            pos = _double_quoted(script, pos + 1, parts, complete)
+            pos = _double_quoted(script, pos + 1, parts, complete=complete)
         elif char == "\\":
             if pos + 1 >= n:
                 if complete:
@@ -155,7 +155,7 @@ def _word(script: str, pos: int, complete: bool) -> tuple[str, int]:
     return "".join(parts), pos
 
 
-def _double_quoted(script: str, pos: int, parts: list[str], complete: bool) -> int:
+def _double_quoted(script: str, pos: int, parts: list[str], *, complete: bool) -> int:
     """Read a double-quoted part from just after its quote; return the index after it.
     A backslash escapes only ``"`` and itself, as in shlex."""
     n = len(script)

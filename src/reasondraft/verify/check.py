@@ -28,7 +28,7 @@ from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.coverage import check_coverage
 from reasondraft.verify.files import check_file, check_patched_untouched
-from reasondraft.verify.findings import Finding, apply_severity, summarize
+from reasondraft.verify.findings import Family, Finding, apply_severity, summarize
 from reasondraft.verify.lines import check_lines
 from reasondraft.verify.quotes import check_quote
 from reasondraft.verify.scores import Items, Score, derive_items, scores
@@ -62,7 +62,7 @@ class BodyReport:
         return summarize(self.findings, len(self.citations))
 
     @property
-    def checks(self) -> dict[str, Score]:
+    def checks(self) -> dict[Family, Score]:
         """Per check family: items, passed, share — the ``checks`` object of the JSON."""
         return scores(self.items, self.citations, self.general)
 

@@ -18,10 +18,11 @@ import re
 from typing import TYPE_CHECKING
 
 from reasondraft.repo import Rev
-from reasondraft.trace import Phase, Trace
+from reasondraft.trace import Phase, Trace, TraceStep
 from reasondraft.verify.findings import Finding, finding
 
 if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.trace_v1 import TraceStepV1
     from reasondraft.verify.evidence import Draft
 
 TICKED = re.compile(r"`([^`\n]+)`")
@@ -54,9 +55,9 @@ def check_code(draft: Draft) -> list[Finding]:
 def _descriptions(draft: Draft) -> list[tuple[int, str]]:
     """(body line, text) of every line that describes the change."""
     lines = draft.body.split("\n")
-    trace = draft.parsed.trace
+    trace_steps: list[TraceStep | TraceStepV1] = list(draft.parsed.trace.steps)
     wanted = {"## Summary", "## Root cause", "## Solution", "## Hunks"}
-    implement = {n for n, step in enumerate(trace.steps) if step.phase is Phase.IMPLEMENT}
+    implement = {n for n, step in enumerate(trace_steps) if step.phase is Phase.IMPLEMENT}
     found, section, step = [], "", -1
     for number, text in enumerate(lines, start=1):
         if text.startswith("## "):

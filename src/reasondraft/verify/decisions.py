@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from reasondraft.body.markdown import STEP_HEADING, Section, split_sections
-from reasondraft.trace import Decision
-from reasondraft.trace_v1 import DecisionV1
+from reasondraft.trace import Decision, TraceStep
+from reasondraft.trace_v1 import DecisionV1, TraceStepV1
 from reasondraft.verify.findings import Finding, finding
 
 if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
@@ -38,12 +38,12 @@ def check_decisions(draft: Draft) -> list[Finding]:
     """Decisions, required sections, repeated text and lengths, per the guidelines."""
     sections = split_sections(draft.body)
     steps = [s for s in sections if STEP_HEADING.match(s.heading)]
-    trace = draft.parsed.trace
+    trace_steps: list[TraceStep | TraceStepV1] = list(draft.parsed.trace.steps)
     found = _required(draft, sections) + _lengths(draft, sections, steps)
     prose = list(_prose(sections))
     found += _repeated(prose, draft.line_offset)
-    if len(steps) == len(trace.steps):
-        for section, step in zip(steps, trace.steps, strict=True):
+    if len(steps) == len(trace_steps):
+        for section, step in zip(steps, trace_steps, strict=True):
             if step.decision is not None:
                 found += _decision(draft, section, step.decision, prose)
     return found

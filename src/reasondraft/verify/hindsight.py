@@ -39,7 +39,7 @@ def check_hindsight(draft: Draft) -> list[Finding]:
         if hist is not None and step.basis == "observed" and step.by is not None:
             found += _unseen(step, hist, step.by)
         early = implement is not None and step.number < implement
-        found += _foreknowledge(step, draft.ctx, hist, early, implement)
+        found += _foreknowledge(step, draft.ctx, hist, implement, early=early)
     return found
 
 
@@ -89,8 +89,8 @@ def _hidden(c: Citation, ctx: VerifyContext) -> bool:
         and not ctx.touched(target.path)
 
 
-def _foreknowledge(step: TraceStepView, ctx: VerifyContext, hist: History | None, early: bool,
-                   implement: int | None) -> list[Finding]:
+def _foreknowledge(step: TraceStepView, ctx: VerifyContext, hist: History | None,
+                   implement: int | None, *, early: bool) -> list[Finding]:
     when = f"before the implement phase (step {implement})"
     found = []
     for c in step.citations:

@@ -59,12 +59,12 @@ def match_from(pattern: Pattern, rows: tuple[str, ...], pos: int, stop: int, *,
     if pos + len(head) > stop:
         return None
     prefix = _fits(head, rows, pos, None)
-    if prefix is _NO:
+    if isinstance(prefix, _No):
         return None
     if not tail:
         end = pos + len(head)
         return end if end == stop or not to_stop else None
-    return _place(tail, rows, pos + len(head), stop, to_stop, prefix)
+    return _place(tail, rows, pos + len(head), stop, prefix, to_stop=to_stop)
 
 
 class _No:
@@ -104,12 +104,12 @@ def _fits(segment: tuple[str, ...], rows: tuple[str, ...], pos: int,
 
 
 def _place(segments: list[tuple[str, ...]], rows: tuple[str, ...], pos: int, stop: int,
-           to_stop: bool, prefix: str | None) -> int | None:
+           prefix: str | None, *, to_stop: bool) -> int | None:
     """The shortest end for ``segments``, each after a '...', from ``pos``."""
     *middle, last = segments
     for index, segment in enumerate(middle):
         if prefix is None and any(segment):
-            return _each_indent(segments[index:], rows, pos, stop, to_stop)
+            return _each_indent(segments[index:], rows, pos, stop, to_stop=to_stop)
         for start in range(pos, stop - len(segment) + 1):
             fixed = _fits(segment, rows, start, prefix)
             if not isinstance(fixed, _No):
@@ -121,7 +121,7 @@ def _place(segments: list[tuple[str, ...]], rows: tuple[str, ...], pos: int, sto
         if not last:
             return pos
         if prefix is None and any(last):
-            return _each_indent([last], rows, pos, stop, to_stop)
+            return _each_indent([last], rows, pos, stop, to_stop=to_stop)
         for start in range(pos, stop - len(last) + 1):
             if not isinstance(_fits(last, rows, start, prefix), _No):
                 return start + len(last)
@@ -132,7 +132,7 @@ def _place(segments: list[tuple[str, ...]], rows: tuple[str, ...], pos: int, sto
 
 
 def _each_indent(segments: list[tuple[str, ...]], rows: tuple[str, ...], pos: int, stop: int,
-                 to_stop: bool) -> int | None:
+                 *, to_stop: bool) -> int | None:
     """Like _place when the first segment will fix the indent: its earliest place per indent
     it can fix is tried, the rest placed with that indent; the shortest end wins."""
     first, rest = segments[0], segments[1:]
@@ -148,7 +148,7 @@ def _each_indent(segments: list[tuple[str, ...]], rows: tuple[str, ...], pos: in
             if not to_stop or after == stop:
                 ends.append(after)
             continue
-        end = _place(rest, rows, after, stop, to_stop, fixed)
+        end = _place(rest, rows, after, stop, fixed, to_stop=to_stop)
         if end is not None:
             ends.append(end)
     return min(ends, default=None)
@@ -232,7 +232,8 @@ def check_quote(c: Citation, ctx: VerifyContext) -> None:
     if ref.start is None:
         _unlined(c, ctx, pattern)
         return
-    assert target.start is not None and target.end is not None
+    assert target.start is not None
+    assert target.end is not None
     if matches_at(pattern, target.file.lines, target.start, target.end):
         return
     where = f"lines {target.start}-{target.end} of {target.path} {side_name(target.rev)}"

@@ -20,7 +20,7 @@ from reasondraft.lock import draft_lock
 from reasondraft.verify.check import BodyReport, check_draft
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
-from reasondraft.verify.findings import Finding, finding, summarize
+from reasondraft.verify.findings import Family, Finding, finding, summarize
 from reasondraft.verify.fix import Edit, fix_document
 from reasondraft.verify.inputs import Repos, Sources, draft_context, draft_paths
 from reasondraft.verify.scores import Score
@@ -99,7 +99,7 @@ class DraftReport:
         return summarize(self.findings, len(self.citations))
 
     @property
-    def checks(self) -> dict[str, Score] | None:
+    def checks(self) -> dict[Family, Score] | None:
         """Per check family: items, passed, share (None for a draft that was not read)."""
         return self.body.checks if self.body else None
 

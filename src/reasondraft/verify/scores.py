@@ -80,7 +80,7 @@ def derive_items(items: Items, body: str, parsed: ParsedBody | None,
 
 
 def scores(items: Items, citations: list[Citation],
-           general: list[Finding]) -> dict[str, Score]:
+           general: list[Finding]) -> dict[Family, Score]:
     """Every family's score, from the counted items and the findings."""
     failed: dict[str, set[tuple[object, ...]]] = {name: set() for name in FAMILIES}
     for index, c in enumerate(citations):
@@ -90,7 +90,7 @@ def scores(items: Items, citations: list[Citation],
                              else (f.line, f.ref, f.suggestion))
     for f in general:
         failed[family(f.code)].add((f.line, f.ref, f.suggestion))
-    result = {}
+    result: dict[Family, Score] = {}
     for name in FAMILIES:
         total = max(items.get(name, 0), len(failed[name]))
         result[name] = Score(total, total - len(failed[name]))

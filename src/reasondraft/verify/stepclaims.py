@@ -105,8 +105,8 @@ def _passes(verb: str) -> bool:
     return verb.lower().startswith(("pass", "succeed"))
 
 
-def contradicts(claim_subject: str | None, passes: bool, run: TestRun, hist: History,
-                step: int) -> str | None:
+def contradicts(claim_subject: str | None, run: TestRun, hist: History, step: int, *,
+                passes: bool) -> str | None:
     """What the run's output says against the claim, or None when it does not contradict."""
     if claim_subject is None:
         if run.ok is None or run.ok == passes:
@@ -132,7 +132,7 @@ def check_step_claims(draft: Draft) -> list[Finding]:
     for first in blocks.values():
         for claim in read_claims(first.block.text):
             cited = [n for n in claim.steps if n in hist.runs]
-            against = [contradicts(claim.subject, claim.passes, hist.runs[n], hist, n)
+            against = [contradicts(claim.subject, hist.runs[n], hist, n, passes=claim.passes)
                        for n in cited]
             if cited and all(against):
                 steps = ", ".join(map(str, cited))
@@ -162,7 +162,7 @@ def _test_entries(draft: Draft, hist: History) -> list[Finding]:
         result = test.after if after else test.before
         if result.value not in ("pass", "fail", "error"):
             continue
-        against = contradicts(test.id, result.value == "pass", run, hist, step)
+        against = contradicts(test.id, run, hist, step, passes=result.value == "pass")
         if against:
             side = "after" if after else "before"
             found.append(finding("RD-O001", lines.get(f"test:{test.id}", draft.line_offset + 1),

@@ -67,7 +67,7 @@ def find_python(file: FileText, symbol: str) -> Span | None:
     of earlier classes are not walked.
     """
     found = _find_python(file, symbol.split("."))
-    return _span(file.lines, found[1], found[2]) if found else None
+    return _span(file.lines, found[1], block=found[2]) if found else None
 
 
 def _find_python(file: FileText, names: list[str]) -> tuple[int, int, bool] | None:
@@ -128,7 +128,7 @@ def _enclosing(lines: tuple[str, ...], index: int,
     return chain[::-1], bool(bracketed)
 
 
-def _span(lines: tuple[str, ...], index: int, block: bool) -> Span:
+def _span(lines: tuple[str, ...], index: int, *, block: bool) -> Span:
     """1-based first and last line: a block with its decorators, or a (bracketed) statement."""
     head = lines[index]
     indent = len(head) - len(head.lstrip())
@@ -175,7 +175,7 @@ def parse_python(text: str) -> dict[str, Span] | None:
 
 
 def _visit(body: list[ast.stmt], prefix: str, owner: str | None,
-           defs: dict[str, Span], assignments: bool = True) -> None:
+           defs: dict[str, Span], *, assignments: bool = True) -> None:
     for node in body:
         if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             name = prefix + node.name
@@ -196,9 +196,9 @@ def _visit(body: list[ast.stmt], prefix: str, owner: str | None,
                                         (node.lineno, node.end_lineno or node.lineno))
         else:  # if / try / with / for / while / match at this scope
             for field in ("body", "orelse", "finalbody"):
-                _visit(getattr(node, field, []), prefix, owner, defs, assignments)
+                _visit(getattr(node, field, []), prefix, owner, defs, assignments=assignments)
             for clause in [*getattr(node, "handlers", []), *getattr(node, "cases", [])]:
-                _visit(clause.body, prefix, owner, defs, assignments)
+                _visit(clause.body, prefix, owner, defs, assignments=assignments)
 
 
 def _function(node: ast.FunctionDef | ast.AsyncFunctionDef, name: str, owner: str | None,

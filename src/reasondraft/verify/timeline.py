@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from reasondraft.body.markdown import STEP_HEADING, split_sections
 from reasondraft.refs import StepRef
 from reasondraft.repo import Rev
+from reasondraft.trace import TraceStep
+from reasondraft.trace_v1 import TraceStepV1
 from reasondraft.trajectory.history import History, build_history
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
@@ -52,7 +54,7 @@ class TraceStepView:
 
 def trace_steps(draft: Draft) -> list[TraceStepView]:
     """The draft's steps in order, each with the references inside its section."""
-    trace_steps_ = list(draft.parsed.trace.steps)
+    trace_steps_: list[TraceStep | TraceStepV1] = list(draft.parsed.trace.steps)
     sections = split_sections(draft.body)
     ends = [s.start - 1 for s in sections[1:]] + [1 << 30]
     heads = [(s.start - 1, s.title, end) for s, end in zip(sections, ends, strict=True)

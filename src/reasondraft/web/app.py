@@ -20,6 +20,7 @@ import secrets
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -38,7 +39,7 @@ from reasondraft.document import read_draft
 from reasondraft.errors import InputError
 from reasondraft.review.decide import ReviewOutcome, approve, reject
 from reasondraft.review.report import FAMILY_COLUMNS, age, percent, share_cell
-from reasondraft.review.status import STATUSES, DraftStatus, add_verify, scan
+from reasondraft.review.status import STATUSES, DraftStatus, read_status, scan
 from reasondraft.verify import Repos, Sources
 from reasondraft.verify.findings import FAMILIES
 from reasondraft.verify.inputs import draft_paths
@@ -128,15 +129,19 @@ class Review:
         return self.drafts().get(name)
 
     def rows(self, *, verify: bool) -> list[DraftStatus]:
-        rows = scan(self.root)
-        with self.lock:
-            for row in rows:
-                if verify:
-                    add_verify(row, self.sources, self.repos)
-                    if row.errors is not None and row.warnings is not None:
-                        self._remember(row.path, row.errors, row.warnings, row.checks)
-                else:
+        if not verify:
+            rows = scan(self.root)
+            with self.lock:
+                for row in rows:
                     self._recall(row)
+            return rows
+        now = datetime.now(UTC)
+        with self.lock:
+            rows = [read_status(path, now, check=(self.sources, self.repos))
+                    for path in draft_paths(self.root)]
+            for row in rows:
+                if row.errors is not None and row.warnings is not None:
+                    self._remember(row.path, row.errors, row.warnings, row.checks)
         return rows
 
     def page(self, name: str, path: Path) -> TaskPage:
