@@ -114,6 +114,14 @@ def _add(result: Comparison, name: str,
     result.differences += differences
 
 
+def _share(agreeing: int, total: int) -> float | None:
+    """``agreeing / total`` to four places, never rounded up to 1.0 while something
+    differs; None when there is nothing to compare."""
+    if not total:
+        return None
+    return 1.0 if agreeing == total else min(round(agreeing / total, 4), 0.9999)
+
+
 # -- items matched by a key ----------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -150,7 +158,7 @@ def _keyed(figure: str, left: dict[str, Item], right: dict[str, Item], *,
             same += 1
         differences += [Difference(figure, where, key, f"{name}: {a.fields.get(name, '')}",
                                    f"{name}: {b.fields.get(name, '')}") for name in differing]
-    return (round(same / len(keys), 4) if keys else None), differences, None
+    return _share(same, len(keys)), differences, None
 
 
 def _outcome(trace: AnyTrace) -> dict[str, Item]:
@@ -286,7 +294,7 @@ def _places_figure(figure: str, left: Places, right: Places
         common = _size(_common(a, b)) + len(names_a & names_b)
         union = _size(a) + _size(b) - _size(_common(a, b)) + len(names_a | names_b)
         common_all, union_all = common_all + common, union_all + union
-        per_key[key] = round(common / union, 4)
+        per_key[key] = _share(common, union) or 0.0
         if common < union:
             only_a = _spans_text(_minus(a, b), key) + sorted(names_a - names_b)
             only_b = _spans_text(_minus(b, a), key) + sorted(names_b - names_a)
@@ -294,8 +302,7 @@ def _places_figure(figure: str, left: Places, right: Places
                                           else "body", key,
                                           "only here: " + (", ".join(only_a) or "-"),
                                           "only here: " + (", ".join(only_b) or "-")))
-    value = round(common_all / union_all, 4) if union_all else None
-    return value, differences, per_key
+    return _share(common_all, union_all), differences, per_key
 
 
 def _file_key(ref: FileRef) -> str:
