@@ -18,7 +18,7 @@ from reasondraft.trace import Necessity, TestResult, Trace
 from reasondraft.trace_v1 import ExpectedTest, TraceStepV1, TraceV1
 
 P2P = "tests/test_merge.py::test_leaf_values_are_shared_not_copied"
-QUESTION = "when the override brings a section the target lacks, what goes in?"
+QUESTION = "When the override brings a section the target lacks, what goes in?"
 
 
 def _resolved(trace: Trace) -> None:

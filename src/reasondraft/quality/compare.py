@@ -126,10 +126,11 @@ def _share(agreeing: int, total: int) -> float | None:
 
 @dataclass(frozen=True)
 class Item:
-    """One thing a trace states about a key (a test id, a question): where it is and its
-    fields as text."""
+    """One thing a trace states about a key (a test id, a question): where it is, its name
+    as written, and its fields as text (compared case- and space-insensitively)."""
 
     where: str
+    name: str
     fields: dict[str, str]
 
     def text(self) -> str:
@@ -148,15 +149,15 @@ def _keyed(figure: str, left: dict[str, Item], right: dict[str, Item], *,
         if a is None or b is None:
             only = a or b
             assert only is not None
-            differences.append(Difference(figure, only.where, key,
+            differences.append(Difference(figure, only.where, only.name,
                                           a.text() if a else ABSENT, b.text() if b else ABSENT))
             continue
         where = a.where if a.where == b.where else f"{a.where} / {b.where}"
         differing = [name for name in dict.fromkeys([*a.fields, *b.fields])
-                     if a.fields.get(name) != b.fields.get(name)]
+                     if _fold(a.fields.get(name, "")) != _fold(b.fields.get(name, ""))]
         if not [name for name in differing if counted is None or name in counted]:
             same += 1
-        differences += [Difference(figure, where, key, f"{name}: {a.fields.get(name, '')}",
+        differences += [Difference(figure, where, a.name, f"{name}: {a.fields.get(name, '')}",
                                    f"{name}: {b.fields.get(name, '')}") for name in differing]
     return _share(same, len(keys)), differences, None
 
@@ -164,8 +165,8 @@ def _keyed(figure: str, left: dict[str, Item], right: dict[str, Item], *,
 def _outcome(trace: AnyTrace) -> dict[str, Item]:
     assert isinstance(trace, Trace)
     resolved = {True: "yes", False: "no", None: "unknown"}[trace.outcome.resolved]
-    return {"outcome": Item("Outcome", {"resolved": resolved,
-                                        "source": trace.outcome.source.value})}
+    return {"outcome": Item("Outcome", "outcome", {"resolved": resolved,
+                                                   "source": trace.outcome.source.value})}
 
 
 def _fold(text: str) -> str:
@@ -178,25 +179,26 @@ def _decisions(trace: AnyTrace) -> dict[str, Item]:
     for number, step in enumerate(steps, start=1):
         if step.decision is not None:
             decision = step.decision
-            found.setdefault(_fold(decision.question), Item(f"Step {number}", {
-                "chosen": _fold(decision.chosen),
-                "considered": " | ".join(sorted(_fold(o) for o in decision.options))}))
+            found.setdefault(_fold(decision.question), Item(
+                f"Step {number}", decision.question, {
+                    "chosen": decision.chosen,
+                    "considered": " | ".join(sorted(decision.options, key=_fold))}))
     return found
 
 
 def _hunks(trace: AnyTrace) -> dict[str, Item]:
     assert isinstance(trace, Trace)
-    return {_normal_ref(hunk.ref): Item("Hunks", {
+    return {(key := _normal_ref(hunk.ref)): Item("Hunks", key, {
         "necessity": hunk.necessity.value, "tests": ", ".join(sorted(set(hunk.tests)))})
         for hunk in trace.hunks}
 
 
 def _tests(trace: AnyTrace) -> dict[str, Item]:
     if isinstance(trace, TraceV1):
-        return {node_id(t.test): Item("Tests", {"fails before": str(t.fails_before).lower(),
-                                                "passes after": str(t.passes_after).lower()})
-                for t in trace.tests}
-    return {t.id: Item("Tests", {
+        return {(key := node_id(t.test)): Item("Tests", key, {
+            "fails before": str(t.fails_before).lower(),
+            "passes after": str(t.passes_after).lower()}) for t in trace.tests}
+    return {t.id: Item("Tests", t.id, {
         "set": t.set.value, "visible": str(t.visible_to_agent).lower(),
         "before": t.before.value, "after": t.after.value, "source": t.source})
         for t in trace.tests}
