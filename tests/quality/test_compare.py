@@ -35,6 +35,10 @@ def _necessity(trace: Trace) -> None:
     trace.hunks[1].necessity = Necessity.INCIDENTAL
 
 
+def _hunk_tests(trace: Trace) -> None:
+    trace.hunks[0].tests = trace.hunks[0].tests[:1]
+
+
 def _after(trace: Trace) -> None:
     trace.tests[3].after = TestResult.FAIL
 
@@ -60,6 +64,8 @@ PLANTED: list[tuple[Callable[[Trace], None], str, Difference]] = [
         "chosen: store a _copy_tree of the override's section")),
     (_necessity, "hunks", Difference("hunks", "Hunks", "tinyconf/merge.py#L53-L66@patched",
                                      "necessity: necessary", "necessity: incidental")),
+    (_hunk_tests, "hunks", Difference("hunks", "Hunks", "tinyconf/merge.py#L42-L43@patched",
+                                      f"tests: {P2P}", "tests: -")),
     (_after, "test_claims", Difference("test_claims", "Tests", P2P, "after: pass",
                                        "after: fail")),
     (_root_cause, "root_cause", Difference("root_cause", "Root cause", "tinyconf/merge.py",
@@ -82,7 +88,7 @@ def test_a_trace_compared_with_itself_agrees_fully(example: Path, tmp_path: Path
 
 
 @pytest.mark.parametrize(("change", "figure", "expected"), PLANTED,
-                         ids=[figure for _, figure, _ in PLANTED])
+                         ids=[change.__name__ for change, _, _ in PLANTED])
 def test_a_planted_variant_gives_exactly_the_planted_difference(
         example: Path, variant: Callable[..., Path], change: Callable[[Trace], None],
         figure: str, expected: Difference) -> None:
@@ -111,6 +117,19 @@ def test_a_decision_only_one_side_has_is_a_disagreement(
     assert (difference.where, difference.item, difference.b) == ("Step 6", QUESTION,
                                                                  "(absent)")
     assert difference.a.startswith("chosen: create an empty dict")
+
+
+def test_options_one_side_considered_are_listed_by_themselves(
+        example: Path, variant: Callable[..., Path]) -> None:
+    def replace_option(trace: Trace) -> None:
+        decision = trace.steps[4].decision
+        assert decision is not None
+        decision.options[0] = decision.rejected[0].option = "patch every caller"
+    result = compare(example, variant(replace_option))
+    assert result.figures["decisions"] == 1.0  # the same option is chosen
+    assert result.differences == [Difference(
+        "decisions", "Step 5", "How should deep_merge stop writing into the caller's dicts?",
+        "considered: deepcopy the base", "considered: patch every caller")]
 
 
 def test_huge_line_ranges_are_counted_as_ranges(variant: Callable[..., Path]) -> None:

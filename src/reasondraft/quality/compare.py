@@ -127,14 +127,37 @@ def _share(agreeing: int, total: int) -> float | None:
 @dataclass(frozen=True)
 class Item:
     """One thing a trace states about a key (a test id, a question): where it is, its name
-    as written, and its fields as text (compared case- and space-insensitively)."""
+    as written, and its fields: a text, or a set of texts (options, tests) of which a
+    difference names only the members one side lacks. Compared case- and
+    space-insensitively."""
 
     where: str
     name: str
-    fields: dict[str, str]
+    fields: dict[str, str | frozenset[str]]
 
     def text(self) -> str:
-        return "; ".join(f"{name}: {value}" for name, value in self.fields.items())
+        return "; ".join(f"{name}: {_shown(value)}" for name, value in self.fields.items())
+
+
+def _shown(value: str | frozenset[str]) -> str:
+    return value if isinstance(value, str) else " | ".join(sorted(value, key=_fold)) or "-"
+
+
+def _folded(value: str | frozenset[str] | None) -> str | frozenset[str]:
+    if isinstance(value, frozenset):
+        return frozenset(map(_fold, value))
+    return _fold(value or "")
+
+
+def _field_difference(name: str, a: str | frozenset[str] | None,
+                      b: str | frozenset[str] | None) -> tuple[str, str]:
+    """What each side holds in a field that differs (for sets: what the other lacks)."""
+    if isinstance(a, frozenset) and isinstance(b, frozenset):
+        fa, fb = _folded(a), _folded(b)
+        a = frozenset(x for x in a if _fold(x) not in fb)
+        b = frozenset(x for x in b if _fold(x) not in fa)
+    return (f"{name}: {_shown('' if a is None else a)}",
+            f"{name}: {_shown('' if b is None else b)}")
 
 
 def _keyed(figure: str, left: dict[str, Item], right: dict[str, Item], *,
@@ -154,11 +177,11 @@ def _keyed(figure: str, left: dict[str, Item], right: dict[str, Item], *,
             continue
         where = a.where if a.where == b.where else f"{a.where} / {b.where}"
         differing = [name for name in dict.fromkeys([*a.fields, *b.fields])
-                     if _fold(a.fields.get(name, "")) != _fold(b.fields.get(name, ""))]
+                     if _folded(a.fields.get(name)) != _folded(b.fields.get(name))]
         if not [name for name in differing if counted is None or name in counted]:
             same += 1
-        differences += [Difference(figure, where, a.name, f"{name}: {a.fields.get(name, '')}",
-                                   f"{name}: {b.fields.get(name, '')}") for name in differing]
+        differences += [Difference(figure, where, a.name, *_field_difference(
+            name, a.fields.get(name), b.fields.get(name))) for name in differing]
     return _share(same, len(keys)), differences, None
 
 
@@ -181,15 +204,14 @@ def _decisions(trace: AnyTrace) -> dict[str, Item]:
             decision = step.decision
             found.setdefault(_fold(decision.question), Item(
                 f"Step {number}", decision.question, {
-                    "chosen": decision.chosen,
-                    "considered": " | ".join(sorted(decision.options, key=_fold))}))
+                    "chosen": decision.chosen, "considered": frozenset(decision.options)}))
     return found
 
 
 def _hunks(trace: AnyTrace) -> dict[str, Item]:
     assert isinstance(trace, Trace)
     return {(key := _normal_ref(hunk.ref)): Item("Hunks", key, {
-        "necessity": hunk.necessity.value, "tests": ", ".join(sorted(set(hunk.tests)))})
+        "necessity": hunk.necessity.value, "tests": frozenset(hunk.tests)})
         for hunk in trace.hunks}
 
 
