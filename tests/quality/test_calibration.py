@@ -73,6 +73,24 @@ def test_an_edit_where_the_defect_is_catches_it_an_edit_elsewhere_does_not(
     assert (verdicts[untouched].outcome, verdicts[untouched].reviewer) == ("pending", None)
 
 
+def test_a_step_added_before_the_planted_one_is_no_edit_of_it(approved: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "batch"
+    result = plant([approved] * 4, out, seed=6)
+    answers = _answers(result)
+    [name] = [n for n in result.folders if answers[n]["section"] != "Step 1"][:1]
+    draft = out / name / "draft.md"
+    text = draft.read_text(encoding="utf-8")
+    at = text.index("\n## Step 1:")
+    draft.write_text(text[:at] + "\n## Step 0: Look around\n\nPhase: understand · Basis: "
+                     "inferred\n\nThe package is small [[step:1]].\n" + text[at:],
+                     encoding="utf-8")
+    assert approve(out / name, "ed", override="steps renumbered").written
+    verdict = next(v for v in calibrate(result.answers, out).verdicts if v.folder == name)
+    assert (verdict.outcome, verdict.how) == ("missed", f"approved with {verdict.section} "
+                                                        "as planted (edited elsewhere)")
+
+
 def test_an_approval_that_no_longer_holds_is_pending(approved: Path, tmp_path: Path) -> None:
     out = tmp_path / "batch"
     result = plant([approved], out, seed=1)

@@ -1,7 +1,8 @@
 """``calibration ANSWERS DIR``: each reviewer's catch rate per kind of planted defect.
 
 A plant is *caught* when its draft was rejected, or approved after an edit of the section
-the defect is in (its text no longer hashes as planted); *missed* when it was approved with
+the defect is in (no section of the body holds its planted text any more: steps added or
+removed elsewhere renumber it, which is no edit of it); *missed* when it was approved with
 the planted body unchanged, or edited elsewhere only. A plant not decided yet -- a draft,
 an approval that no longer holds (modified, stale), a broken file -- is *pending* and
 counts for no one. The reviewer is the one in the review record.
@@ -19,10 +20,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from reasondraft.body.markdown import split_sections
 from reasondraft.document import DRAFT_FILE, DraftFile, read_draft
 from reasondraft.errors import InputError
 from reasondraft.files import read_json
-from reasondraft.quality.plant import ANSWERS_FORMAT, KINDS, find_section, section_hash
+from reasondraft.quality.plant import ANSWERS_FORMAT, KINDS, section_hash
 from reasondraft.review.record import standing
 
 Outcome = Literal["caught", "missed", "pending"]
@@ -151,6 +153,7 @@ def judge(folder: str, answer: Answer, draft: DraftFile) -> Verdict:
         return verdict("pending", where.note or where.status)
     if draft.content_hash == answer.body_sha256:
         return verdict("missed", "approved unchanged")
-    if section_hash(find_section(draft.body, answer.section)) != answer.section_sha256:
+    if not any(section_hash(part) == answer.section_sha256
+               for part in split_sections(draft.body)):
         return verdict("caught", f"{answer.section} edited before approval")
     return verdict("missed", f"approved with {answer.section} as planted (edited elsewhere)")
