@@ -72,7 +72,9 @@ def cli():
 @pytest.fixture
 def heavy_modules_after() -> Callable[..., list[str]]:
     """Run CLI commands in one new process (each must exit 0) and get which of the LLM
-    libraries (litellm, instructor, openai) it imported: review commands must import none."""
+    libraries (litellm, instructor, openai) and of the web stack (starlette, jinja2,
+    uvicorn: only ``serve`` and ``show --html`` need it) it imported: review commands must
+    import none."""
     return _heavy_modules_after
 
 
@@ -83,7 +85,7 @@ def _heavy_modules_after(*commands: list[str]) -> list[str]:
             "    try:\n        main()\n    except SystemExit as exc:\n"
             "        assert not exc.code, (args, exc.code)\n"
             "import json\nprint(json.dumps(sorted(m for m in ('litellm', 'instructor', "
-            "'openai') if m in sys.modules)))\n")
+            "'openai', 'starlette', 'jinja2', 'uvicorn') if m in sys.modules)))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr

@@ -442,12 +442,24 @@ def show_command(
     repo: RepoOpt = None,
     repos: ReposOpt = None,
     eval_report: EvalReportOpt = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Write the task page as one self-contained HTML file instead "
+                       "(read-only; needs reasondraft[web]).")] = None,
 ) -> None:
     """Show a draft with each reference expanded in place and a verify badge per reference."""
     import os
 
     from rich.console import Group as Renderables
 
+    if html is not None:
+        from reasondraft.web import require
+
+        require("show --html")
+        from reasondraft.web.standalone import write_html
+
+        write_html(draft, html, _sources(repo, repos, eval_report))
+        console.print(Text.assemble("wrote ", safe(html, one_line=True)))
+        return
     from reasondraft.review.show import show
 
     items = Renderables(*show(draft, sources=_sources(repo, repos, eval_report),
@@ -461,6 +473,36 @@ def show_command(
             console.print(items, soft_wrap=no_expand)
     else:
         console.print(items, soft_wrap=no_expand)
+
+
+@app.command("serve")
+def serve_command(
+    directory: Annotated[Path, typer.Argument(
+        help="A folder of task folders (or one task folder).")],
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to bind; another than 127.0.0.1 makes the tasks readable "
+                       "from other machines (a warning is printed).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: any free one).")] = 8765,
+    no_open: Annotated[bool, typer.Option(
+        "--no-open", help="Do not open the browser.")] = False,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    eval_report: EvalReportOpt = None,
+) -> None:
+    """Review in the browser: the queue of tasks and each task's page (trace beside what it
+    cites, the issue, the diff, the trajectory), approve and reject. Prints its URL first.
+    """
+    from reasondraft.web import require
+
+    require("serve")
+    from reasondraft.verify.inputs import draft_paths
+    from reasondraft.web.serve import serve
+
+    draft_paths(directory)  # no drafts: one line and exit 2 before binding anything
+    serve(directory, _sources(repo, repos, eval_report), host=host, port=port,
+          open_browser=not no_open, say=lambda url: print(url, flush=True),
+          warn=lambda message: err_console.print(safe(message, "bold yellow"),
+                                                 soft_wrap=True))
 
 
 @app.command("edit")

@@ -255,3 +255,16 @@ def test_a_planted_lock_file_is_refused(task, tmp_path, cli, planted) -> None:
     assert task.draft.read_bytes() == before
     assert target.exists() == (planted == "link")  # a dangling link's target is not created
     assert planted == "FIFO" or lock_path(task.draft).is_symlink()
+
+
+def test_a_decision_bound_to_another_body_is_refused_and_writes_nothing(task) -> None:
+    shown = read_draft(task.draft).content_hash
+    task.write_body(task.body() + "\nEdited after the page was shown.\n")
+    edited = task.draft.read_bytes()
+    for decide in (lambda: approve(task.folder, "alice", shown=shown),
+                   lambda: reject(task.folder, "alice", "vague", shown=shown)):
+        with pytest.raises(InputError, match="changed on disk since the page showed it"):
+            decide()
+        assert task.draft.read_bytes() == edited
+    assert not lock_path(task.draft).exists()
+    assert approve(task.folder, "alice", shown=read_draft(task.draft).content_hash).written

@@ -14,7 +14,8 @@ rewrite keeps draft.md's mode and owner.
 reason is recorded only when it was needed (there were errors). The record binds the hashes
 of the task folder's inputs, taken before verify ran; if they hash differently when the
 file is written, nothing is written. ``sign`` signs the record with an SSH key
-(:mod:`reasondraft.review.signing`).
+(:mod:`reasondraft.review.signing`). ``shown`` is the body hash the reviewer saw (the web
+page sends it): a body that hashes otherwise under the lock is refused, nothing written.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ class ReviewOutcome:
 
 def approve(path: Path, reviewer: str, *, note: str | None = None,
             override: str | None = None, force: bool = False, sources: Sources | None = None,
-            repos: Repos | None = None, sign: Path | None = None) -> ReviewOutcome:
+            repos: Repos | None = None, sign: Path | None = None,
+            shown: str | None = None) -> ReviewOutcome:
     """Approve a draft (file or task folder) if verify finds no errors, or with ``override``;
     with ``sign``, the record carries an SSH signature by that key."""
     if override is not None:
@@ -80,16 +82,16 @@ def approve(path: Path, reviewer: str, *, note: str | None = None,
     if sign is not None:
         signing.signing_key(sign)
     return _decide(path, "approved", reviewer, note=note, reason=None, override=override,
-                   force=force, sources=sources, repos=repos, sign=sign)
+                   force=force, sources=sources, repos=repos, sign=sign, shown=shown)
 
 
 def reject(path: Path, reviewer: str, reason: str, *, note: str | None = None,
            force: bool = False, sources: Sources | None = None,
-           repos: Repos | None = None) -> ReviewOutcome:
+           repos: Repos | None = None, shown: str | None = None) -> ReviewOutcome:
     """Reject a draft with a reason (verify runs only to record its summary)."""
     _required("--reason", reason)
     return _decide(path, "rejected", reviewer, note=note, reason=reason, override=None,
-                   force=force, sources=sources, repos=repos, sign=None)
+                   force=force, sources=sources, repos=repos, sign=None, shown=shown)
 
 
 def _required(option: str, value: str) -> None:
@@ -99,7 +101,7 @@ def _required(option: str, value: str) -> None:
 
 def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             reason: str | None, override: str | None, force: bool, sources: Sources | None,
-            repos: Repos | None, sign: Path | None) -> ReviewOutcome:
+            repos: Repos | None, sign: Path | None, shown: str | None) -> ReviewOutcome:
     _required("--reviewer", reviewer)
     path = draft_path(path)
     replaceable(path)  # a link or a special file is refused before anything is written
@@ -110,8 +112,11 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             data = read_bytes(path, kind="draft")
             draft = split_document(decode_utf8(data, str(path)), str(path))
             draft.path = path
+            if shown is not None and draft.content_hash != shown:
+                raise InputError("changed on disk since the page showed it; nothing written "
+                                 "(reload the page and decide again)", where=str(path))
             before = standing(draft)
-            _refuse_replacing(before, path, force)
+            _refuse_replacing(before, path, force=force)
             inputs = current_inputs(draft)
             report = check_draft(draft, draft_context(draft, sources or Sources(), repos))
             errors = report.summary["errors"]
@@ -130,7 +135,7 @@ def _decide(path: Path, decision: Decision, reviewer: str, *, note: str | None,
             repos.close()
 
 
-def _refuse_replacing(before: Standing, path: Path, force: bool) -> None:
+def _refuse_replacing(before: Standing, path: Path, *, force: bool) -> None:
     if before.status == "broken":
         raise InputError(before.problem or "front matter is broken", where=str(path))
     if before.decided and not force and before.record is not None:

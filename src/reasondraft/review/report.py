@@ -94,7 +94,7 @@ SIGNATURE_CELLS: dict[str, tuple[str, str]] = {"invalid": ("bad", "bold red"),
                                                "none": ("no", "yellow")}
 
 
-def status_cells(row: DraftStatus, signed: bool = False,
+def status_cells(row: DraftStatus, *, signed: bool = False,
                  checked: bool = False) -> list[tuple[str, str]]:
     """(text, style) per column of one row (``signed`` when signatures were checked, a
     share per check family when verified); ids and reviewers escaped to one line each."""
@@ -105,14 +105,14 @@ def status_cells(row: DraftStatus, signed: bool = False,
              ("yes", "bold yellow") if row.modified_since_approval else ("", ""),
              (percent(row.edit_rate), "")]
     if checked:
-        cells += [_share(row.checks, name) for name in FAMILIES]
+        cells += [share_cell(row.checks, name) for name in FAMILIES]
     if signed:
         cells.append((visible(f"by {row.signed_by}", one_line=True), "green") if row.signed_by
                      else SIGNATURE_CELLS.get(row.signature or "", ("", "")))
     return cells
 
 
-def _share(checks: dict[str, dict[str, Any]] | None, name: str) -> tuple[str, str]:
+def share_cell(checks: dict[str, dict[str, Any]] | None, name: str) -> tuple[str, str]:
     """A family's share as a whole percentage, rounded down (99.7% is not shown as 100%);
     below 100% in yellow; a dash when it had nothing to check."""
     share = (checks or {}).get(name, {}).get("share")
@@ -135,19 +135,19 @@ def render_status(rows: list[DraftStatus], console: Console) -> None:
     checked = any(row.checks is not None for row in rows)
     columns = STATUS_COLUMNS + (tuple(FAMILY_COLUMNS[name] for name in FAMILIES)
                                 if checked else ()) + (("signed",) if signed else ())
-    cells = [status_cells(row, signed, checked) for row in rows]
+    cells = [status_cells(row, signed=signed, checked=checked) for row in rows]
     widths = [max([len(name), *(len(row[i][0]) for row in cells)])
               for i, name in enumerate(columns)]
     table = Text()
     header = [(name, "bold") for name in columns]
-    for row in [header, *cells]:
-        for i, (text, style) in enumerate(row):
+    for line in [header, *cells]:
+        for i, (text, style) in enumerate(line):
             pad = " " * (widths[i] - len(text))
             table.append("  " if i else "")
             if columns[i] in NUMERIC:
                 table.append(pad)
             table.append(text, style=style)
-            if columns[i] not in NUMERIC and i < len(row) - 1:
+            if columns[i] not in NUMERIC and i < len(line) - 1:
                 table.append(pad)
         table.append("\n")
     console.print(table, soft_wrap=True, end="")

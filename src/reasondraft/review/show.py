@@ -160,7 +160,8 @@ def expand(c: Citation, checked: CheckedDraft, *, first: bool,
     mark = badge(c, checked.ctx)
     line = Text.assemble((INDENT + mark.mark + " ", mark.style),
                          safe(f"```quote {c.raw}" if c.quote is not None else f"[[{c.raw}]]",
-                              "bold", one_line=True), safe(_where(c), "dim", one_line=True))
+                              "bold", one_line=True),
+                         safe(target_label(c), "dim", one_line=True))
     if times > 1:
         line.append(f"  ({times} times)", style="bold")
     if not first:
@@ -185,7 +186,8 @@ def expand(c: Citation, checked: CheckedDraft, *, first: bool,
             yield safe(_indent(observation, INDENT + "    "), "dim")
 
 
-def _where(c: Citation) -> str:
+def target_label(c: Citation) -> str:
+    """Where a reference resolved: path, revision and lines (two leading spaces)."""
     target = c.target
     if target is None:
         return ""

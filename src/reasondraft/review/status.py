@@ -45,6 +45,7 @@ class DraftStatus:
     steps: int = 0
     reviewer: str | None = None
     decision: str | None = None
+    override: str | None = None  # why an approval accepted verify errors (approve --override)
     reviewed_at: datetime | None = None
     created_at: datetime | None = None
     age_seconds: int | None = None
@@ -94,7 +95,8 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
     if signers is not None:
         where = signers.check(where)
     front = draft.front
-    provenance = front.get("provenance") if isinstance(front.get("provenance"), dict) else {}
+    given = front.get("provenance")
+    provenance: dict[str, Any] = given if isinstance(given, dict) else {}
     created = _time(provenance.get("created_at")) or _mtime(path)
     record = where.record
     return DraftStatus(
@@ -102,6 +104,7 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
         status=where.status, steps=count_steps(draft.body),
         reviewer=record.reviewer if record else None,
         decision=record.decision if record else None,
+        override=record.override if record else None,
         reviewed_at=record.time if record else None, created_at=created,
         age_seconds=int((now - created).total_seconds()) if created else None,
         modified_since_approval=where.modified_since_approval,
@@ -158,7 +161,7 @@ def add_verify(row: DraftStatus, sources: Sources, repos: Repos) -> None:
 def totals(rows: list[DraftStatus]) -> dict[str, Any]:
     """Counts per effective status (``modified`` is not ``approved``), verify sums, mean
     edit rate."""
-    counts = Counter(row.status for row in rows)
+    counts: Counter[str] = Counter(row.status for row in rows)
     verified = [row for row in rows if row.errors is not None]
     return {"drafts": len(rows), **{status: counts[status] for status in STATUSES},
             "errors": sum(r.errors or 0 for r in verified) if verified else None,
@@ -174,7 +177,7 @@ def by_model(rows: list[DraftStatus]) -> list[dict[str, Any]]:
     summaries = []
     for (model, prompt), members in sorted(groups.items(),
                                            key=lambda item: (str(item[0][0]), str(item[0][1]))):
-        counts = Counter(row.status for row in members)
+        counts: Counter[str] = Counter(row.status for row in members)
         rates = [r.edit_rate for r in members]
         summaries.append({
             "model": model, "prompt": prompt, "drafts": len(members),

@@ -61,8 +61,9 @@ def check_coverage(citations: list[Citation], ctx: VerifyContext, line: int, *,
     return found
 
 
-def _ranges(diff: FileDiff, hunk: Hunk) -> list[tuple[str, Rev, tuple[int, int]]]:
-    """The (path, side, lines) a reference may cite to explain the hunk."""
+def hunk_ranges(diff: FileDiff, hunk: Hunk) -> list[tuple[str, Rev, tuple[int, int]]]:
+    """The (path, side, lines) a reference may cite to explain the hunk (the web page marks
+    each hunk with the references that overlap them)."""
     ranges = []
     old, new = hunk.changed_range("old"), hunk.changed_range("new")
     if diff.new_path and new:
@@ -77,12 +78,13 @@ def _ranges(diff: FileDiff, hunk: Hunk) -> list[tuple[str, Rev, tuple[int, int]]
 
 
 def _covered(diff: FileDiff, hunk: Hunk, spans: Spans) -> bool:
-    return any(cited.overlaps(first, last) for path, rev, (first, last) in _ranges(diff, hunk)
+    return any(cited.overlaps(first, last)
+               for path, rev, (first, last) in hunk_ranges(diff, hunk)
                if (cited := spans.get((path, rev))) is not None)
 
 
 def _uncovered(diff: FileDiff, hunk: Hunk, line: int, section: str | None) -> Finding:
-    path, rev, (first, last) = _ranges(diff, hunk)[0]
+    path, rev, (first, last) = hunk_ranges(diff, hunk)[0]
     side = "after the diff" if rev is Rev.PATCHED else "at the base commit"
     suggestion = with_lines(FileRef(path, rev="patched" if rev is Rev.PATCHED else None),
                             first, last)
