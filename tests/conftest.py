@@ -10,6 +10,7 @@ from pathlib import Path
 
 import git
 import pytest
+from typer.testing import CliRunner
 
 
 class RepoBuilder:
@@ -57,6 +58,15 @@ def make_repo(tmp_path: Path) -> Callable[..., RepoBuilder]:
 
 
 HEAVY = ("litellm", "instructor", "openai", "starlette", "jinja2", "uvicorn")
+
+
+@pytest.fixture
+def cli():
+    """Run a reasondraft command in-process; returns the click Result."""
+    from reasondraft.cli import app
+
+    runner = CliRunner()
+    return lambda *args, **kw: runner.invoke(app, [str(a) for a in args], **kw)
 
 
 @pytest.fixture

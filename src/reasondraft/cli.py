@@ -782,6 +782,62 @@ def batch_command(
     raise typer.Exit(1 if any(r.status == "failed" for r in batch.records.values()) else 0)
 
 
+# -- quality of a batch (docs/quality.md): compare, plant, calibration ----------------------
+
+@app.command("compare")
+def compare_command(
+    a: Annotated[Path, typer.Argument(help="A draft.md or its task folder.")],
+    b: Annotated[Path, typer.Argument(help="Another trace of the same task.")],
+    *,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare two traces of one task: outcome, root cause, cited lines and steps, decisions,
+    hunk map and test claims, each as a figure with the differences to look at."""
+    from reasondraft.quality.compare import compare
+    from reasondraft.quality.report import render_comparison
+
+    result = compare(a, b)
+    print_json(result.to_json()) if as_json else render_comparison(result, console)
+
+
+@app.command("plant")
+def plant_command(
+    drafts: Annotated[list[Path], typer.Argument(help="Approved drafts (files or folders).")],
+    out: Annotated[Path, typer.Option("--out", help="The review batch to plant into.")],
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Seed of the choices (default: a random one, kept in the answers).")
+    ] = None,
+    answers: Annotated[Path | None, typer.Option(
+        "--answers", help="The sealed answer file (default: <OUT>.answers.json beside it).")
+    ] = None,
+    *,
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy approved drafts back to draft state, each with one defect the verifier cannot
+    see, into folders with random names; seal which defect is where in an answer file."""
+    from reasondraft.quality.plant import plant
+    from reasondraft.quality.report import render_plant
+
+    result = plant(drafts, out, seed=seed, answers=answers)
+    print_json(result.to_json()) if as_json else render_plant(result, console)
+
+
+@app.command("calibration")
+def calibration_command(
+    answers: Annotated[Path, typer.Argument(help="The answer file plant wrote.")],
+    directory: Annotated[Path, typer.Argument(help="The review batch planted into.")],
+    *,
+    as_json: JsonOpt = False,
+) -> None:
+    """Each reviewer's catch rate per kind of planted defect: caught when rejected or edited
+    where the defect is before approval, missed when approved with it."""
+    from reasondraft.quality.calibration import calibrate
+    from reasondraft.quality.report import render_calibration
+
+    result = calibrate(answers, directory)
+    print_json(result.to_json()) if as_json else render_calibration(result, console)
+
+
 def main() -> None:
     """Console-script entry point.
 

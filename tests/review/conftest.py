@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from reasondraft.body import render_body
 from reasondraft.document import join_document
@@ -177,12 +176,3 @@ def task(project, tmp_path) -> Task:
 @pytest.fixture
 def task_v2(project, tmp_path) -> Task:
     return project.task(tmp_path / "drafts" / "calc__calc-1", body=BODY_V2, trace_format=2)
-
-
-@pytest.fixture
-def cli():
-    """Run a reasondraft command in-process; returns the click Result."""
-    from reasondraft.cli import app
-
-    runner = CliRunner()
-    return lambda *args, **kw: runner.invoke(app, [str(a) for a in args], **kw)
