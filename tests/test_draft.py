@@ -357,3 +357,18 @@ def test_a_project_file_log_outside_its_folder_stops_before_any_model_call(
         f"error: {project / 'reasondraft.toml'}: setting 'log' = '{outside}' is outside the "
         "project folder")
     assert not outside.exists() and not (tmp_path / "o").exists()
+
+
+def test_the_drafter_is_the_drafts_author(task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    model = recording(tmp_path, trace("geo.py#L2"), trace("geo.py#L2"))
+    draft_task(load_task(folder, repo=repo), DraftRequest(model=model, retry=FAST),
+               tmp_path / "lib")
+    assert "author" not in read_draft(tmp_path / "lib" / "acme__geo-1" / "draft.md").front
+    for out, flags, author in (("env", [], "erin"), ("flag", ["--author", "frank"], "frank")):
+        result = run_cli("draft", str(folder), "--repo", str(repo), "--model", model, "--out",
+                         str(tmp_path / out), "--log", str(tmp_path / "log.jsonl"), *flags,
+                         cwd=tmp_path, env={"REASONDRAFT_USER": "erin"})
+        assert result.returncode == 0, result.stderr
+        front = read_draft(tmp_path / out / "acme__geo-1" / "draft.md").front
+        assert front["author"] == author

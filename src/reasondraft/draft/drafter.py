@@ -140,6 +140,7 @@ class DraftRequest:
     log: Path | None = None
     retry: RetryPolicy | None = None
     guidelines: Guidelines = DEFAULT  # told to the model and checked in the repair loop
+    author: str | None = None  # who drafts: the front matter's author (None: not known)
 
 
 @dataclass
@@ -353,6 +354,7 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
         "base_commit": task.view.base_commit,
         "repo_path": str(Path(task.view.git.path).resolve()),
         "status": "draft",
+        **({"author": request.author} if request.author else {}),
         "provenance": {
             "tool": f"reasondraft {reasondraft.__version__}",
             "model": request.model,

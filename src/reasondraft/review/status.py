@@ -8,14 +8,16 @@ unless asked: a directory of 1,000 drafts takes about a second
 (``benchmarks/status_bench.py``). With ``--verify``, an approval whose recorded errors
 differ from verify's is ``stale`` too; with ``--allowed-signers``, each approval's SSH
 signature is checked (:mod:`reasondraft.review.signing`). A draft that cannot be read is a
-``broken`` row with the reason, never a failed scan.
+``broken`` row with the reason, never a failed scan. Each row also carries the draft's
+author, the current record's rubric scores and reject codes, and the review rounds
+(decisions recorded) and rework (rejections among them) from the history.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -25,7 +27,7 @@ from reasondraft.document import split_document
 from reasondraft.errors import InputError
 from reasondraft.files import read_text
 from reasondraft.review.editrate import draft_edit_rate
-from reasondraft.review.record import Signature, Status, standing
+from reasondraft.review.record import Rounds, Signature, Status, draft_author, rounds, standing
 from reasondraft.review.signing import Signers
 from reasondraft.verify import Repos, Sources, verify_draft
 from reasondraft.verify.inputs import draft_paths
@@ -52,6 +54,11 @@ class DraftStatus:
     inputs_bound: bool | None = None
     signature: Signature | None = None
     signed_by: str | None = None
+    author: str | None = None
+    scores: dict[str, int] | None = None
+    codes: list[str] | None = None
+    rounds: int | None = None
+    rework: int | None = None
     edit_rate: float | None = None
     model: str | None = None
     prompt: str | None = None
@@ -97,6 +104,12 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
     provenance = front.get("provenance") if isinstance(front.get("provenance"), dict) else {}
     created = _time(provenance.get("created_at")) or _mtime(path)
     record = where.record
+    went: Rounds | None = None
+    if where.status != "broken":
+        try:
+            went = rounds(draft)
+        except InputError as exc:  # a malformed history: the row says so, the scan goes on
+            where = replace(where, problem=where.problem or str(exc))
     return DraftStatus(
         instance_id=str(front.get("instance_id") or path.parent.name), path=path,
         status=where.status, steps=count_steps(draft.body),
@@ -106,6 +119,9 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None) -> Dr
         age_seconds=int((now - created).total_seconds()) if created else None,
         modified_since_approval=where.modified_since_approval,
         inputs_bound=where.binds_inputs, signature=where.signature, signed_by=where.signed_by,
+        author=draft_author(draft) if not draft.front_error else None,
+        scores=record.scores if record else None, codes=record.codes if record else None,
+        rounds=went.rounds if went else None, rework=went.rework if went else None,
         edit_rate=draft_edit_rate(path, draft.body),
         model=_text(provenance.get("model")), prompt=_text(provenance.get("prompt")),
         problem=where.problem)
