@@ -17,6 +17,7 @@ from reasondraft.guidelines import DEFAULT, load_guidelines, parse_guidelines
 from reasondraft.review import approve, reject, scan
 from reasondraft.review.edit import record_author
 from reasondraft.review.export import export, schema
+from reasondraft.review.lock import lock_path
 from reasondraft.review.record import ReviewRecord, read_history, read_record
 from reasondraft.review.signing import Signers
 from reasondraft.verify import Sources
@@ -253,6 +254,7 @@ def test_self_review_is_refused_unless_the_guidelines_allow_it(task, cli, decide
     assert "dana is the author of this draft" in result.output
     assert "allow_self_review = true" in result.output
     assert task.draft.read_bytes() == before
+    assert not lock_path(task.draft).exists()
     if decide == "approve":
         outcome = approve(task.folder, "dana", sources=sources(allow_self_review=True))
     else:
@@ -299,6 +301,19 @@ def test_an_edit_by_nobody_known_leaves_a_note(task, tmp_path, cli, monkeypatch)
     assert result.exit_code == 0, result.output
     assert "no author is recorded" in result.output
     assert "author" not in front(task)
+
+
+def test_the_author_is_not_written_through_a_symlinked_draft(task, tmp_path) -> None:
+    before = read_draft(task.draft)
+    real = tmp_path / "elsewhere.md"
+    task.draft.rename(real)
+    task.draft.symlink_to(real)
+    task.write_body(task.body() + "\nEdited.\n")
+    saved = real.read_bytes()
+    with pytest.raises(InputError, match="is a symbolic link"):
+        record_author(task.draft, before, "erin")
+    assert task.draft.is_symlink()
+    assert real.read_bytes() == saved
 
 
 def test_record_author_leaves_a_broken_front_matter_alone(task) -> None:

@@ -70,7 +70,6 @@ def record_author(path: Path, before: DraftFile,
     (``unknown``: it does, but nobody said who edited; ``unchanged`` also when the front
     matter no longer parses: it is left for the person to fix)."""
     path = draft_path(path)
-    replaceable(path)
     with draft_lock(path):
         data = read_bytes(path, kind="draft")
         draft = split_document(decode_utf8(data, str(path)), str(path), strict=False)
@@ -79,6 +78,7 @@ def record_author(path: Path, before: DraftFile,
         if author is None:
             return "unknown"
         if draft_author(draft) != author:
+            replaceable(path)  # a link or a special file is refused, as approve refuses it
             atomic_write(path, join_document({**draft.front, AUTHOR_KEY: author}, draft.body))
         return "recorded"
 
