@@ -73,3 +73,17 @@ def test_project_notes_name_the_file_that_set_api_base_or_log(tmp_path) -> None:
         f"note: log = 'calls.jsonl' is set by {source}: prompts and answers are appended there"]
     env = {"REASONDRAFT_API_BASE": "http://mine/v1", "REASONDRAFT_LOG": "/tmp/mine.jsonl"}
     assert project_notes(load_settings(env=env, cwd=tmp_path)) == []
+
+
+def test_the_author_is_the_flag_else_reasondraft_user_else_the_project_file(tmp_path) -> None:
+    from reasondraft.config import current_user
+
+    (tmp_path / "reasondraft.toml").write_text("user = 'from-file'\n")
+    in_file = load_settings(env={}, cwd=tmp_path)
+    assert current_user(None, in_file) == "from-file"
+    from_env = load_settings(env={"REASONDRAFT_USER": " env-user "}, cwd=tmp_path)
+    assert current_user(None, from_env) == "env-user"
+    assert current_user("flag-user", from_env) == "flag-user"
+    assert current_user(None, load_settings(env={}, cwd=tmp_path / "nowhere")) is None
+    with pytest.raises(InputError, match="--author must not be empty"):
+        current_user("  ", from_env)

@@ -310,3 +310,168 @@ def test_a_spinner_shows_while_the_model_works_on_a_terminal_only(task_folder,
     assert re.search(rf"acme__geo-1 · {re.escape(model)} · \d+:\d\d · checking the answer · "
                      r"\d+,\d{3} tokens", shown[True])
     assert shown[False] == ""
+
+
+def test_the_drafter_is_the_drafts_author(task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    model = recording(tmp_path, trace("geo.py#L2"), trace("geo.py#L2"))
+    draft_task(load_task(folder, repo=repo), DraftRequest(model=model, retry=FAST),
+               tmp_path / "lib")
+    assert "author" not in read_draft(tmp_path / "lib" / "acme__geo-1" / "draft.md").front
+    for out, flags, author in (("env", [], "erin"), ("flag", ["--author", "frank"], "frank")):
+        result = run_cli("draft", str(folder), "--repo", str(repo), "--model", model, "--out",
+                         str(tmp_path / out), "--log", str(tmp_path / "log.jsonl"), *flags,
+                         cwd=tmp_path, env={"REASONDRAFT_USER": "erin"})
+        assert result.returncode == 0, result.stderr
+        front = read_draft(tmp_path / out / "acme__geo-1" / "draft.md").front
+        assert front["author"] == author
+
+
+def test_prompt_text_is_never_rendered_as_a_template(task_folder, tmp_path,
+                                                     monkeypatch) -> None:
+    """Issues and agent output are untrusted: Jinja syntax in them reaches the model as is."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    folder, repo = task_folder
+    task = load_task(folder, repo=repo)
+    task.instance.problem_statement = "Template {{ 7 * 7 }} and {% for x in y %} stay."
+    with LocalServer([Reply(answer=trace("geo.py#L5")), Reply(answer=trace("geo.py#L2"))]) \
+            as server:
+        draft_task(task, DraftRequest(model="openai/test", api_base=server.url, retry=FAST),
+                   tmp_path / "out")
+    prompt = server.requests[0]["messages"][1]["content"]
+    assert "Template {{ 7 * 7 }} and {% for x in y %} stay." in prompt
+    assert "{% for x in y %}" in json.dumps(server.requests[1]["messages"])  # the re-ask too
+
+
+# -- secrets: redacted from what the model sees, never the values on screen or disk ------
+
+FAKE_OPENAI = "sk-" + "proj-" + "aB3dE5fG7hJ9kL2mN4pQ6rS8tU1vW0xYz" * 2
+FAKE_AWS = "AK" + "IA" + "Z7Q2X9R4W8T3Y6U1"
+FAKE_PEM = ("-----BEGIN " + "OPENSSH PRIVATE KEY-----\n" + "b3BlbnNzaC1rZXktdjEAAAAA" * 2
+            + "\n-----END OPENSSH PRIVATE KEY-----")
+SECRETS = {"problem": {"password": 1},
+           "trajectory": {"aws-access-key": 1, "openai-key": 1, "private-key": 1}}
+
+
+@pytest.fixture
+def secret_task(task_folder):
+    """The geo task with a password in its problem statement and keys in its trajectory
+    (a mini-swe-agent run that printed a .env file and a private key)."""
+    folder, repo = task_folder
+    task = json.loads((folder / "task.json").read_text())
+    task["problem_statement"] += '\nconnect with DB_PASSWORD="Tr0ub4dor3"'
+    (folder / "task.json").write_text(json.dumps(task))
+    output = f"OPENAI_API_KEY={FAKE_OPENAI}\nAWS_ACCESS_KEY_ID={FAKE_AWS}\n{FAKE_PEM}"
+    messages = [
+        {"role": "system", "content": "You can run shell commands."},
+        {"role": "user", "content": "Fix area()."},
+        {"role": "assistant", "content": "THOUGHT: look around.\n\n```bash\ncat .env id\n```"},
+        {"role": "user", "content": f"<returncode>0</returncode>\n<output>\n{output}\n</output>"},
+        {"role": "assistant", "content": "THOUGHT: done.\n\n```bash\necho done\n```"},
+        {"role": "user", "content": "<returncode>0</returncode>\n<output>\ndone\n</output>"},
+    ]
+    (folder / "trajectory.traj.json").write_text(json.dumps({
+        "trajectory_format": "mini-swe-agent-1", "instance_id": "acme__geo-1",
+        "info": {"exit_status": "Submitted"}, "messages": messages}))
+    return folder, repo
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in ("Tr0ub4dor3", FAKE_OPENAI[:20], FAKE_AWS, "b3BlbnNzaC1rZXkt"):
+        assert secret not in text
+
+
+def test_secrets_never_reach_the_model_or_the_log_and_provenance_counts_them(
+        secret_task, tmp_path) -> None:
+    folder, repo = secret_task
+    model = recording(tmp_path, trace("geo.py#L2"))
+    log = tmp_path / "calls.jsonl"
+    result = draft_task(load_task(folder, repo=repo),
+                        DraftRequest(model=model, retry=FAST, log=log), tmp_path / "out")
+    assert_no_secret(log.read_text())  # the messages as sent
+    assert "[REDACTED:private-key]" in log.read_text()
+    front = read_draft(result.folder / "draft.md").front
+    assert front["provenance"]["redactions"] == {
+        "aws-access-key": 1, "openai-key": 1, "password": 1, "private-key": 1}
+    # the evidence stays as it was
+    copied = result.folder / "trajectory.json"
+    assert copied.read_bytes() == (folder / "trajectory.traj.json").read_bytes()
+    assert FAKE_AWS in copied.read_text()
+
+
+def test_cli_dry_run_shows_what_was_redacted_but_no_secret(secret_task, tmp_path) -> None:
+    folder, repo = secret_task
+    args = ["draft", str(folder), "--repo", str(repo), "--model", "openai/gpt-4o", "--dry-run"]
+    shown = run_cli(*args, "--json", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["redactions"] == SECRETS
+    assert_no_secret(shown.stdout)
+    text = run_cli(*args, cwd=tmp_path)
+    assert text.returncode == 0, text.stderr
+    assert ("redacted: problem: 1 password; trajectory: 1 aws-access-key, 1 openai-key, "
+            "1 private-key") in text.stdout
+    assert "[REDACTED:openai-key]" in text.stdout
+    assert_no_secret(text.stdout)
+
+
+def test_a_401_that_echoes_the_key_shows_it_nowhere(task_folder, tmp_path) -> None:
+    """The key is masked whatever its format: a local server's key has no known prefix."""
+    folder, repo = task_folder
+    key = "local-" + "s3cr3t" * 5
+    log = tmp_path / "calls.jsonl"
+    with LocalServer([Reply(status=401, echo_authorization=True)]) as server:
+        result = run_cli("draft", str(folder), "--repo", str(repo), "--model", "openai/x",
+                         "--api-base", server.url, "--log", str(log),
+                         "--out", str(tmp_path / "out"), cwd=tmp_path,
+                         env={"OPENAI_API_KEY": key})
+        assert len(server.requests) == 1
+    assert result.returncode == 1
+    assert "Authorization: Bearer [REDACTED:env-api-key]" in result.stderr  # echoed, masked
+    assert result.stderr.count("\n") == 1
+    for where in (result.stdout, result.stderr, log.read_text()):
+        assert "s3cr3t" not in where
+    assert log.stat().st_mode & 0o777 == 0o600
+
+
+# -- settings from a project file in the current directory -------------------------------
+
+def test_api_base_and_log_from_a_project_file_are_announced_at_every_run(
+        task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[tool.reasondraft]\napi_base = "http://elsewhere.invalid/v1"\nlog = "calls.jsonl"\n')
+    where = f"{project / 'pyproject.toml'} [tool.reasondraft]"
+    draft = run_cli("draft", str(folder), "--repo", str(repo), "--model", "openai/x",
+                    "--dry-run", cwd=project)
+    assert draft.returncode == 0, draft.stderr
+    assert draft.stderr.splitlines() == [
+        f"note: api_base = 'http://elsewhere.invalid/v1' is set by {where}: requests, with "
+        "the API key, go there",
+        f"note: log = 'calls.jsonl' is set by {where}: prompts and answers are appended there"]
+    batch = run_cli("batch", "--instances", "none.jsonl", "--trajectories", ".", "--repos", ".",
+                    "--model", "openai/x", cwd=project)
+    assert batch.returncode == 2
+    assert batch.stderr.splitlines()[:2] == draft.stderr.splitlines()
+
+
+def test_a_project_file_log_outside_its_folder_stops_before_any_model_call(
+        task_folder, tmp_path) -> None:
+    folder, repo = task_folder
+    project = tmp_path / "project"
+    project.mkdir()
+    outside = tmp_path / "stolen.jsonl"
+    with LocalServer([Reply(answer=trace("geo.py#L2"))]) as server:
+        (project / "reasondraft.toml").write_text(
+            f'api_base = "{server.url}"\nlog = "{outside}"\nmodel = "openai/x"\n')
+        result = run_cli("draft", str(folder), "--repo", str(repo), "--out", str(tmp_path / "o"),
+                         cwd=project, env={"OPENAI_API_KEY": "sk-test"})
+        assert server.requests == []
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(
+        f"error: {project / 'reasondraft.toml'}: setting 'log' = '{outside}' is outside the "
+        "project folder")
+    assert not outside.exists()
+    assert not (tmp_path / "o").exists()

@@ -195,14 +195,16 @@ def config_command(as_json: JsonOpt = False) -> None:
 def guidelines_command(as_json: JsonOpt = False) -> None:
     """Show the guidelines drafts are held to (reasondraft.toml [guidelines], or
     [tool.reasondraft.guidelines] in pyproject.toml, over the defaults): what verify checks
-    and what the prompt tells the model."""
-    from reasondraft.guidelines import load_guidelines, render_guidelines
+    and what the prompt tells the model; then the rubric reviewers score and the reject
+    codes."""
+    from reasondraft.guidelines import load_guidelines, render_guidelines, render_review
 
     guidelines = load_guidelines()
     if as_json:
         print_json(guidelines.to_json())
         return
     console.print(safe(render_guidelines(guidelines)), soft_wrap=True)
+    console.print(safe(render_review(guidelines)), soft_wrap=True)
 
 
 @app.command("draft")
@@ -234,6 +236,9 @@ def draft_command(
                                                         "(a backup is kept).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what the model would "
                                                             "receive; call nothing.")] = False,
+    author: Annotated[str | None, typer.Option(
+        "--author", help="Who drafts (recorded as the draft's author; default: "
+                         "REASONDRAFT_USER, else the project file's user).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft the reasoning trace of a task with an LLM, verified in the loop."""
@@ -244,7 +249,7 @@ def draft_command(
     draft_from_cli(folder, flags, instance=instance, instance_id=instance_id,
                    trajectory=trajectory, patch=patch, repo=repo, repos=repos,
                    eval_report=eval_report, run=run, record=record, force=force,
-                   dry_run=dry_run, as_json=as_json, console=console)
+                   dry_run=dry_run, as_json=as_json, console=console, author=author)
 
 
 @app.command("inspect")
@@ -541,13 +546,21 @@ def serve_command(
 
 
 @app.command("edit")
-def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) -> None:
+def edit_command(
+    draft: DraftArg,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    author: Annotated[str | None, typer.Option(
+        "--author", help="Who edits: recorded as the draft's author when the body changed "
+                         "(default: REASONDRAFT_USER, else the project file's user).")] = None,
+) -> None:
     """Open a draft in $VISUAL / $EDITOR, then verify it and print the findings.
 
     Exit status as for verify: 0 no errors, 1 errors, 2 the draft could not be verified.
     """
+    from reasondraft.config import current_user
     from reasondraft.document import one_draft, read_draft
-    from reasondraft.review.edit import check_edited, open_in_editor
+    from reasondraft.review.edit import check_edited, open_in_editor, record_author
     from reasondraft.review.report import render_modified
     from reasondraft.verify import exit_status
     from reasondraft.verify.report import render
@@ -557,7 +570,11 @@ def edit_command(draft: DraftArg, repo: RepoOpt = None, repos: ReposOpt = None) 
     if before.front_error:
         err_console.print(safe(f"warning: {before.front_error}; opening it anyway",
                                "bold yellow", one_line=True), soft_wrap=True)
+    editor = current_user(author)
     open_in_editor(path)
+    if record_author(path, before, editor) == "unknown":
+        err_console.print(safe("note: the body changed but no author is recorded: pass "
+                               "--author or set REASONDRAFT_USER", "yellow"), soft_wrap=True)
     edited = check_edited(path, _sources(repo, repos))
     if edited.report is None:
         err_console.print(safe(f"warning: {edited.problem}; saved as is, not verified",
@@ -574,7 +591,11 @@ def approve_command(
     reviewer: ReviewerOpt = None,
     note: NoteOpt = None,
     override: Annotated[str | None, typer.Option(
-        "--override", help="Approve despite verify errors; the reason is recorded.")] = None,
+        "--override", help="Approve despite verify errors or blocking scores; the reason is "
+                           "recorded.")] = None,
+    score: Annotated[list[str] | None, typer.Option(
+        "--score", help="ITEM=N: score a rubric item 1-4 (repeatable; reasondraft guidelines "
+                        "lists the items and what each score means).")] = None,
     force: ForceOpt = False,
     sign: Annotated[Path | None, typer.Option(
         "--sign", help="Sign the record with this SSH key (ssh-keygen -Y sign, namespace "
@@ -586,17 +607,20 @@ def approve_command(
     """Verify, then record the approval (bound to the body's and the inputs' sha256) and set
     status approved.
 
-    Refused (exit 1) while verify finds errors, unless --override "reason".
+    Refused (exit 1) while verify finds errors or a score is below its item's blocking
+    threshold, unless --override "reason". Refused (exit 2) when a required item is not
+    scored, or the reviewer is the draft's author (unless the guidelines allow it).
     """
     from reasondraft.document import one_draft
-    from reasondraft.review.decide import approve
+    from reasondraft.review.decide import approve, parse_scores
     from reasondraft.review.report import render_outcome
     from reasondraft.verify import DraftReport
     from reasondraft.verify.report import render_draft
 
     draft = one_draft(draft)  # one draft is what it takes: said before anything else
     outcome = approve(draft, _reviewer(reviewer), note=note, override=override, force=force,
-                      sources=_sources(repo, repos), sign=sign)
+                      sources=_sources(repo, repos), sign=sign,
+                      scores=parse_scores(score or []))
     if as_json:
         print_json(outcome.to_json())
     else:
@@ -611,20 +635,24 @@ def reject_command(
     draft: DraftArg,
     reason: Annotated[str, typer.Option("--reason", help="Why; kept in the record.")],
     reviewer: ReviewerOpt = None,
+    code: Annotated[list[str] | None, typer.Option(
+        "--code", help="A reject reason code (repeatable; reasondraft guidelines lists "
+                       "them).")] = None,
     note: NoteOpt = None,
     force: ForceOpt = False,
     repo: RepoOpt = None,
     repos: ReposOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record a rejection (with the verify summary) and set status rejected."""
+    """Record a rejection (with the verify summary and the reject codes) and set status
+    rejected."""
     from reasondraft.document import one_draft
     from reasondraft.review.decide import reject
     from reasondraft.review.report import render_outcome
 
     draft = one_draft(draft)  # one draft is what it takes: said before anything else
     outcome = reject(draft, _reviewer(reviewer), reason, note=note, force=force,
-                     sources=_sources(repo, repos))
+                     sources=_sources(repo, repos), codes=code)
     if as_json:
         print_json(outcome.to_json())
     else:

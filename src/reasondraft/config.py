@@ -62,6 +62,8 @@ SPECS: dict[str, Spec] = {
     "log": Spec(str(_state_dir() / "llm-calls.jsonl"), _text, "The audit log of every LLM call"),
     "reviewer": Spec(None, _text, "The name approve and reject record when --reviewer is not "
                                   "given"),
+    "user": Spec(None, _text, "Who you are: recorded as the author of the drafts you make "
+                              "and edit (--author)"),
 }
 
 
@@ -128,6 +130,16 @@ def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str]
             _inside_project(value, file, source)
         settings[name] = Setting(name, value, source, file)
     return settings
+
+
+def current_user(author: str | None, settings: dict[str, Setting] | None = None) -> str | None:
+    """Who is drafting or editing: ``--author``, else ``REASONDRAFT_USER``, else the project
+    file's ``user`` (None: nobody said). Review records keep this author apart from the
+    reviewer, so it must be a name, not a blank."""
+    if author is not None and not author.strip():
+        raise InputError("--author must not be empty")
+    value = author if author is not None else (settings or load_settings())["user"].value
+    return value.strip() or None if value else None
 
 
 def _inside_project(log: str, file: Path, source: str) -> None:

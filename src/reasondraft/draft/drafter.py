@@ -342,6 +342,7 @@ def front_matter(task: Task, request: DraftRequest, prepared: Prepared, usage: U
         "base_commit": task.view.base_commit,
         "repo_path": str(Path(task.view.git.path).resolve()),
         "status": "draft",
+        **({"author": request.author} if request.author else {}),
         "provenance": {
             "tool": f"reasondraft {reasondraft.__version__}",
             "model": request.model,

@@ -35,3 +35,4 @@ class DraftRequest:
     log: Path | None = None
     retry: RetryPolicy | None = None
     guidelines: Guidelines = DEFAULT  # told to the model and checked in the repair loop
+    author: str | None = None  # who drafts: the front matter's author (None: not known)

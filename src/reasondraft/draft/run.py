@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from reasondraft.config import load_settings, project_notes
+from reasondraft.config import current_user, load_settings, project_notes
 from reasondraft.draft.folder import check_outputs
 from reasondraft.draft.request import DraftRequest
 from reasondraft.errors import InputError
@@ -47,9 +47,10 @@ NO_MODEL = ("no model configured: pass --model (e.g. openai/gpt-4o, anthropic/cl
             "`--model fixture/example` replays the bundled recording offline")
 
 
-def request_from(flags: dict[str, Any]) -> tuple[DraftRequest, Path]:
+def request_from(flags: dict[str, Any],
+                 author: str | None = None) -> tuple[DraftRequest, Path]:
     """The draft request and output folder from flags, environment and config files; where
-    a project file set the API base or the log, says so on stderr."""
+    a project file set the API base or the log, says so on stderr. ``author``: --author."""
     settings = load_settings(flags)
     for note in project_notes(settings):
         Console(stderr=True).print(safe(note, "yellow"), soft_wrap=True)
@@ -60,7 +61,8 @@ def request_from(flags: dict[str, Any]) -> tuple[DraftRequest, Path]:
                            max_input_tokens=settings["max_input_tokens"].value,
                            max_repairs=settings["max_repairs"].value,
                            log=Path(settings["log"].value) if settings["log"].value else None,
-                           guidelines=load_guidelines())
+                           guidelines=load_guidelines(),
+                           author=current_user(author, settings))
     return request, Path(settings["out"].value)
 
 
@@ -68,13 +70,13 @@ def draft_from_cli(folder: Path | None, flags: dict[str, Any], *, instance: Path
                    instance_id: str | None, trajectory: Path | None, patch: str | None,
                    repo: Path | None, repos: Path | None, eval_report: Path | None = None,
                    run: str | None = None, record: Path | None, force: bool, dry_run: bool,
-                   as_json: bool, console: Console,
-                   status: Console | None = None) -> DraftResult | None:
+                   as_json: bool, console: Console, status: Console | None = None,
+                   author: str | None = None) -> DraftResult | None:
     """Check the input, draft, report on ``console``; the spinner goes to ``status``
     (default: stderr) when that is a terminal."""
     if run is not None:
         folder_name(run, "--run name")  # bad input, before settings or the task are read
-    request, out = request_from(flags)
+    request, out = request_from(flags, author)
     if not dry_run:  # every output path, before loading the task and calling the model
         check_outputs(out, request.log)
         if record is not None:

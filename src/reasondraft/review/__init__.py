@@ -3,8 +3,9 @@
 Library API (what the commands call; none of it imports litellm or instructor). Available
 here: the decisions, status and the record; the rest from its module::
 
-    approve(path, reviewer, note=, override=, force=, sources=, sign=KEY) -> ReviewOutcome
-    reject(path, reviewer, reason, note=, force=, sources=) -> ReviewOutcome
+    approve(path, reviewer, note=, override=, force=, sources=, sign=KEY,
+            scores={item: 1..4}) -> ReviewOutcome
+    reject(path, reviewer, reason, note=, force=, sources=, codes=[code]) -> ReviewOutcome
     scan(dir, verify=False, sources=None, signers=None) -> list[DraftStatus]; totals(rows);
         by_model(rows)
     standing(draft) -> Standing          # effective status: a decision holds while the

@@ -3,8 +3,9 @@
 The editor is ``$VISUAL``, else ``$EDITOR``, else the first of ``sensible-editor``,
 ``editor``, ``nano``, ``vi`` found on PATH. The variable is split like a shell word list
 (``code --wait`` works) but never run through a shell, and the draft path is passed as one
-argument. This module never writes the draft: the file stays exactly as the person saved
-it, even when its front matter no longer parses.
+argument. The file stays as the person saved it, even when its front matter no longer
+parses; the one thing written is the front matter's ``author`` when the body changed (who
+last edited the body is its author: a review record keeps it apart from the reviewer).
 """
 
 from __future__ import annotations
@@ -16,11 +17,20 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from reasondraft.document import one_draft
+from reasondraft.document import DraftFile, join_document, one_draft
 from reasondraft.errors import InputError
-from reasondraft.review.record import Standing, against_verify, standing
-from reasondraft.verify import DraftReport, Repos, Sources, open_checked
+from reasondraft.files import atomic_write, replaceable
+from reasondraft.lock import draft_lock
+from reasondraft.review.record import (
+    AUTHOR_KEY,
+    Standing,
+    against_verify,
+    draft_author,
+    standing,
+)
+from reasondraft.verify import DraftReport, Repos, Sources, open_checked, open_draft
 
 FALLBACK_EDITORS = ("sensible-editor", "editor", "nano", "vi")
 
@@ -58,6 +68,24 @@ def open_in_editor(path: Path, environ: Mapping[str, str] | None = None) -> Path
                          f"{completed.returncode}; the draft is as it was last saved",
                          where=str(path))
     return path
+
+
+def record_author(path: Path, before: DraftFile,
+                  author: str | None) -> Literal["unchanged", "recorded", "unknown"]:
+    """Make ``author`` the draft's author if the saved body differs from ``before``
+    (``unknown``: it does, but nobody said who edited; ``unchanged`` also when the front
+    matter no longer parses: it is left for the person to fix)."""
+    path = one_draft(path)
+    with draft_lock(path):
+        draft = open_draft(path, strict=False).draft
+        if draft.front_error or draft.content_hash == before.content_hash:
+            return "unchanged"
+        if author is None:
+            return "unknown"
+        if draft_author(draft) != author:
+            replaceable(path)  # a link or a special file is refused, as approve refuses it
+            atomic_write(path, join_document({**draft.front, AUTHOR_KEY: author}, draft.body))
+        return "recorded"
 
 
 @dataclass

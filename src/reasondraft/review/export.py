@@ -8,7 +8,10 @@ known section reshaped beyond the model -- each with the heading it followed, an
 is the Markdown exactly as approved (its sha256 is ``content_hash``), so no word is lost.
 ``references`` are the resolved citations with the code they cite, ``checks`` the share of
 items passing per check family (as ``verify --json``), ``review`` the record
-(see :mod:`reasondraft.review.record`), ``provenance`` the drafter's front-matter block.
+(see :mod:`reasondraft.review.record`: with the rubric ``scores``, reject ``codes`` and the
+``author`` when given), ``author`` who drafted or last edited the body, ``rounds`` and
+``rework`` the review rounds and rejections so far, ``provenance`` the drafter's
+front-matter block.
 
 By default only drafts whose approval still holds are exported; a draft modified since
 approval, stale (an input changed, or verify now finds another number of errors than the
@@ -45,7 +48,9 @@ from reasondraft.review.record import (
     ReviewRecord,
     Status,
     VerifySummary,
+    draft_author,
     read_history,
+    rounds,
 )
 from reasondraft.review.references import action_text, cited_code, cited_steps, kind
 from reasondraft.review.signing import Signers
@@ -141,8 +146,19 @@ class ExportLine(BaseModel):
     verify: VerifySummary
     checks: dict[Family, CheckScore] = Field(description=(
         "Per check family (verify --json's checks object): items, passed, share."))
-    review: ReviewRecord | None
-    review_history: list[ReviewRecord]
+    review: ReviewRecord | None = Field(description=(
+        "The decision that stands: reviewer, time, note, reason, override, the body and "
+        "input hashes it is bound to, and (when given) author, scores (rubric item -> 1..4, "
+        "approve --score) and codes (reject reason codes, reject --code)."))
+    review_history: list[ReviewRecord] = Field(description=(
+        "Every earlier decision, oldest first (one per review round)."))
+    author: str | None = Field(description=(
+        "Who drafted or last edited the body (front matter author: draft/edit --author, "
+        "REASONDRAFT_USER or the project file's user); None when not recorded."))
+    rounds: int = Field(description=(
+        "Review rounds: decisions recorded (review plus review_history)."))
+    rework: int = Field(description=(
+        "Rejections among those rounds: how often the draft went back for rework."))
     edit_rate: float | None = Field(description=(
         "1 - difflib ratio of body lines against draft.generated.md; None without it."))
     provenance: dict[str, Any] | None
@@ -247,6 +263,7 @@ def export_line(checked: CheckedDraft) -> ExportLine:
     parsed = parse_body(draft.body, trace_format(front, str(path)) or body_format(draft.body))
     provenance = front.get("provenance")
     where = checked.standing
+    went = rounds(draft)
     return ExportLine(
         instance_id=str(front.get("instance_id") or path.parent.name),
         run=_text(front.get("run")), folder=path.parent.name,
@@ -262,6 +279,8 @@ def export_line(checked: CheckedDraft) -> ExportLine:
         checks={name: CheckScore(**score.to_json()) for name, score in report.checks.items()},
         review=where.record,
         review_history=read_history(draft),
+        author=draft_author(draft),
+        rounds=went.rounds, rework=went.rework,
         edit_rate=draft_edit_rate(path, draft.body),
         provenance=provenance if isinstance(provenance, dict) else None)
 

@@ -9,7 +9,11 @@ Front matter written by ``approve`` / ``reject``::
       time: '2026-01-02T03:04:05Z'    # UTC
       note: null                      # --note
       reason: null                    # reject --reason
-      override: null                  # approve --override: why verify errors were accepted
+      override: null                  # approve --override: why verify errors (or
+                                      # blocking scores) were accepted
+      author: bob                     # who drafted or last edited the body (if known)
+      scores: {correctness: 4, faithfulness: 3}   # approve --score: rubric item -> 1..4
+      codes: [hindsight]              # reject --code: reject reason codes
       content_hash: sha256:...        # the body exactly as reviewed
       verify: {references: 14, errors: 0, warnings: 1}   # non-negative integers
       inputs:                         # what the body was judged against (taskfiles.py)
@@ -19,8 +23,14 @@ Front matter written by ``approve`` / ``reject``::
         trajectory: sha256:...        # trajectory.<ext> or trajectory/
         report: null                  # report.json
       signature: null                 # approve --sign: SSH signature, base64 (signing.py)
-    review_history:                   # earlier records, oldest first, at most 10
+    review_history:                   # every earlier record, oldest first
       - {decision: ..., reviewer: ..., ...}
+
+``author``, ``scores`` and ``codes`` are written only when they have a value, so a record
+without them reads and signs exactly as records did before they existed (a signature made
+then still verifies); when present, the signature covers them. Every decision is one review
+round: the history keeps them all, so :func:`rounds` counts the rounds and the rejections
+(the rework) a draft went through.
 
 A decision is bound to content: it holds only while the body's sha256 equals
 ``content_hash`` and every input hashes as recorded. A change of the body afterwards (one
@@ -57,11 +67,15 @@ Decision = Literal["approved", "rejected"]
 Status = Literal["draft", "approved", "rejected", "modified", "stale", "unsigned", "broken"]
 Signature = Literal["verified", "invalid", "none"]
 REVIEW_KEY = "review"
+AUTHOR_KEY = "author"
 HISTORY_KEY = "review_history"
-HISTORY_LIMIT = 10
 SIGNED_FORMAT = "reasondraft-review/1"
 Hash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
 Count = Annotated[int, Field(ge=0, strict=True)]
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+Score = Annotated[int, Field(ge=1, le=4, strict=True)]
+# Fields added after records were first signed: left out while None (see the docstring).
+LATER_FIELDS = ("author", "scores", "codes")
 
 
 class VerifySummary(BaseModel):
@@ -102,6 +116,9 @@ class ReviewRecord(BaseModel):
     verify: VerifySummary
     inputs: InputHashes | None = None
     signature: str | None = Field(default=None, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
+    author: str | None = None
+    scores: dict[Name, Score] | None = None
+    codes: list[Name] | None = None
 
     @field_validator("reviewer")
     @classmethod
@@ -111,12 +128,16 @@ class ReviewRecord(BaseModel):
         return reviewer
 
     def to_front(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude=self._unset_later())
+
+    def _unset_later(self) -> set[str]:
+        return {name for name in LATER_FIELDS if getattr(self, name) is None}
 
     def canonical(self) -> bytes:
         """What a signature covers: a format tag and every field but the signature (body
         hash and input hashes included), as JSON with sorted keys, no spaces, UTF-8."""
-        data = {"format": SIGNED_FORMAT, **self.model_dump(mode="json", exclude={"signature"})}
+        data = {"format": SIGNED_FORMAT,
+                **self.model_dump(mode="json", exclude={"signature", *self._unset_later()})}
         return json.dumps(data, sort_keys=True, separators=(",", ":"),
                           ensure_ascii=False).encode()
 
@@ -243,11 +264,37 @@ def against_verify(where: Standing, summary: dict[str, int]) -> Standing:
 def make_record(decision: Decision, reviewer: str, content_hash: str,
                 verify: dict[str, int], *, inputs: InputHashes | None,
                 note: str | None = None, reason: str | None = None,
-                override: str | None = None) -> ReviewRecord:
+                override: str | None = None, author: str | None = None,
+                scores: dict[str, int] | None = None,
+                codes: list[str] | None = None) -> ReviewRecord:
     return ReviewRecord(decision=decision, reviewer=reviewer,
                         time=datetime.now(UTC).replace(microsecond=0), note=note,
                         reason=reason, override=override, content_hash=content_hash,
-                        verify=VerifySummary(**verify), inputs=inputs)
+                        verify=VerifySummary(**verify), inputs=inputs, author=author,
+                        scores=scores or None, codes=codes or None)
+
+
+def draft_author(draft: DraftFile) -> str | None:
+    """Who drafted or last edited the body, as the front matter's ``author`` says."""
+    author = draft.front.get(AUTHOR_KEY)
+    return author.strip() or None if isinstance(author, str) else None
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """The review rounds a draft went through: every decision recorded, and how many of
+    them were rejections (each sent the draft back for rework)."""
+
+    rounds: int
+    rework: int
+
+
+def rounds(draft: DraftFile) -> Rounds:
+    """The rounds of the current record and the whole history."""
+    record = read_record(draft)
+    decisions = [r.decision for r in read_history(draft)] + ([record.decision] if record
+                                                             else [])
+    return Rounds(len(decisions), decisions.count("rejected"))
 
 
 def with_record(draft: DraftFile, record: ReviewRecord) -> dict[str, Any]:
@@ -257,5 +304,5 @@ def with_record(draft: DraftFile, record: ReviewRecord) -> dict[str, Any]:
     updated = {**draft.front, "status": record.decision, REVIEW_KEY: record.to_front()}
     updated.pop(HISTORY_KEY, None)
     if history:
-        updated[HISTORY_KEY] = [r.to_front() for r in history[-HISTORY_LIMIT:]]
+        updated[HISTORY_KEY] = [r.to_front() for r in history]
     return updated

@@ -35,7 +35,10 @@ def render_outcome(outcome: ReviewOutcome, console: Console) -> None:
              f"{count(s['warnings'], 'warning')}")
     record = outcome.record
     if record is None:
-        console.print(safe(f"{outcome.path}: not approved: verify found {found}; fix them "
+        why = [f"verify found {found}"] if s["errors"] else []
+        if outcome.blocking:
+            why.append(f"scores below the guidelines' threshold: {', '.join(outcome.blocking)}")
+        console.print(safe(f"{outcome.path}: not approved: {'; '.join(why)}; fix them "
                            f"({command_line('verify', str(outcome.path))}) or pass --override "
                            "'reason'", "bold red"),
                       soft_wrap=True)
@@ -43,8 +46,13 @@ def render_outcome(outcome: ReviewOutcome, console: Console) -> None:
     line = Text.assemble(safe(f"{outcome.path}: ", "bold"),
                          (record.decision, STATUS_STYLES[record.decision]),
                          safe(f" by {record.reviewer} at {record.time.isoformat()} ({found})"))
+    if record.scores:
+        line.append(safe("; scores " + ", ".join(f"{k}={v}" for k, v in record.scores.items())))
+    if record.codes:
+        line.append(safe(f"; codes {', '.join(record.codes)}"))
     if record.override:
-        line.append(safe(f"; errors overridden: {record.override}", "yellow"))
+        what = "errors" if record.verify.errors else "blocking scores"
+        line.append(safe(f"; {what} overridden: {record.override}", "yellow"))
     if record.signature:
         line.append("; signed", style="green")
     console.print(line, soft_wrap=True)

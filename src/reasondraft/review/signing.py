@@ -4,8 +4,9 @@ A record is only text in a file: whoever can write the file can type one, hashes
 A signature makes it prove who decided. ``approve --sign KEY`` runs ``ssh-keygen -Y sign
 -n reasondraft -f KEY`` (the mechanism git uses for signed commits) over the record's
 canonical form (:meth:`ReviewRecord.canonical`: every field but the signature -- decision,
-reviewer, time, notes, the body hash, the verify summary and the input hashes -- as sorted,
-compact JSON behind the tag ``reasondraft-review/1``) and stores the signature's base64
+reviewer, time, notes, the body hash, the verify summary, the input hashes, and author,
+scores and codes when the record has them -- as sorted, compact JSON behind the tag
+``reasondraft-review/1``) and stores the signature's base64
 in the record, on one line (the BEGIN/END armor is put back to verify it). ``status`` and
 ``export`` given ``--allowed-signers FILE`` (ssh-keygen's format: ``alice ssh-ed25519
 AAAA...`` per line) check each approval with ``ssh-keygen -Y verify -n reasondraft -I

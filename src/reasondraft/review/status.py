@@ -8,14 +8,16 @@ unless asked: a directory of 1,000 drafts takes about a second
 (``benchmarks/status_bench.py``). With ``--verify``, an approval whose recorded errors
 differ from verify's is ``stale`` too; with ``--allowed-signers``, each approval's SSH
 signature is checked (:mod:`reasondraft.review.signing`). A draft that cannot be read is a
-``broken`` row with the reason, never a failed scan.
+``broken`` row with the reason, never a failed scan. Each row also carries the draft's
+author, the current record's rubric scores and reject codes, and the review rounds
+(decisions recorded) and rework (rejections among them) from the history.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -24,7 +26,16 @@ from reasondraft.body.markdown import STEP_HEADING, split_sections
 from reasondraft.errors import InputError
 from reasondraft.names import run_key
 from reasondraft.review.editrate import draft_edit_rate
-from reasondraft.review.record import Signature, Standing, Status, against_verify, standing
+from reasondraft.review.record import (
+    Rounds,
+    Signature,
+    Standing,
+    Status,
+    against_verify,
+    draft_author,
+    rounds,
+    standing,
+)
 from reasondraft.review.signing import Signers
 from reasondraft.verify import OpenedDraft, Repos, Sources, open_draft
 from reasondraft.verify.inputs import draft_paths
@@ -55,6 +66,11 @@ class DraftStatus:
     inputs_bound: bool | None = None
     signature: Signature | None = None
     signed_by: str | None = None
+    author: str | None = None
+    scores: dict[str, int] | None = None
+    codes: list[str] | None = None
+    rounds: int | None = None
+    rework: int | None = None
     edit_rate: float | None = None
     model: str | None = None
     prompt: str | None = None
@@ -113,6 +129,12 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None,
     provenance: dict[str, Any] = given if isinstance(given, dict) else {}
     created = _time(provenance.get("created_at")) or _mtime(path)
     record = where.record
+    went: Rounds | None = None
+    if where.status != "broken":
+        try:
+            went = rounds(draft)
+        except InputError as exc:  # a malformed history: the row says so, the scan goes on
+            where = replace(where, problem=where.problem or str(exc))
     row = DraftStatus(
         instance_id=str(front.get("instance_id") or path.parent.name), path=path,
         status=where.status, run=_text(front.get("run")), steps=count_steps(draft.body),
@@ -123,6 +145,9 @@ def read_status(path: Path, now: datetime, signers: Signers | None = None,
         modified_since_approval=where.modified_since_approval,
         override=_override(where),
         inputs_bound=where.binds_inputs, signature=where.signature, signed_by=where.signed_by,
+        author=draft_author(draft) if not draft.front_error else None,
+        scores=record.scores if record else None, codes=record.codes if record else None,
+        rounds=went.rounds if went else None, rework=went.rework if went else None,
         edit_rate=draft_edit_rate(path, draft.body),
         model=_text(provenance.get("model")), prompt=_text(provenance.get("prompt")),
         problem=where.problem)
