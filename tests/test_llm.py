@@ -311,3 +311,25 @@ def test_in_flight_is_the_repair_round_under_way(monkeypatch) -> None:
         assert ask(llm, repairs=1).value == 4
     assert rounds == [0, 1]
     assert llm.in_flight is None
+
+
+def test_the_sync_path_retries_through_tenacity_without_suspending() -> None:
+    """run_now drives the shared body in one step: tenacity awaits only the wrapped steps."""
+    from reasondraft.draft.llm import litellm
+    from reasondraft.draft.sync import as_async
+
+    faults = [litellm.InternalServerError("down", llm_provider="openai", model="m"),
+              litellm.Timeout("slow", llm_provider="openai", model="m")]
+
+    def call(**_kwargs):
+        if faults:
+            raise faults.pop(0)
+        return litellm.ModelResponse()
+
+    sleeps: list[float] = []
+    llm = LLMClient("openai/local-test", retry=FAST)
+    body = llm._attempts({"messages": [{"role": "user", "content": "v"}]}, as_async(call),
+                         as_async(sleeps.append))
+    assert isinstance(run_now(body), litellm.ModelResponse)
+    assert len(sleeps) == 2
+    assert llm.usage.calls == 1
