@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel, field_validator
 
 from model_server import LocalServer, Reply
-from reasondraft.draft.llm import LLMClient, RetryPolicy
+from reasondraft.draft.llm import LLMClient, RateGate, RetryPolicy
 from reasondraft.draft.setup import remember_async_validator_checks, remember_checks
 from reasondraft.draft.sync import run_now
 from reasondraft.errors import ModelError
@@ -256,3 +256,80 @@ def test_the_shim_says_when_instructor_has_nothing_to_patch(caplog) -> None:
     [record] = caplog.records
     assert "has no instructor.v2.validation.async_validators.reject_async_validators" in \
         record.getMessage()
+
+
+def test_transient_faults_back_off_exponentially_with_jitter_up_to_the_longest_wait() -> None:
+    """On the sync path, where run_now refuses a retry loop that suspends."""
+    policy = RetryPolicy(attempts=4, initial=0.01, max_wait=0.03)
+    with LocalServer([Reply(status=503)]) as server:
+        llm = client(server)
+        llm.retry = policy
+        with pytest.raises(ModelError, match="gave up after 4 attempts"):
+            ask(llm)
+        assert len(server.requests) == 4
+    first, second, third = llm.sleeps  # type: ignore[attr-defined]
+    assert 0.01 <= first <= 0.02  # initial, plus up to initial of jitter
+    assert 0.02 <= second <= 0.03  # doubled
+    assert third == 0.03  # 0.04 and more: capped
+
+
+def test_retry_after_is_capped_at_the_longest_wait() -> None:
+    replies = [Reply(status=429, headers={"retry-after": "30"}), Reply(answer={"value": 1})]
+    with LocalServer(replies) as server:
+        llm = client(server)
+        assert ask(llm).value == 1
+    assert llm.sleeps == [FAST.max_wait]  # type: ignore[attr-defined]
+
+
+def test_a_429_pauses_every_client_that_shares_the_gate() -> None:
+    gate = RateGate()
+    replies = [Reply(status=429, headers={"retry-after": "0.02"}), Reply(answer={"value": 1})]
+    with LocalServer(replies) as server:
+        started = time.monotonic()
+        assert ask(client(server, gate=gate)).value == 1
+    assert gate.resume_at >= started + 0.02
+    gate.pause(30)  # as a 429 on another task would
+    with LocalServer([Reply(answer={"value": 2})]) as server:
+        other = client(server, gate=gate)
+        assert ask(other).value == 2
+    assert other.sleeps[0] == pytest.approx(30, abs=5)  # type: ignore[attr-defined]
+
+
+def test_in_flight_is_the_repair_round_under_way(monkeypatch) -> None:
+    import reasondraft.draft.llm as module
+
+    with LocalServer([Reply(answer={"value": -1}), Reply(answer={"value": 4})]) as server:
+        llm = client(server)
+        rounds: list[int | None] = []
+        completion = module.litellm.completion
+
+        def spy(**kwargs):
+            rounds.append(llm.in_flight)
+            return completion(**kwargs)
+
+        monkeypatch.setattr(module.litellm, "completion", spy)
+        assert ask(llm, repairs=1).value == 4
+    assert rounds == [0, 1]
+    assert llm.in_flight is None
+
+
+def test_the_sync_path_retries_through_tenacity_without_suspending() -> None:
+    """run_now drives the shared body in one step: tenacity awaits only the wrapped steps."""
+    from reasondraft.draft.llm import litellm
+    from reasondraft.draft.sync import as_async
+
+    faults = [litellm.InternalServerError("down", llm_provider="openai", model="m"),
+              litellm.Timeout("slow", llm_provider="openai", model="m")]
+
+    def call(**_kwargs):
+        if faults:
+            raise faults.pop(0)
+        return litellm.ModelResponse()
+
+    sleeps: list[float] = []
+    llm = LLMClient("openai/local-test", retry=FAST)
+    body = llm._attempts({"messages": [{"role": "user", "content": "v"}]}, as_async(call),
+                         as_async(sleeps.append))
+    assert isinstance(run_now(body), litellm.ModelResponse)
+    assert len(sleeps) == 2
+    assert llm.usage.calls == 1

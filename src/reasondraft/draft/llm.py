@@ -2,11 +2,12 @@
 
 Layers, from the wire up:
 - litellm makes one HTTP request per call (``num_retries=0`` and the openai client's own
-  retries off), so the retry policy lives in one place, :meth:`LLMClient._attempts`:
-  transport faults (429 honouring Retry-After, 5xx, timeouts) are retried with exponential
-  backoff and jitter, a bounded number of times; a connection that cannot be opened is
-  retried once, quickly; a missing or refused API key is not retried at all. The last two
-  name the model, the URL and what to set, since litellm reports both as a server fault;
+  retries off), so the retry policy lives in one place, tenacity's ``AsyncRetrying`` in
+  :meth:`LLMClient._attempts`: transport faults (429 honouring Retry-After, 5xx, timeouts)
+  are retried with exponential backoff and jitter, a bounded number of times; a connection
+  that cannot be opened is retried once, quickly; a missing or refused API key is not
+  retried at all. The last two name the model, the URL and what to set, since litellm
+  reports both as a server fault;
 - instructor parses the answer into the response model and re-asks with the validation
   error (the verifier's findings) up to ``max_repairs`` times.
 Every request is appended to a JSONL audit log (messages as sent, so already redacted;
@@ -15,7 +16,8 @@ ModelError masks them in every message, since a server may echo the Authorizatio
 
 The sync path (``draft``) and the async one (``batch``) share that body: it is written
 async and the sync path runs it with blocking steps that never suspend
-(:mod:`reasondraft.draft.sync`).
+(:mod:`reasondraft.draft.sync`); tenacity awaits only the steps it is given, so it does not
+suspend either.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ import instructor
 from instructor.core import IncompleteOutputException, InstructorRetryException
 from openai import OpenAIError
 from pydantic import BaseModel
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
 from reasondraft.draft.request import RetryPolicy
 from reasondraft.draft.setup import litellm_module
@@ -166,6 +168,16 @@ def unreachable(exc: BaseException) -> str | None:
     return getattr(root, "strerror", None) or " ".join(str(root).split())[:200]
 
 
+def failed_with(state: RetryCallState) -> BaseException:
+    """What the attempt tenacity asks about raised: it asks the stop, wait and before-sleep
+    strategies only after an attempt the retry predicate passed, and that one raised."""
+    outcome = state.outcome
+    assert outcome is not None
+    exc = outcome.exception()
+    assert exc is not None
+    return exc
+
+
 def key_variable(model: str) -> str:
     """The environment variable litellm takes the model's API key from: the one it reports
     missing, else ``<PROVIDER>_API_KEY``."""
@@ -239,59 +251,85 @@ class LLMClient:
         return response
 
     async def _attempts(self, kwargs: dict[str, Any], call: Call, pause: Pause) -> Any:
-        """One completion as instructor asks for it: the retry policy, the shared rate gate,
-        usage and the audit log. ``call`` makes the request and ``pause`` waits, async or
-        (wrapped) sync: the one body of :meth:`_complete` and :meth:`_acomplete`."""
+        """One completion as instructor asks for it: :meth:`_attempt` retried by the policy
+        (tenacity), and what it gives up on as one line (:meth:`_failure`). ``call`` makes
+        the request and ``pause`` waits, async or (wrapped) sync: the one body of
+        :meth:`_complete` and :meth:`_acomplete`. A new AsyncRetrying per completion: it
+        keeps the state of the attempts under way, and a batch runs many at once."""
         kwargs = self._request(kwargs)
-        attempt = 1
-        while True:
-            if self.gate is not None and self.gate.delay() > 0:
-                await pause(self.gate.delay())
-            started = time.monotonic()
-            self.in_flight = sum(isinstance(m, dict) and m.get("role") == "assistant"
-                                 for m in kwargs["messages"])
-            try:
-                response = await call(**kwargs)
-            except Exception as exc:
-                self.in_flight = None
-                self._log(kwargs, None, time.monotonic() - started, describe(exc))
-                verdict = self._after(exc, attempt)
-                if verdict is exc:
-                    raise
-                if isinstance(verdict, BaseException):
-                    raise verdict from None
-                if self.gate is not None and isinstance(exc, litellm.RateLimitError):
-                    self.gate.pause(verdict)
-                await pause(verdict)
-                attempt += 1
-                continue
-            self.in_flight = None
-            return self._done(kwargs, response, started)
+        retrying = AsyncRetrying(sleep=pause, retry=retry_if_exception(self._retryable),
+                                 stop=self._stop, wait=self._wait,
+                                 before_sleep=self._pause_gate, reraise=True)
+        try:
+            return await retrying(self._attempt, kwargs, call, pause)
+        except Exception as exc:
+            failure = self._failure(exc, retrying.statistics["attempt_number"])
+            if failure is exc:
+                raise
+            raise failure from None
 
-    def _after(self, exc: Exception, attempt: int) -> float | BaseException:
-        """After failed attempt number ``attempt``: the seconds to wait before the next, or
-        the error to raise (a one-line ModelError for what came from the model stack)."""
+    async def _attempt(self, kwargs: dict[str, Any], call: Call, pause: Pause) -> Any:
+        """One request, after the shared rate gate opens; logged whether it fails or not."""
+        if self.gate is not None and self.gate.delay() > 0:
+            await pause(self.gate.delay())
+        started = time.monotonic()
+        self.in_flight = sum(isinstance(m, dict) and m.get("role") == "assistant"
+                             for m in kwargs["messages"])
+        try:
+            response = await call(**kwargs)
+        except Exception as exc:
+            self.in_flight = None
+            self._log(kwargs, None, time.monotonic() - started, describe(exc))
+            raise
+        self.in_flight = None
+        return self._done(kwargs, response, started)
+
+    @staticmethod
+    def _retryable(exc: BaseException) -> bool:
+        """A transport fault or a connection that could not be opened; never a key error."""
+        return not unauthorised(exc) and (isinstance(exc, TRANSIENT) or
+                                          unreachable(exc) is not None)
+
+    def _stop(self, state: RetryCallState) -> bool:
+        """Give up after the policy's attempts, and on a connection that cannot be opened
+        after one retry: a server is there or not, waiting longer does not start one."""
+        limit = 2 if unreachable(failed_with(state)) is not None else self.retry.attempts
+        return state.attempt_number >= min(limit, self.retry.attempts)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Seconds before the next attempt: a quick reconnect, the server's Retry-After
+        (capped), else exponential backoff with jitter."""
+        exc = failed_with(state)
+        if unreachable(exc) is not None:
+            return self.retry.reconnect
+        hinted = retry_after(exc)
+        if hinted is not None:
+            return min(hinted, self.retry.max_wait)
+        backoff = wait_exponential_jitter(multiplier=self.retry.initial,
+                                          max=self.retry.max_wait, jitter=self.retry.initial)
+        return backoff(state)
+
+    def _pause_gate(self, state: RetryCallState) -> None:
+        """A 429 holds back every client sharing the gate for as long as this one waits."""
+        if self.gate is not None and isinstance(failed_with(state), litellm.RateLimitError):
+            self.gate.pause(state.upcoming_sleep)
+
+    def _failure(self, exc: Exception, attempts: int) -> BaseException:
+        """The error to raise for the last attempt's ``exc``: a one-line ModelError for what
+        came from the model stack, anything else as it is."""
         if unauthorised(exc):
             return self._unauthorised(exc)
         reason = unreachable(exc)
         if reason is not None:
-            if attempt < min(2, self.retry.attempts):
-                return self.retry.reconnect
             where = (f"is a server running there? (`{program()} config` shows where "
                      "api_base is set)" if self.api_base else "check the network")
             return ModelError(f"{self.model}: cannot connect to {self.endpoint()}: {reason} "
-                              f"({attempt} attempt(s)); {where}")
-        if not isinstance(exc, TRANSIENT):
-            from_stack = type(exc).__module__.startswith(("litellm", "openai"))
-            return ModelError(f"{self.model}: {describe(exc)}") if from_stack else exc
-        if attempt >= self.retry.attempts:
-            return ModelError(f"{self.model}: gave up after {attempt} attempts: "
+                              f"({attempts} attempt(s)); {where}")
+        if isinstance(exc, TRANSIENT):
+            return ModelError(f"{self.model}: gave up after {attempts} attempts: "
                               f"{describe(exc)}")
-        hinted = retry_after(exc)
-        if hinted is not None:
-            return min(hinted, self.retry.max_wait)
-        backoff = self.retry.initial * 2 ** (attempt - 1)
-        return min(self.retry.max_wait, backoff + random.uniform(0, self.retry.initial))
+        from_stack = type(exc).__module__.startswith(("litellm", "openai"))
+        return ModelError(f"{self.model}: {describe(exc)}") if from_stack else exc
 
     def _unauthorised(self, exc: Exception) -> ModelError:
         """A missing key says which variable to set; a refused one quotes the server."""
