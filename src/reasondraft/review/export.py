@@ -213,19 +213,29 @@ def export(path: Path, out: Path, *, include_all: bool = False,
                          where=str(out))
     check_output_file(out)  # before the work: a link, a device, a FIFO, /proc are refused
     result = ExportResult(out, signed=0 if signers is not None else None)
-    lines: list[str] = []
+    lines = export_lines(path, result, include_all=include_all, sources=sources,
+                         signers=signers)
+    atomic_write(out, "".join(line.model_dump_json() + "\n" for line in lines))
+    return result
+
+
+def export_lines(path: Path, result: ExportResult, *, include_all: bool = False,
+                 sources: Sources | None = None,
+                 signers: Signers | None = None) -> list[ExportLine]:
+    """The lines of the drafts PATH names, each draft verified again; what is skipped or
+    fails is recorded in ``result`` (``export --format hf`` writes the same lines)."""
+    lines: list[ExportLine] = []
     with Repos() as repos:
         for draft in draft_paths(path):
             line = _export_one(draft, sources or Sources(), repos, signers, result,
                                include_all=include_all)
             if line is not None:
-                lines.append(line.model_dump_json() + "\n")
+                lines.append(line)
                 result.folders.setdefault(line.instance_id, []).append(line.folder)
                 if result.signed is not None and line.signed_by is not None:
                     result.signed += 1
-    atomic_write(out, "".join(lines))
     result.exported = len(lines)
-    return result
+    return lines
 
 
 def _export_one(path: Path, sources: Sources, repos: Repos, signers: Signers | None,
@@ -266,8 +276,8 @@ def export_line(checked: CheckedDraft) -> ExportLine:
     went = rounds(draft)
     return ExportLine(
         instance_id=str(front.get("instance_id") or path.parent.name),
-        run=_text(front.get("run")), folder=path.parent.name,
-        repo=_text(front.get("repo")), base_commit=_text(front.get("base_commit")),
+        run=as_text(front.get("run")), folder=path.parent.name,
+        repo=as_text(front.get("repo")), base_commit=as_text(front.get("base_commit")),
         status=where.status, status_reason=where.note,
         signed_by=where.signed_by, content_hash=draft.content_hash,
         trace_format=parsed.version, trace=parsed.trace,
@@ -298,6 +308,7 @@ def export_reference(c: Citation, ctx: VerifyContext | None) -> ExportReference:
         findings=[f.code for f in c.findings])
 
 
-def _text(value: object) -> str | None:
+def as_text(value: object) -> str | None:
+    """A front-matter value as text (YAML may have read a number); None stays None."""
     return None if value is None else str(value)
 

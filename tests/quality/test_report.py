@@ -1,0 +1,173 @@
+"""report and export --format hf on a batch of the example task: three task folders of one
+instance (the drafted trace, a hand-made variant, an untouched copy) reviewed with scores and
+codes by two reviewers. The figures are counted by hand here; a figure without data is null;
+the HTML page plots them without any external resource; the dataset folder loads with
+``datasets`` and its card holds exactly ``report --json --verify``'s figures."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reasondraft.document import join_document, read_draft
+from reasondraft.quality.batch import batch_report, section_name
+from reasondraft.review.decide import approve, reject
+from reasondraft.trace import Necessity, Trace
+
+SCORES_A = {"correctness": 4, "faithfulness": 3, "concision": 2}
+SCORES_B = {"correctness": 4, "faithfulness": 3, "concision": 3}
+
+
+def _incidental(trace: Trace) -> None:
+    trace.hunks[1].necessity = Necessity.INCIDENTAL
+
+
+def _set_author(folder: Path, author: str) -> None:
+    draft = read_draft(folder / "draft.md")
+    (folder / "draft.md").write_text(join_document({**draft.front, "author": author},
+                                                   draft.body), encoding="utf-8")
+
+
+@pytest.fixture
+def batch(example: Path, variant: Callable[..., Path], tmp_path: Path) -> Path:
+    """first: approved by alice, then by bob (same body, both scored: double review);
+    second: a variant (its Hunks edited, authored by carol), rejected by bob with two codes,
+    then approved by alice; third: never reviewed."""
+    root = tmp_path / "batch"
+    first = shutil.copytree(example, root / example.name)
+    second = variant(_incidental, f"batch/{example.name}__second")
+    shutil.copytree(example, root / f"{example.name}__third")
+    _set_author(second, "<i>carol</i>")
+    assert approve(first, "alice", scores=SCORES_A).written
+    assert approve(first, "bob", scores=SCORES_B, force=True).written
+    assert reject(second, "bob", "the second hunk is needed",
+                  codes=["misdescribed_change", "unsupported_claim"]).written
+    assert approve(second, "alice", scores={"correctness": 3}, force=True).written
+    return root
+
+
+def test_the_figures_of_a_reviewed_batch(batch: Path) -> None:
+    f = batch_report(batch).figures
+    assert f["drafts"] == 3
+    assert {k: v for k, v in f["status"].items() if v} == {"approved": 2, "draft": 1}
+    assert (f["reviewed"], f["approved_at_first_review"], f["rounds"]) == (2, 1, 4)
+    assert (f["first_review_approval_rate"], f["rework_rate"]) == (0.5, 0.5)
+    assert f["reject_codes"] == {"misdescribed_change": 1, "unsupported_claim": 1}
+    assert f["scores"]["correctness"] == {"counts": {"1": 0, "2": 0, "3": 1, "4": 2}, "n": 3,
+                                          "mean": 3.6667}
+    assert f["scores"]["concision"]["mean"] == 2.5
+    bob = f["by_reviewer"]["bob"]
+    assert (bob["decisions"], bob["approved"], bob["rejected"]) == (2, 1, 1)
+    assert f["by_reviewer"]["alice"]["scores"]["correctness"]["n"] == 2
+    carol = f["by_author"]["<i>carol</i>"]
+    assert (carol["drafts"], carol["rework_rate"], carol["approved_at_first_review"]) == (1, 1.0,
+                                                                                          0)
+    assert f["by_section"]["Hunks"]["changed"] == 1
+    assert f["by_section"]["Hunks"]["drafts"] == 3
+    assert next(iter(f["by_section"])) == "Hunks"  # the most changed section comes first
+    assert all(s["changed"] == 0 for name, s in f["by_section"].items() if name != "Hunks")
+    assert f["edit_rate"]["mean"] > 0
+    assert f["checks"] is None  # not verified: no figure, not a zero
+    assert f["time_to_decision"]["decided"] == 2
+    assert f["time_to_decision"]["first_decision"]["median_seconds"] >= 0
+
+
+def test_agreement_on_scores_and_between_traces(batch: Path) -> None:
+    agreement = batch_report(batch).figures["agreement"]
+    scores = agreement["scores"]
+    assert (scores["bodies"], scores["reviewers"]) == (1, ["alice", "bob"])
+    assert scores["alpha"] is not None
+    assert scores["alpha"] < 1  # they differ on concision
+    # one body per item: a single unit, and for two items a single value: undefined
+    assert scores["alpha_per_item"]["correctness"] is None
+    traces = agreement["traces"]
+    assert traces["pairs"] == 3
+    assert traces["figures"]["hunks"] < 1
+    assert traces["figures"]["outcome"] == 1.0
+    assert traces["not_compared"] == []
+
+
+def test_reviewers_in_full_agreement_give_alpha_one(example: Path, tmp_path: Path) -> None:
+    folder = shutil.copytree(example, tmp_path / "batch" / example.name)
+    assert approve(folder, "alice", scores=SCORES_A).written
+    assert approve(folder, "bob", scores=SCORES_A, force=True).written
+    assert batch_report(tmp_path / "batch").figures["agreement"]["scores"]["alpha"] == 1.0
+
+
+def test_a_batch_nobody_reviewed_has_no_rates(example: Path, tmp_path: Path) -> None:
+    shutil.copytree(example, tmp_path / "batch" / example.name)
+    f = batch_report(tmp_path / "batch").figures
+    assert (f["reviewed"], f["rework_rate"], f["first_review_approval_rate"]) == (0, None, None)
+    assert f["scores"] == {}
+    assert f["agreement"]["scores"]["alpha"] is None
+    assert f["time_to_decision"]["first_decision"]["median_seconds"] is None
+    assert f["agreement"]["traces"]["pairs"] == 0
+
+
+def test_steps_are_one_section() -> None:
+    assert section_name("## Step 12: Fix add") == "Step"
+    assert section_name("## Hunks") == "Hunks"
+
+
+def test_cli_terminal_json_and_html(batch: Path, tmp_path: Path, cli) -> None:
+    data = json.loads(cli("report", batch, "--json", "--verify").output)
+    assert data["checks"]["references"]["share"] == 1.0
+    assert data["checks"]["references"]["items"] > 0
+    text = cli("report", batch).output
+    assert "reviewed 2, approved at first review 1 (50.0%), rework rate 50.0%" in text
+    assert "verify checks: - (not verified" in text
+    page = tmp_path / "report.html"
+    result = cli("report", batch, "--html", page)
+    assert result.exit_code == 0
+    html = page.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 6
+    assert "<script" not in html
+    assert not re.search(r"(src|href)=|https?:", html)  # nothing loaded from elsewhere
+    assert "&lt;i&gt;carol&lt;/i&gt;" in html
+    assert "<i>carol" not in html
+
+
+def test_export_hf_loads_with_datasets_and_its_card_holds_the_report(
+        batch: Path, tmp_path: Path, cli) -> None:
+    import datasets  # a dev dependency: a dataset user loads it so
+    out = tmp_path / "hf"
+    result = cli("export", batch, "--format", "hf", "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["exported"] == 2
+    loaded = datasets.load_dataset(str(out))["train"]
+    assert loaded.num_rows == 2
+    assert sorted(loaded["reviewer"]) == ["alice", "bob"]
+    assert loaded.features["edit_rate"].dtype == "float64"
+    row = next(r for r in loaded if r["author"] == "<i>carol</i>")
+    assert json.loads(row["trace"])["hunks"][1]["necessity"] == "incidental"
+    assert json.loads(row["scores"]) == {"correctness": 3}
+    assert (row["rounds"], row["rework"]) == (2, 1)
+    card = (out / "README.md").read_text(encoding="utf-8")
+    figures = json.loads(card.split("```json\n", 1)[1].split("\n```", 1)[0])
+    report = json.loads(cli("report", batch, "--json", "--verify").output)
+    report.pop("dir")
+    assert figures == report
+    assert "license: null" in card
+    assert "| correctness | 3 | 3.6667 |" in card
+
+
+def test_report_takes_plant_answers(approved: Path, tmp_path: Path, cli) -> None:
+    from reasondraft.quality.plant import plant
+
+    out = tmp_path / "planted"
+    result = plant([approved, approved], out, seed=3)
+    first, second = result.folders
+    assert reject(out / first, "strict", "planted").written
+    assert approve(out / second, "lenient").written
+    data = json.loads(cli("report", out, "--calibration", result.answers, "--json").output)
+    assert data["calibration"]["reviewers"]["strict"]["all"]["rate"] == 1.0
+    assert data["calibration"]["reviewers"]["lenient"]["all"]["rate"] == 0.0
+    assert data["calibration"] == json.loads(
+        cli("calibration", result.answers, out, "--json").output)
+    assert "strict: caught 1 of 1 (100%)" in cli("report", out, "--calibration",
+                                                 result.answers).output
