@@ -703,8 +703,16 @@ def export_command(
         "--format", help="jsonl (one export line per trace) or hf (a folder "
                          "datasets.load_dataset loads, with a dataset card of the batch's "
                          "figures).")] = "jsonl",
+    pairs: Annotated[Path | None, typer.Option(
+        "--pairs", help="Write training rows instead (JSONL): SFT (prompt, approved trace) "
+                        "and preference (chosen: approved, rejected: the model's draft).")
+    ] = None,
+    min_edit_rate: Annotated[float, typer.Option(
+        "--min-edit-rate", help="--pairs: the edit rate from which a draft gives a "
+                                "preference row.")] = 0.05,
     schema: Annotated[bool, typer.Option(
-        "--schema", help="Print the JSON Schema of one line and exit.")] = False,
+        "--schema", help="Print the JSON Schema of one line (and of a --pairs row) and "
+                         "exit.")] = False,
     allowed_signers: AllowedSignersOpt = None,
     require_signed: RequireSignedOpt = False,
     repo: RepoOpt = None,
@@ -726,6 +734,11 @@ def export_command(
         return
     if to not in ("jsonl", "hf"):
         raise InputError(f"--format {to}: unknown (known: jsonl, hf)")
+    if pairs is not None:
+        _export_pairs(directory, pairs, out, min_edit_rate=min_edit_rate,
+                      sources=_sources(repo, repos), as_json=as_json,
+                      signers=_signers(allowed_signers, required=require_signed))
+        return
     if directory is None or out is None:
         raise InputError("give a DIR and --out FILE.jsonl (or --schema)" if to == "jsonl"
                          else "give a DIR and --out FOLDER for the dataset")
@@ -745,6 +758,31 @@ def export_command(
     else:
         render_export(result, console)
     raise typer.Exit(1 if result.failed else 0)
+
+
+def _export_pairs(directory: Path | None, pairs: Path, out: Path | None, *,
+                  min_edit_rate: float, sources: Any, signers: Any, as_json: bool) -> None:
+    """export --pairs: the rows, then what was left out and why (exit 1 when a draft
+    failed to export)."""
+    from reasondraft.quality.pairs import export_pairs
+
+    if directory is None or out is not None:
+        raise InputError("give a DIR and --pairs FILE.jsonl (without --out)")
+    result = export_pairs(directory, pairs, min_edit_rate=min_edit_rate, sources=sources,
+                          signers=signers)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        console.print(safe(f"wrote {result.sft} SFT and {result.preference} preference rows "
+                           f"(edit rate >= {min_edit_rate}) to {pairs}", "bold"),
+                      soft_wrap=True)
+        for folder, why in result.left_out:
+            console.print(safe(f"left out {folder}: {why}", "yellow", one_line=True),
+                          soft_wrap=True)
+        for path, error in result.export.failed:
+            console.print(safe(f"not exported: {path}: {error}", "red", one_line=True),
+                          soft_wrap=True)
+    raise typer.Exit(1 if result.export.failed else 0)
 
 
 @app.command("demo")

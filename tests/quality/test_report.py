@@ -171,3 +171,71 @@ def test_report_takes_plant_answers(approved: Path, tmp_path: Path, cli) -> None
         cli("calibration", result.answers, out, "--json").output)
     assert "strict: caught 1 of 1 (100%)" in cli("report", out, "--calibration",
                                                  result.answers).output
+
+
+def _front(folder: Path, **changes: object) -> None:
+    draft = read_draft(folder / "draft.md")
+    (folder / "draft.md").write_text(join_document({**draft.front, **changes}, draft.body),
+                                     encoding="utf-8")
+
+
+def test_pairs_sft_and_preference_rows_with_the_rebuilt_prompt(
+        batch: Path, example: Path, tmp_path: Path, cli) -> None:
+    second = batch / f"{example.name}__second"
+    out = tmp_path / "pairs.jsonl"
+    result = cli("export", batch, "--pairs", out, "--min-edit-rate", "0.001", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["sft"], summary["preference"], summary["left_out"]) == (2, 1, [])
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    preference = next(r for r in rows if r["kind"] == "preference")
+    assert preference["folder"] == second.name
+    assert preference["chosen"] == read_draft(second / "draft.md").body
+    assert preference["rejected"] == read_draft(second / "draft.generated.md").body
+    assert preference["chosen"] != preference["rejected"]
+    assert 0.001 <= preference["edit_rate"] < 0.05  # one line of the Hunks section
+    assert [m["role"] for m in preference["prompt"]] == ["system", "user"]
+    assert example.name.split("__")[0] in preference["prompt"][1]["content"]
+    assert preference["prompt_source"] == "rebuilt"
+    sft = [r for r in rows if r["kind"] == "sft"]
+    assert {r["prompt"][1]["content"] for r in sft} == {preference["prompt"][1]["content"]}
+    # the default threshold (0.05) is above one changed line: no preference row
+    default = json.loads(cli("export", batch, "--pairs", out, "--json").output)
+    assert (default["sft"], default["preference"]) == (2, 0)
+
+
+def test_pairs_refuse_a_prompt_that_cannot_be_rebuilt_as_drafted(
+        batch: Path, example: Path, tmp_path: Path, cli) -> None:
+    second = batch / f"{example.name}__second"
+    provenance = read_draft(second / "draft.md").front["provenance"]
+    _front(second, provenance={**provenance, "prompt": "sha256:0000000000000000"})
+    packing = provenance["packing"]
+    _front(batch / example.name, provenance={**provenance,
+                                             "packing": {**packing, "tokens": 1}})
+    summary = json.loads(cli("export", batch, "--pairs", tmp_path / "p.jsonl", "--json").output)
+    assert (summary["sft"], summary["preference"]) == (0, 0)
+    assert summary["left_out_by_reason"] == {
+        "the prompt templates changed since drafting": 1,
+        "the context packs differently now than at drafting": 1}
+    assert (tmp_path / "p.jsonl").read_text(encoding="utf-8") == ""
+
+
+def test_pairs_are_in_the_schema(cli) -> None:
+    described = json.loads(cli("export", "--schema").output)
+    assert "chosen" in described["$defs"]["PairRow"]["properties"]
+    assert "body" in described["properties"]  # the line's own schema is unchanged
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--pairs", "p.jsonl", "--min-edit-rate", "1.5"), "--min-edit-rate 1.5: an edit rate"),
+    (("--format", "parquet", "--out", "x"), "--format parquet: unknown (known: jsonl, hf)"),
+    (("--pairs", "p.jsonl", "--out", "x"), "give a DIR and --pairs FILE.jsonl"),
+])
+def test_bad_export_options_are_one_line_errors(example: Path, tmp_path: Path, cli,
+                                                args: tuple[str, ...], message: str) -> None:
+    result = cli("export", example, *(str(tmp_path / a) if a in ("p.jsonl", "x") else a
+                                      for a in args))
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "p.jsonl").exists()
+    assert not (tmp_path / "x").exists()

@@ -95,7 +95,7 @@ def export_hf(path: Path, out: Path, *, include_all: bool = False,
                          signers=signers)
     figures = batch_report(path, verify=True, sources=sources).figures
     (out / "data").mkdir(parents=True, exist_ok=True)
-    data = "".join(json.dumps(hf_row(line), ensure_ascii=False) + "\n" for line in lines)
+    data = "".join(json.dumps(hf_row(line), ensure_ascii=False) + "\n" for _, line in lines)
     atomic_write(out / DATA_FILE, data)
     atomic_write(out / CARD_FILE, card(len(lines), len(data.encode()), figures))
     return HfResult(out, result, figures)

@@ -165,8 +165,14 @@ class ExportLine(BaseModel):
 
 
 def schema() -> dict[str, Any]:
-    """The JSON Schema of one line (``reasondraft export --schema``)."""
-    return ExportLine.model_json_schema()
+    """The JSON Schema of one line (``reasondraft export --schema``); ``$defs`` also
+    describes the rows of ``export --pairs`` (``PairRow``), unreferenced by the line."""
+    from reasondraft.quality.pairs import PairRow
+
+    described = ExportLine.model_json_schema()
+    pairs = PairRow.model_json_schema()
+    described["$defs"] |= pairs.pop("$defs", {}) | {"PairRow": pairs}
+    return described
 
 
 @dataclass
@@ -215,22 +221,23 @@ def export(path: Path, out: Path, *, include_all: bool = False,
     result = ExportResult(out, signed=0 if signers is not None else None)
     lines = export_lines(path, result, include_all=include_all, sources=sources,
                          signers=signers)
-    atomic_write(out, "".join(line.model_dump_json() + "\n" for line in lines))
+    atomic_write(out, "".join(line.model_dump_json() + "\n" for _, line in lines))
     return result
 
 
 def export_lines(path: Path, result: ExportResult, *, include_all: bool = False,
                  sources: Sources | None = None,
-                 signers: Signers | None = None) -> list[ExportLine]:
-    """The lines of the drafts PATH names, each draft verified again; what is skipped or
-    fails is recorded in ``result`` (``export --format hf`` writes the same lines)."""
-    lines: list[ExportLine] = []
+                 signers: Signers | None = None) -> list[tuple[Path, ExportLine]]:
+    """Each draft PATH names that is exported, and its line (each draft verified again);
+    what is skipped or fails is recorded in ``result`` (``export --format hf`` and
+    ``--pairs`` start from the same lines)."""
+    lines: list[tuple[Path, ExportLine]] = []
     with Repos() as repos:
         for draft in draft_paths(path):
             line = _export_one(draft, sources or Sources(), repos, signers, result,
                                include_all=include_all)
             if line is not None:
-                lines.append(line)
+                lines.append((draft, line))
                 result.folders.setdefault(line.instance_id, []).append(line.folder)
                 if result.signed is not None and line.signed_by is not None:
                     result.signed += 1
