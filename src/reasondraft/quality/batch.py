@@ -196,10 +196,11 @@ def score_agreement(drafts: list[Reviewed]) -> dict[str, Any]:
 
 
 def _alpha(units: list[dict[str, int]]) -> float | None:
-    """Ordinal alpha over units of reviewer -> score; None when undefined (no unit scored
-    twice, or a single value seen: no variation to agree on)."""
+    """Ordinal alpha over units of reviewer -> score; None when undefined: fewer than two
+    units (one unit is its own expected disagreement: alpha 0 whatever the scores), or a
+    single value seen (no variation to agree on)."""
     values = {score for unit in units for score in unit.values()}
-    if not units or len(values) < 2:
+    if len(units) < 2 or len(values) < 2:
         return None
     try:
         import krippendorff  # numpy underneath: only a report with double scores needs it

@@ -17,6 +17,7 @@ from reasondraft.quality.batch import SCORE_VALUES, BatchReport
 
 BAR_HEIGHT = 18
 LABEL_WIDTH = 220
+LABEL_CHARS = 34  # what fits in LABEL_WIDTH at 12px; the full label is the tooltip
 PLOT_WIDTH = 360
 # Score 1 (worst) to 4 (best), and one colour per single-series plot.
 SCORE_COLOURS = ("#c0392b", "#e67e22", "#7fb3d5", "#1e8449")
@@ -43,7 +44,9 @@ def bars(rows: list[tuple[str, list[float]]], *, scale: float,
              f' height="{height}" role="img">']
     for i, (label, values) in enumerate(rows):
         y = 6 + i * (BAR_HEIGHT + 6)
-        parts.append(_text(LABEL_WIDTH - 6, y + BAR_HEIGHT / 2, label, anchor="end"))
+        shown = label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "\u2026"
+        parts.append(f"<g><title>{escape(label)}</title>"
+                     + _text(LABEL_WIDTH - 6, y + BAR_HEIGHT / 2, shown, anchor="end") + "</g>")
         x = float(LABEL_WIDTH)
         for j, value in enumerate(values):
             width = PLOT_WIDTH * value / scale if scale else 0.0
