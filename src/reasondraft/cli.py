@@ -924,10 +924,13 @@ def report_command(
     """The quality of a batch: review outcomes, rework, reject codes, rubric scores per item,
     author and reviewer, edit rate per model and section, check families, time to decision,
     and agreement between reviewers and between traces of one instance."""
+    from reasondraft.files import check_output_file
     from reasondraft.quality.batch import batch_report
     from reasondraft.quality.calibration import calibrate
     from reasondraft.quality.report import render_batch, render_calibration
 
+    if html is not None:
+        check_output_file(html)  # before the work
     result = batch_report(directory, verify=verify, sources=_sources(repo, repos))
     planted = calibrate(calibration, directory) if calibration is not None else None
     if planted is not None:

@@ -239,3 +239,28 @@ def test_bad_export_options_are_one_line_errors(example: Path, tmp_path: Path, c
     assert message in result.output
     assert not (tmp_path / "p.jsonl").exists()
     assert not (tmp_path / "x").exists()
+
+
+def test_hf_export_refuses_a_folder_that_holds_other_files(batch: Path, tmp_path: Path,
+                                                           cli) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "README.md").write_text("the project's own\n", encoding="utf-8")
+    (project / "src").mkdir()
+    result = cli("export", batch, "--format", "hf", "--out", project)
+    assert result.exit_code == 2
+    assert "holds src: --format hf writes into an empty folder" in result.output
+    assert (project / "README.md").read_text(encoding="utf-8") == "the project's own\n"
+    assert not (project / "data").exists()
+    # an earlier dataset folder is written again
+    out = tmp_path / "hf"
+    for _ in range(2):
+        assert cli("export", batch, "--format", "hf", "--out", out).exit_code == 0
+
+
+def test_report_and_hf_export_never_import_the_llm_stack(batch: Path, tmp_path: Path,
+                                                         heavy_modules_after) -> None:
+    assert heavy_modules_after(["report", str(batch), "--verify", "--html",
+                                str(tmp_path / "r.html")],
+                               ["export", str(batch), "--format", "hf", "--out",
+                                str(tmp_path / "hf")]) == []

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import yaml
 
+from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, check_output_dir
 from reasondraft.quality.batch import batch_report
 from reasondraft.review.export import ExportLine, ExportResult, as_text, export_lines
@@ -86,10 +87,26 @@ class HfResult:
                 "card": CARD_FILE}
 
 
+# What a dataset folder may already hold: an earlier export, and a Hub clone's git files.
+OURS = frozenset({"data", CARD_FILE, ".git", ".gitattributes"})
+
+
+def check_dataset_dir(out: Path) -> None:
+    """Refuse a folder holding anything else: ``--out .`` in a project must not replace
+    the project's README.md."""
+    check_output_dir(out)
+    if out.is_dir():
+        others = sorted(entry.name for entry in out.iterdir() if entry.name not in OURS)
+        if others:
+            raise InputError(f"holds {', '.join(others[:3])}{' ...' if len(others) > 3 else ''}"
+                             ": --format hf writes into an empty folder or an earlier "
+                             "dataset folder (data/, README.md)", where=str(out))
+
+
 def export_hf(path: Path, out: Path, *, include_all: bool = False,
               sources: Sources | None = None, signers: Signers | None = None) -> HfResult:
     """Write the dataset folder: the data file, then the card (each atomically)."""
-    check_output_dir(out)
+    check_dataset_dir(out)
     result = ExportResult(out / DATA_FILE, signed=0 if signers is not None else None)
     lines = export_lines(path, result, include_all=include_all, sources=sources,
                          signers=signers)

@@ -12,7 +12,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from reasondraft.files import atomic_write, check_output_file
+from reasondraft.files import atomic_write
 from reasondraft.quality.batch import SCORE_VALUES, BatchReport
 
 BAR_HEIGHT = 18
@@ -144,5 +144,4 @@ def page(result: BatchReport) -> str:
 
 
 def write_html(result: BatchReport, path: Path) -> None:
-    check_output_file(path)
     atomic_write(path, page(result))
