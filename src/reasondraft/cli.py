@@ -694,12 +694,25 @@ def status_command(
 def export_command(
     directory: Annotated[Path | None, typer.Argument(
         help="A folder of task folders (or one task folder or draft.md).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="The JSONL file to write.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="The JSONL file to write (--format hf: the dataset folder).")] = None,
     include_all: Annotated[bool, typer.Option(
         "--all", help="Every draft, not only approved ones (each line has its status).")
     ] = False,
+    to: Annotated[str, typer.Option(
+        "--format", help="jsonl (one export line per trace) or hf (a folder "
+                         "datasets.load_dataset loads, with a dataset card of the batch's "
+                         "figures).")] = "jsonl",
+    pairs: Annotated[Path | None, typer.Option(
+        "--pairs", help="Write training rows instead (JSONL): SFT (prompt, approved trace) "
+                        "and preference (chosen: approved, rejected: the model's draft).")
+    ] = None,
+    min_edit_rate: Annotated[float, typer.Option(
+        "--min-edit-rate", help="--pairs: the edit rate from which a draft gives a "
+                                "preference row.")] = 0.05,
     schema: Annotated[bool, typer.Option(
-        "--schema", help="Print the JSON Schema of one line and exit.")] = False,
+        "--schema", help="Print the JSON Schema of one line (and of a --pairs row) and "
+                         "exit.")] = False,
     allowed_signers: AllowedSignersOpt = None,
     require_signed: RequireSignedOpt = False,
     repo: RepoOpt = None,
@@ -719,16 +732,57 @@ def export_command(
     if schema:
         print_json(exporting.schema())
         return
+    if to not in ("jsonl", "hf"):
+        raise InputError(f"--format {to}: unknown (known: jsonl, hf)")
+    if pairs is not None:
+        _export_pairs(directory, pairs, out, min_edit_rate=min_edit_rate,
+                      sources=_sources(repo, repos), as_json=as_json,
+                      signers=_signers(allowed_signers, required=require_signed))
+        return
     if directory is None or out is None:
-        raise InputError("give a DIR and --out FILE.jsonl (or --schema)")
-    result = exporting.export(directory, out, include_all=include_all,
-                              sources=_sources(repo, repos),
-                              signers=_signers(allowed_signers, required=require_signed))
+        raise InputError("give a DIR and --out FILE.jsonl (or --schema)" if to == "jsonl"
+                         else "give a DIR and --out FOLDER for the dataset")
+    sources, signers = _sources(repo, repos), _signers(allowed_signers,
+                                                        required=require_signed)
+    if to == "hf":
+        from reasondraft.quality.dataset import export_hf
+
+        dataset = export_hf(directory, out, include_all=include_all, sources=sources,
+                            signers=signers)
+        result = dataset.export
+    else:
+        result = exporting.export(directory, out, include_all=include_all, sources=sources,
+                                  signers=signers)
     if as_json:
-        print_json(result.to_json())
+        print_json(dataset.to_json() if to == "hf" else result.to_json())
     else:
         render_export(result, console)
     raise typer.Exit(1 if result.failed else 0)
+
+
+def _export_pairs(directory: Path | None, pairs: Path, out: Path | None, *,
+                  min_edit_rate: float, sources: Any, signers: Any, as_json: bool) -> None:
+    """export --pairs: the rows, then what was left out and why (exit 1 when a draft
+    failed to export)."""
+    from reasondraft.quality.pairs import export_pairs
+
+    if directory is None or out is not None:
+        raise InputError("give a DIR and --pairs FILE.jsonl (without --out)")
+    result = export_pairs(directory, pairs, min_edit_rate=min_edit_rate, sources=sources,
+                          signers=signers)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        console.print(safe(f"wrote {result.sft} SFT and {result.preference} preference rows "
+                           f"(edit rate >= {min_edit_rate}) to {pairs}", "bold"),
+                      soft_wrap=True)
+        for folder, why in result.left_out:
+            console.print(safe(f"left out {folder}: {why}", "yellow", one_line=True),
+                          soft_wrap=True)
+        for path, error in result.export.failed:
+            console.print(safe(f"not exported: {path}: {error}", "red", one_line=True),
+                          soft_wrap=True)
+    raise typer.Exit(1 if result.export.failed else 0)
 
 
 @app.command("demo")
@@ -810,7 +864,7 @@ def batch_command(
     raise typer.Exit(1 if any(r.status == "failed" for r in batch.records.values()) else 0)
 
 
-# -- quality of a batch (docs/quality.md): compare, plant, calibration ----------------------
+# -- quality of a batch (docs/quality.md): compare, report, plant, calibration -------------
 
 @app.command("compare")
 def compare_command(
@@ -848,6 +902,51 @@ def plant_command(
 
     result = plant(drafts, out, seed=seed, answers=answers)
     print_json(result.to_json()) if as_json else render_plant(result, console)
+
+
+@app.command("report")
+def report_command(
+    directory: Annotated[Path, typer.Argument(
+        help="A folder of task folders (or one task folder).")],
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Verify every draft too: the check families across the batch.")
+    ] = False,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Also write a self-contained HTML report with plots here.")] = None,
+    calibration: Annotated[Path | None, typer.Option(
+        "--calibration", help="plant's answer file: add each reviewer's catch rate per "
+                              "defect kind (as the calibration command).")] = None,
+    repo: RepoOpt = None,
+    repos: ReposOpt = None,
+    *,
+    as_json: JsonOpt = False,
+) -> None:
+    """The quality of a batch: review outcomes, rework, reject codes, rubric scores per item,
+    author and reviewer, edit rate per model and section, check families, time to decision,
+    and agreement between reviewers and between traces of one instance."""
+    from reasondraft.files import check_output_file
+    from reasondraft.quality.batch import batch_report
+    from reasondraft.quality.calibration import calibrate
+    from reasondraft.quality.report import render_batch, render_calibration
+
+    if html is not None:
+        check_output_file(html)  # before the work
+    result = batch_report(directory, verify=verify, sources=_sources(repo, repos))
+    planted = calibrate(calibration, directory) if calibration is not None else None
+    if planted is not None:
+        result.calibration = planted.to_json()
+    if html is not None:
+        from reasondraft.quality.html import write_html
+
+        write_html(result, html)
+    if as_json:
+        print_json(result.to_json())
+        return
+    render_batch(result, console)
+    if planted is not None:
+        render_calibration(planted, console)
+    if html is not None:
+        console.print(safe(f"HTML report written to {html}"), soft_wrap=True)
 
 
 @app.command("calibration")

@@ -7,8 +7,8 @@ the planted body unchanged, or edited elsewhere only. A plant not decided yet --
 an approval that no longer holds (modified, stale), a broken file -- is *pending* and
 counts for no one. The reviewer is the one in the review record.
 
-A separate command rather than a mode of a ``report`` command: the batch report is not
-built yet, and a ``report`` whose only mode is ``--calibration`` would be a stub.
+``report DIR --calibration ANSWERS`` adds the same result to the batch report; the
+``calibration`` command came first and stays.
 """
 
 from __future__ import annotations

@@ -165,8 +165,14 @@ class ExportLine(BaseModel):
 
 
 def schema() -> dict[str, Any]:
-    """The JSON Schema of one line (``reasondraft export --schema``)."""
-    return ExportLine.model_json_schema()
+    """The JSON Schema of one line (``reasondraft export --schema``); ``$defs`` also
+    describes the rows of ``export --pairs`` (``PairRow``), unreferenced by the line."""
+    from reasondraft.quality.pairs import PairRow
+
+    described = ExportLine.model_json_schema()
+    pairs = PairRow.model_json_schema()
+    described["$defs"] |= pairs.pop("$defs", {}) | {"PairRow": pairs}
+    return described
 
 
 @dataclass
@@ -213,19 +219,30 @@ def export(path: Path, out: Path, *, include_all: bool = False,
                          where=str(out))
     check_output_file(out)  # before the work: a link, a device, a FIFO, /proc are refused
     result = ExportResult(out, signed=0 if signers is not None else None)
-    lines: list[str] = []
+    lines = export_lines(path, result, include_all=include_all, sources=sources,
+                         signers=signers)
+    atomic_write(out, "".join(line.model_dump_json() + "\n" for _, line in lines))
+    return result
+
+
+def export_lines(path: Path, result: ExportResult, *, include_all: bool = False,
+                 sources: Sources | None = None,
+                 signers: Signers | None = None) -> list[tuple[Path, ExportLine]]:
+    """Each draft PATH names that is exported, and its line (each draft verified again);
+    what is skipped or fails is recorded in ``result`` (``export --format hf`` and
+    ``--pairs`` start from the same lines)."""
+    lines: list[tuple[Path, ExportLine]] = []
     with Repos() as repos:
         for draft in draft_paths(path):
             line = _export_one(draft, sources or Sources(), repos, signers, result,
                                include_all=include_all)
             if line is not None:
-                lines.append(line.model_dump_json() + "\n")
+                lines.append((draft, line))
                 result.folders.setdefault(line.instance_id, []).append(line.folder)
                 if result.signed is not None and line.signed_by is not None:
                     result.signed += 1
-    atomic_write(out, "".join(lines))
     result.exported = len(lines)
-    return result
+    return lines
 
 
 def _export_one(path: Path, sources: Sources, repos: Repos, signers: Signers | None,
@@ -266,8 +283,8 @@ def export_line(checked: CheckedDraft) -> ExportLine:
     went = rounds(draft)
     return ExportLine(
         instance_id=str(front.get("instance_id") or path.parent.name),
-        run=_text(front.get("run")), folder=path.parent.name,
-        repo=_text(front.get("repo")), base_commit=_text(front.get("base_commit")),
+        run=as_text(front.get("run")), folder=path.parent.name,
+        repo=as_text(front.get("repo")), base_commit=as_text(front.get("base_commit")),
         status=where.status, status_reason=where.note,
         signed_by=where.signed_by, content_hash=draft.content_hash,
         trace_format=parsed.version, trace=parsed.trace,
@@ -298,6 +315,7 @@ def export_reference(c: Citation, ctx: VerifyContext | None) -> ExportReference:
         findings=[f.code for f in c.findings])
 
 
-def _text(value: object) -> str | None:
+def as_text(value: object) -> str | None:
+    """A front-matter value as text (YAML may have read a number); None stays None."""
     return None if value is None else str(value)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -213,7 +214,7 @@ def totals(rows: list[DraftStatus]) -> dict[str, Any]:
     return {"drafts": len(rows), **{status: counts[status] for status in STATUSES},
             "errors": sum(r.errors or 0 for r in verified) if verified else None,
             "warnings": sum(r.warnings or 0 for r in verified) if verified else None,
-            "mean_edit_rate": _mean([r.edit_rate for r in rows])}
+            "mean_edit_rate": mean([r.edit_rate for r in rows])}
 
 
 def by_model(rows: list[DraftStatus]) -> list[dict[str, Any]]:
@@ -229,16 +230,18 @@ def by_model(rows: list[DraftStatus]) -> list[dict[str, Any]]:
         summaries.append({
             "model": model, "prompt": prompt, "drafts": len(members),
             **{status: counts[status] for status in STATUSES},
-            "edited": sum(1 for rate in rates if rate), "mean_edit_rate": _mean(rates),
-            "median_edit_rate": _median(rates)})
+            "edited": sum(1 for rate in rates if rate), "mean_edit_rate": mean(rates),
+            "median_edit_rate": median(rates)})
     return summaries
 
 
-def _mean(values: list[float | None]) -> float | None:
+def mean(values: Sequence[float | None]) -> float | None:
+    """The mean of the known values, to 4 places; None when none is known."""
     known = [v for v in values if v is not None]
     return round(statistics.fmean(known), 4) if known else None
 
 
-def _median(values: list[float | None]) -> float | None:
+def median(values: Sequence[float | None]) -> float | None:
+    """The median of the known values, to 4 places; None when none is known."""
     known = [v for v in values if v is not None]
     return round(statistics.median(known), 4) if known else None
