@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from model_server import LocalServer, Reply
+from reasondraft import files
 from reasondraft.document import read_draft
 from reasondraft.draft.drafter import DraftRequest, draft_task
 from reasondraft.draft.folder import claim_folder, write_folder
@@ -384,7 +385,20 @@ def test_a_rewrite_keeps_mode_and_owner(tmp_path) -> None:
     if os.geteuid() == 0:
         assert (after.st_uid, after.st_gid) == (1234, 5678)
     atomic_write(tmp_path / "fresh.md", "x")
-    assert stat.S_IMODE(os.stat(tmp_path / "fresh.md").st_mode) == 0o600  # as before
+    assert stat.S_IMODE(os.stat(tmp_path / "fresh.md").st_mode) == 0o666 & ~files.UMASK
+    atomic_write(tmp_path / "sealed.json", "x", private=True)
+    assert stat.S_IMODE(os.stat(tmp_path / "sealed.json").st_mode) == 0o600
+
+
+def test_a_new_file_is_as_readable_as_the_umask_allows(tmp_path) -> None:
+    """Drafts are a team's work: a new file was 0600 (mkstemp), unreadable to teammates
+    on a shared machine whatever the umask said."""
+    script = ("import os, stat, sys\nos.umask(0o022)\nfrom reasondraft.files import atomic_write\n"
+              "from pathlib import Path\natomic_write(Path(sys.argv[1]), 'x')\n"
+              "print(oct(stat.S_IMODE(os.stat(sys.argv[1]).st_mode)))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "draft.md")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "0o644"
 
 
 # -- item 5: a session folder's links are not followed ----------------------------------

@@ -351,14 +351,26 @@ def keep_owner_and_mode(target: int | Path, like: os.stat_result) -> None:
     os.chmod(target, stat.S_IMODE(like.st_mode))
 
 
+def _umask() -> int:
+    """The process's umask (read once, at import, while no other thread writes files)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()
+
+
 def atomic_write(path: Path, content: str | bytes, *,
-                 like: os.stat_result | None = None) -> None:
+                 like: os.stat_result | None = None, private: bool = False) -> None:
     """Write a file atomically: temp file in the same directory, fsync, rename.
 
     Text is written as UTF-8 with the newlines exactly as given. A file that exists keeps
     its mode and ownership (``like`` gives them for a file written in a new place, e.g. a
-    folder built to replace another); a new one is created 0600 (mkstemp). A link or a
-    special file at ``path`` is refused (InputError), as is any OS error, in one line.
+    folder built to replace another); a new one gets the mode ``open()`` would give it
+    (0666 less the umask: drafts are shared with a team), or 0600 when ``private`` (what
+    only its writer may read, e.g. sealed answers). A link or a special file at ``path`` is
+    refused (InputError), as is any OS error, in one line.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
     like = replaceable(path) or like
@@ -371,6 +383,8 @@ def atomic_write(path: Path, content: str | bytes, *,
         with os.fdopen(fd, "wb") as handle:
             if like is not None:
                 keep_owner_and_mode(handle.fileno(), like)
+            else:
+                os.fchmod(handle.fileno(), 0o600 if private else 0o666 & ~UMASK)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

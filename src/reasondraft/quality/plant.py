@@ -256,7 +256,8 @@ def plant(drafts: list[Path], out: Path, *, seed: int | None = None,
     sealed = {"format": ANSWERS_FORMAT, "seed": seed,
               "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
               "plants": entries}
-    atomic_write(answers, json.dumps(sealed, indent=2, ensure_ascii=False) + "\n")
+    atomic_write(answers, json.dumps(sealed, indent=2, ensure_ascii=False) + "\n",
+                 private=True)
     return PlantResult(out, answers, list(entries), seed)
 
 
