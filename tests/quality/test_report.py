@@ -264,3 +264,12 @@ def test_report_and_hf_export_never_import_the_llm_stack(batch: Path, tmp_path: 
                                 str(tmp_path / "r.html")],
                                ["export", str(batch), "--format", "hf", "--out",
                                 str(tmp_path / "hf")]) == []
+
+
+def test_counts_read_as_english() -> None:
+    """The report said "0 bodys scored by two or more reviewers"."""
+    from reasondraft.review.report import count
+
+    assert count(0, "body", "bodies") == "0 bodies"
+    assert count(1, "body", "bodies") == "1 body"
+    assert count(2, "warning") == "2 warnings"

@@ -100,7 +100,8 @@ def render_batch(result: BatchReport, console: Console) -> None:
                   f", rework rate {percent(f['rework_rate'])}, {count(f['rounds'], 'round')}",
                   highlight=False)
     codes = ", ".join(f"{code} {n}" for code, n in f["reject_codes"].items())
-    console.print(f"reject codes: {codes or DASH}", highlight=False)
+    console.print(Text.assemble("reject codes: ", safe(codes or DASH, one_line=True)),
+                  soft_wrap=True)  # codes come from records a person may have edited
     _scores_block(f["scores"], "rubric scores (1 2 3 4: how often; mean)", console)
     for kind in ("by_author", "by_reviewer"):
         for name, group in f[kind].items():
@@ -152,7 +153,7 @@ def _agreement_block(agreement: dict[str, Any], console: Console) -> None:
     scores, traces = agreement["scores"], agreement["traces"]
     console.print(f"score agreement (Krippendorff's alpha, ordinal): "
                   f"{_figure(scores['alpha'])} over "
-                  f"{count(scores['bodies'], 'body')} scored by two or more reviewers",
+                  f"{count(scores['bodies'], 'body', 'bodies')} scored by two or more reviewers",
                   highlight=False)
     for item, alpha in scores["alpha_per_item"].items():
         console.print(Text.assemble("  ", safe(item, one_line=True), f" {_figure(alpha)}"),

@@ -69,8 +69,9 @@ def render_modified(where: Standing, console: Console) -> None:
                       soft_wrap=True)
 
 
-def count(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
+def count(n: int, word: str, plural: str | None = None) -> str:
+    """``n`` and the word, plural unless one (``plural`` where adding an s is wrong)."""
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def age(seconds: int | None) -> str:
