@@ -12,14 +12,13 @@ and a ``log`` it sets must lie inside its own directory.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from reasondraft.errors import InputError
-from reasondraft.files import read_text
+from reasondraft.files import parse_toml, read_text
 
 
 def _state_dir() -> Path:
@@ -92,10 +91,7 @@ def _file_settings(cwd: Path) -> tuple[dict[str, Any], str, Path | None]:
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(read_text(path, kind="config"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"invalid TOML: {exc}", where=str(path)) from None
+    return parse_toml(read_text(path, kind="config"), str(path))
 
 
 def load_settings(flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None,

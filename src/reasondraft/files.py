@@ -206,6 +206,28 @@ def parse_json(text: str, where: str) -> Any:
     return value
 
 
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    """Parse a project file's TOML; an error names the line, as tomllib words it.
+
+    tomllib recurses once per nesting level, so values nested deeper than
+    :data:`MAX_NESTING` are refused as in :func:`parse_json`. Imported here: a run without
+    a project file (most) never needs the parser.
+    """
+    import tomllib
+
+    try:
+        value = tomllib.loads(text)
+        too_deep = not nested_within(value)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML: {exc}", where=where) from None
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        raise InputError(f"TOML nested too deeply (more than {MAX_NESTING} levels)",
+                         where=where)
+    return value
+
+
 def nested_within(value: Any, limit: int = MAX_NESTING) -> bool:
     """Whether ``value`` nests at most ``limit`` containers deep (level by level, so no
     recursion, one pass over the containers; other values count as leaves)."""

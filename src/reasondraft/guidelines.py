@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from reasondraft.errors import InputError
-from reasondraft.files import read_text
+from reasondraft.files import parse_toml, read_text
 
 SEVERITIES = ("error", "warning", "info")
 # Sections a trace can hold, per format; required_sections names among them.
@@ -245,10 +244,7 @@ def load_guidelines(cwd: Path | None = None) -> Guidelines:
     else:
         return DEFAULT
     text = read_text(path)
-    try:
-        data: Any = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"invalid TOML: {exc}", where=str(path)) from None
+    data: Any = parse_toml(text, str(path))
     for key in table:
         data = data.get(key, {}) if isinstance(data, dict) else {}
     if not isinstance(data, dict):

@@ -266,6 +266,19 @@ def test_a_bad_guidelines_file_is_bad_input(tmp_path: Path, toml: str, where: st
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(("name", "table"), [("reasondraft.toml", "[guidelines]"),
+                                           ("pyproject.toml", "[tool.reasondraft]")])
+@pytest.mark.parametrize("command", ["guidelines", "config"])
+def test_a_project_file_nested_too_deeply_is_bad_input(tmp_path: Path, name: str, table: str,
+                                                      command: str) -> None:
+    """tomllib recurses once per level: 5,000 nested arrays were a RecursionError traceback."""
+    (tmp_path / name).write_text(f"{table}\nx = {'[' * 5000}{']' * 5000}\n", encoding="utf-8")
+    proc = run([command], tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (f"error: {tmp_path / name}: TOML nested too deeply "
+                                   "(more than 100 levels)")
+
+
 def test_guidelines_in_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n\n[tool.reasondraft]\nmodel = "fixture/example"\n\n'
