@@ -397,7 +397,6 @@ def verify_command(
 
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 unreadable input.
     """
-    from reasondraft.review.checked import note_decisions
     from reasondraft.verify import Sources, exit_status, verify_paths
     from reasondraft.verify.report import fix_line, render, to_json
 
@@ -410,7 +409,10 @@ def verify_command(
                                           trajectory=trajectory, base=base,
                                           eval_report=eval_report,
                                           guidelines=load_guidelines()), fix=fix)
-    note_decisions(reports)
+    if any(report.draft is not None and report.draft.has_review for report in reports):
+        from reasondraft.review.checked import note_decisions
+
+        note_decisions(reports)
     if as_json:
         for report in reports:
             for edit in report.fixes:
@@ -974,3 +976,4 @@ def main() -> None:
     ``PYDANTIC_DISABLE_PLUGINS`` yourself (even to nothing) keeps your choice."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
+

@@ -28,6 +28,10 @@ from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, decode_text, read_bytes
 
 FORMAT_VERSION = 2
+# Front matter keys the review commands write (approve, reject, edit).
+REVIEW_KEY = "review"
+AUTHOR_KEY = "author"
+HISTORY_KEY = "review_history"
 FENCE = "---"
 DRAFT_FILE = "draft.md"
 GENERATED_FILE = "draft.generated.md"
@@ -178,6 +182,12 @@ class DraftFile:
     @property
     def content_hash(self) -> str:
         return body_hash(self.body)
+
+    @property
+    def has_review(self) -> bool:
+        """Whether a review decision is recorded: without one there is nothing to compare
+        verify's findings against (and no need to load the review models)."""
+        return REVIEW_KEY in self.front
 
     def render(self) -> str:
         return join_document(self.front, self.body)

@@ -250,12 +250,13 @@ def test_verify_does_not_import_the_llm_stack(project, tmp_path, heavy_modules_a
 def test_a_draft_of_references_alone_loads_no_trace_machinery(project, tmp_path,
                                                               heavy_modules_after) -> None:
     """A draft declaring no trace format, in a task without a trajectory, is verified
-    without the trace models, their parsers, the evidence checks, the trajectory readers or
-    the review commands: loading them cost ~0.1 s of CPU."""
+    without the trace models, their parsers, the evidence checks, the trajectory readers,
+    the review commands or their records (no decision is recorded): loading them cost ~0.1 s
+    of CPU."""
     folder = project.task_folder(tmp_path / "t", GOOD)
     watch = ("reasondraft.trace", "reasondraft.trace_v1", "reasondraft.body.v2",
              "reasondraft.verify.evidence", "reasondraft.trajectory",
-             "reasondraft.review.status", "rich.table")
+             "reasondraft.review.status", "reasondraft.review.record", "rich.table")
     assert heavy_modules_after(["verify", str(folder), "--json"], watch=watch) == []
 
 

@@ -47,16 +47,26 @@ def body_format(body: str) -> int:
 def render_body(trace: Trace | TraceV1) -> str:
     """The canonical Markdown body for a trace of either format."""
     # Imported here, as in parse_body: verify reads a draft that declares no trace format
-    # without the trace models and their parsers (~0.1 s of CPU at each start).
-    from reasondraft.body import v1, v2
-    from reasondraft.trace_v1 import TraceV1
+    # without the trace models and their parsers (~0.1 s of CPU at each start), and a
+    # format-2 draft without format 1's.
+    from reasondraft.trace import Trace
 
-    return v1.render_body(trace) if isinstance(trace, TraceV1) else v2.render_body(trace)
+    if isinstance(trace, Trace):
+        from reasondraft.body import v2
+
+        return v2.render_body(trace)
+    from reasondraft.body import v1
+
+    return v1.render_body(trace)
 
 
 def parse_body(body: str, version: int | None = None) -> ParsedBody:
     """Read a body in ``version`` (None: as :func:`body_format` tells)."""
-    from reasondraft.body import v1, v2
-
     version = version or body_format(body)
-    return v1.parse_body(body) if version == 1 else v2.parse_body(body)
+    if version == 1:
+        from reasondraft.body import v1
+
+        return v1.parse_body(body)
+    from reasondraft.body import v2
+
+    return v2.parse_body(body)

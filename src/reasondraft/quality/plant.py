@@ -36,6 +36,8 @@ from reasondraft.body.v2 import RENDER, render_step_content
 from reasondraft.document import (
     DRAFT_FILE,
     GENERATED_FILE,
+    HISTORY_KEY,
+    REVIEW_KEY,
     content_hash,
     join_document,
 )
@@ -43,7 +45,7 @@ from reasondraft.errors import InputError
 from reasondraft.evaluation import REPORT_FILE
 from reasondraft.files import atomic_write, check_output_dir, check_output_file, read_bytes
 from reasondraft.quality.load import LoadedTrace, load_trace
-from reasondraft.review.record import HISTORY_KEY, REVIEW_KEY, standing
+from reasondraft.review.record import standing
 from reasondraft.task import PATCH_FILE, TASK_FILE, find_trajectory
 from reasondraft.taskfiles import trajectory_files
 from reasondraft.trace import Necessity, Phase, Result, TestResult, Trace

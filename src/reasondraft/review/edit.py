@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from reasondraft.document import DraftFile, join_document, one_draft
+from reasondraft.document import AUTHOR_KEY, DraftFile, join_document, one_draft
 from reasondraft.errors import InputError
 from reasondraft.files import atomic_write, replaceable
 from reasondraft.lock import draft_lock
 from reasondraft.review.record import (
-    AUTHOR_KEY,
     Standing,
     against_verify,
     draft_author,

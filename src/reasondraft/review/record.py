@@ -59,16 +59,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from reasondraft.document import DraftFile
+from reasondraft.document import AUTHOR_KEY, HISTORY_KEY, REVIEW_KEY, DraftFile
 from reasondraft.errors import InputError
 from reasondraft.taskfiles import INPUT_LABELS, input_hashes
 
 Decision = Literal["approved", "rejected"]
 Status = Literal["draft", "approved", "rejected", "modified", "stale", "unsigned", "broken"]
 Signature = Literal["verified", "invalid", "none"]
-REVIEW_KEY = "review"
-AUTHOR_KEY = "author"
-HISTORY_KEY = "review_history"
 SIGNED_FORMAT = "reasondraft-review/1"
 Hash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
 Count = Annotated[int, Field(ge=0, strict=True)]

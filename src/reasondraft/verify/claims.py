@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from reasondraft.body.markdown import Section, split_sections
 from reasondraft.refs import TestRef
 from reasondraft.trace import TestResult, TestSet, Trace
-from reasondraft.trace_v1 import TraceV1
 from reasondraft.verify.context import VerifyContext
 from reasondraft.verify.findings import Finding, finding
 from reasondraft.verify.outcome import disagreements
 from reasondraft.verify.tests import parse_test_id
 
 if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.trace_v1 import TraceV1  # only format 1 needs it
     from reasondraft.verify.evidence import Draft
 
 PROSE = ("## Summary", "## Solution")
@@ -52,7 +52,7 @@ def check_claims(draft: Draft) -> list[Finding]:
                   for f in disagreements(trace, ctx.evaluation, draft.body, skip=missing)]
     if ctx.evaluation is not None and ctx.evaluation.resolved is not None:
         found += _prose(draft.body, ctx, offset)
-        if isinstance(trace, TraceV1):
+        if not isinstance(trace, Trace):  # format 1: each test says whether it passes after
             for test in trace.tests:
                 if test.passes_after and ctx.evaluation.after(_node(test.test)) == "fail":
                     found.append(finding("RD-E003", _line(lines, test.test) + offset,

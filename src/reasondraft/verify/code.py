@@ -87,7 +87,9 @@ def _exists(draft: Draft, name: str) -> bool:
     ctx = draft.ctx
     texts = [ctx.patch.text if ctx.patch else "",
              ctx.instance.test_patch if ctx.instance else ""]
-    texts += [c.target.file.text for c in draft.citations if c.target is not None]
+    # each cited file once (a trace cites a few files many times)
+    texts += {(c.target.path, c.target.rev): c.target.file.text
+              for c in draft.citations if c.target is not None}.values()
     if any(word.search(text) for text in texts):
         return True
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 from reasondraft.body.markdown import STEP_HEADING, Section, split_sections
 from reasondraft.trace import Decision, TraceStep
-from reasondraft.trace_v1 import DecisionV1, TraceStepV1
 from reasondraft.verify.findings import Finding, finding
 
 if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.trace_v1 import DecisionV1, TraceStepV1  # only format 1 needs it
     from reasondraft.verify.evidence import Draft
 
 REF = re.compile(r"\[\[[^\]\n]*\]\]")

@@ -10,12 +10,12 @@ from reasondraft.body.markdown import STEP_HEADING, split_sections
 from reasondraft.refs import StepRef
 from reasondraft.repo import Rev
 from reasondraft.trace import TraceStep
-from reasondraft.trace_v1 import TraceStepV1
 from reasondraft.trajectory.history import History, build_history
 from reasondraft.verify.citation import Citation
 from reasondraft.verify.context import VerifyContext
 
 if TYPE_CHECKING:  # at run time a cycle: importing evidence registers this module
+    from reasondraft.trace_v1 import TraceStepV1  # only format 1 needs it
     from reasondraft.verify.evidence import Draft
 
 
