@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from reasondraft.cli import app
+from reasondraft.cli import app, app_for
 
 COMMANDS = dict(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
@@ -64,3 +64,22 @@ def test_top_level_help_lists_each_command_with_its_whole_first_paragraph() -> N
 
 def test_step_citation_syntax_survives_in_inspect_help() -> None:
     assert "[[step:N]]" in _help("inspect")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_a_run_builds_only_its_command_and_shows_the_same_help(name: str) -> None:
+    """``main`` hands typer the app holding only the command named on the command line
+    (typer builds every registered command's parameters at each start): the command's help
+    and usage read exactly as in the whole app, and the app itself is left whole."""
+    one = app_for([name, "--help"])
+    assert [info.name for info in one.registered_commands] == [name]
+    assert len(app.registered_commands) == len(COMMANDS)
+    alone = CliRunner().invoke(one, [name, "--help"], env={"COLUMNS": "80"})
+    assert alone.exit_code == 0, alone.output
+    assert alone.output == _help(name)
+
+
+@pytest.mark.parametrize("args", [[], ["--help"], ["--version"], ["verfy", "x"]])
+def test_without_a_command_name_a_run_gets_the_whole_app(args: list[str]) -> None:
+    """The group's help lists every command; a misspelt one is told the nearest."""
+    assert app_for(args) is app
