@@ -23,7 +23,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from reasondraft.trajectory.jsonobj import Obj, kind_of, wrong_type
+from reasondraft.jsonobj import Obj, kind_of, wrong_type
 from reasondraft.trajectory.model import Action, Observation, Stats, Step, StepKind, Trajectory
 from reasondraft.trajectory.paths import Workspace
 from reasondraft.trajectory.steps import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reasondraft.trajectory.jsonobj import Obj, kind_of
+from reasondraft.jsonobj import Obj, kind_of
 from reasondraft.trajectory.model import Action, Observation, Step, Trajectory
 from reasondraft.trajectory.paths import Workspace, root_in_texts
 from reasondraft.trajectory.steps import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from reasondraft.trajectory.jsonobj import Obj, kind_of
+from reasondraft.jsonobj import Obj, kind_of
 from reasondraft.trajectory.model import Action, Observation, Stats, Step, Trajectory
 from reasondraft.trajectory.paths import Workspace
 from reasondraft.trajectory.steps import (

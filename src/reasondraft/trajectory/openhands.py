@@ -19,7 +19,7 @@ from typing import Any
 
 from reasondraft.errors import InputError
 from reasondraft.files import check_total_size, read_json
-from reasondraft.trajectory.jsonobj import Obj, kind_of, wrong_type
+from reasondraft.jsonobj import Obj, kind_of, wrong_type
 from reasondraft.trajectory.kinds import classify_command, classify_tool
 from reasondraft.trajectory.model import Action, Observation, Stats, StepKind, Trajectory
 from reasondraft.trajectory.paths import Workspace, command_paths, root_in_texts, tool_paths

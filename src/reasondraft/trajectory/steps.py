@@ -15,7 +15,7 @@ from typing import Any
 
 from reasondraft.errors import InputError
 from reasondraft.files import parse_json
-from reasondraft.trajectory.jsonobj import Obj
+from reasondraft.jsonobj import Obj
 from reasondraft.trajectory.kinds import EDITORS, classify_tool, shell_command, strongest
 from reasondraft.trajectory.model import Action, Observation, Step, StepKind
 from reasondraft.trajectory.paths import PATH_KEYS, Workspace, tool_paths, unique

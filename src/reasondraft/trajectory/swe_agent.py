@@ -15,7 +15,7 @@ import bisect
 from collections.abc import Iterator
 from typing import Any
 
-from reasondraft.trajectory.jsonobj import Obj, kind_of
+from reasondraft.jsonobj import Obj, kind_of
 from reasondraft.trajectory.kinds import classify_command
 from reasondraft.trajectory.model import Observation, Stats, Step, Trajectory
 from reasondraft.trajectory.paths import Workspace, command_paths, guess_root, tool_paths, unique
