@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -324,7 +324,7 @@ def finish(task: Task, request: DraftRequest, prepared: Prepared, client: LLMCli
     text = join_document(front, render_body(gate.last))
     backup = write_task_folder(claim, inputs, text.encode())
     offset = body_start(text) - 1  # the gate verified the body: give draft.md lines
-    findings = [f.model_copy(update={"line": f.line + offset}) for f in gate.findings]
+    findings = [replace(f, line=f.line + offset) for f in gate.findings]
     return DraftResult(folder=claim.folder, trace=gate.last, findings=findings,
                        repairs=max(0, client.usage.calls - 1), usage=client.usage,
                        packed=prepared.packed, seconds=seconds, backup=backup,

@@ -17,7 +17,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,7 +194,7 @@ def show_result(task: Task, result: DraftResult, *, as_json: bool, console: Cons
             "skipped_inputs": result.skipped,
             "errors": len(errors), "warnings": len(warnings),
             "outcome": result.trace.outcome.model_dump(mode="json"),
-            "findings": [f.model_dump() for f in result.findings]}, indent=2))
+            "findings": [asdict(f) for f in result.findings]}, indent=2))
         return
     cost = "unknown" if result.usage.cost is None else f"${result.usage.cost:.4f}"
     console.print(Text.assemble(

@@ -26,7 +26,7 @@ page sends it): a body that hashes otherwise under the lock is refused, nothing 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ class ReviewOutcome:
                 "review": self.record.to_front() if self.record else None,
                 "backup": str(self.backup) if self.backup else None,
                 "blocking": self.blocking,
-                "findings": [f.model_dump() for f in self.report.findings]}
+                "findings": [asdict(f) for f in self.report.findings]}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ and the instance's test lists.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reasondraft.body.markdown import Section, split_sections
@@ -48,7 +49,7 @@ def check_claims(draft: Draft) -> list[Finding]:
     missing = frozenset((f.ref or "").removeprefix("test:") for f in found
                         if f.code == "RD-T003")
     if isinstance(trace, Trace):
-        found += [f.model_copy(update={"line": f.line + offset})
+        found += [replace(f, line=f.line + offset)
                   for f in disagreements(trace, ctx.evaluation, draft.body, skip=missing)]
     if ctx.evaluation is not None and ctx.evaluation.resolved is not None:
         found += _prose(draft.body, ctx, offset)

@@ -1,4 +1,4 @@
-"""The Finding model (the JSON contract) and the table of stable finding codes.
+"""The Finding (the JSON contract) and the table of stable finding codes.
 
 A code never changes meaning once published: scripts and reviewers filter on it. The table
 below is the single source for each code's severity and title (docs/verify.md repeats it).
@@ -6,9 +6,8 @@ below is the single source for each code's severity and title (docs/verify.md re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, get_args
-
-from pydantic import BaseModel
 
 Severity = Literal["error", "warning", "info"]
 Family = Literal["references", "hindsight", "test_claims", "f2p_coverage", "decisions",
@@ -99,8 +98,12 @@ def family(code: str) -> Family:
     return placed
 
 
-class Finding(BaseModel):
-    """One problem with a draft, exactly the fields of the verify JSON contract (docs/verify.md)."""
+@dataclass
+class Finding:
+    """One problem with a draft, exactly the fields of the verify JSON contract (docs/verify.md):
+    ``dataclasses.asdict`` is its JSON object. Not a pydantic model: verifying a draft that
+    declares no trace format builds none (pydantic's model machinery is a fifth of a cold
+    start) and a finding is only ever made here, never read back."""
 
     code: str
     severity: Severity

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ class DraftReport:
         read)."""
         checks = self.checks
         return {"draft": str(self.path), **self.summary,
-                "findings": [f.model_dump() for f in self.findings],
+                "findings": [asdict(f) for f in self.findings],
                 "checks": {name: score.to_json() for name, score in checks.items()}
                 if checks is not None else None}
 
