@@ -3,6 +3,8 @@ under the token budget with every action kept."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reasondraft.diff import parse_diff
@@ -165,7 +167,7 @@ def test_cut_keeps_head_and_tail() -> None:
 
 def test_sections_dropped_in_order_and_recorded(task) -> None:
     view, patch, instance = task
-    instance = instance.model_copy(update={"problem_statement": "x" * 30_000})
+    instance = replace(instance, problem_statement="x" * 30_000)
     packed = pack(view, patch, instance, big_trajectory(50), budget=3_000,
                   measure=lambda s, counter: sum(counter(v) for v in s.values()), count=count)
     assert packed.tokens <= 3_000

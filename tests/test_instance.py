@@ -28,7 +28,7 @@ def test_json_encoded_lists_and_extra_keys(tmp_path) -> None:
     assert inst.FAIL_TO_PASS == ["tests/test_w.py::test_a"]
     assert inst.PASS_TO_PASS == ["tests/test_w.py::test_b"]
     assert inst.version == "3.0"
-    assert inst.model_extra == {"environment_setup_commit": "fff"}
+    assert inst.extra == {"environment_setup_commit": "fff"}
     again = json.loads(inst.to_json())
     assert again["FAIL_TO_PASS"] == ["tests/test_w.py::test_a"]
     assert again["environment_setup_commit"] == "fff"
@@ -62,8 +62,18 @@ def test_jsonl_broken_line_named_but_earlier_rows_readable(tmp_path) -> None:
     ('{"instance_id": "x",\n "repo": }', "invalid JSON at line 2, column 10"),
     ("", "empty file"),
     ('["not", "objects"]', "expected a JSON object"),
-    ('{"repo": "a/b"}', "key 'instance_id': Field required"),
-    ('{"instance_id": "x", "FAIL_TO_PASS": "[oops"}', "key 'FAIL_TO_PASS'"),
+    ('{"repo": "a/b"}', r"bad\.json: instance_id: expected a string, got nothing \(the key "
+                        r"is missing\)"),
+    ('{"instance_id": 7}', r"bad\.json: instance_id: expected a string, got a number"),
+    ('{"instance_id": "x", "FAIL_TO_PASS": "[oops"}',
+     r"bad\.json: FAIL_TO_PASS: invalid JSON at line 1, column 2"),
+    ('{"instance_id": "x", "PASS_TO_PASS": {"a": 1}}',
+     r"bad\.json: PASS_TO_PASS: expected a list of test ids, got an object"),
+    ('{"instance_id": "x", "FAIL_TO_PASS": ["t", 3]}',
+     r"bad\.json: FAIL_TO_PASS\[1\]: expected a test id \(a string\), got a number"),
+    ('{"instance_id": "x", "repo": ["a"]}', r"bad\.json: repo: expected a string, got a list"),
+    ('{"instance_id": "x", "version": true}', r"bad\.json: version: expected a string, got a "
+                                              "boolean"),
 ])
 def test_bad_instances(tmp_path, content: str, message: str) -> None:
     path = tmp_path / "bad.json"

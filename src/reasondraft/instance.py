@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from reasondraft.errors import InputError
 from reasondraft.files import iter_jsonl, parse_json, read_json
+from reasondraft.jsonobj import Obj, kind_of, wrong_type
+
+TEXT_FIELDS = ("repo", "base_commit", "problem_statement", "patch", "test_patch", "hints_text")
+TEST_LISTS = ("FAIL_TO_PASS", "PASS_TO_PASS")
+LOOSE_TEXT = ("version", "created_at")  # datasets write 3.0 for a version, null for a date
 
 
-class Instance(BaseModel):
-    """One task instance. Unknown keys are kept (``model_extra``) and written back out."""
+@dataclass
+class Instance:
+    """One task instance. Unknown keys are kept (``extra``) and written back out.
 
-    model_config = ConfigDict(extra="allow")
+    A dataclass checked by :func:`instance_from_dict` like every other input we read (see
+    :mod:`reasondraft.jsonobj`): verifying a draft builds no pydantic model unless the draft
+    is a trace, and pydantic's model machinery is a fifth of a cold start."""
 
     instance_id: str
     repo: str = ""
@@ -24,48 +31,65 @@ class Instance(BaseModel):
     problem_statement: str = ""
     patch: str = ""
     test_patch: str = ""
-    FAIL_TO_PASS: list[str] = Field(default_factory=list)
-    PASS_TO_PASS: list[str] = Field(default_factory=list)
+    FAIL_TO_PASS: list[str] = field(default_factory=list)
+    PASS_TO_PASS: list[str] = field(default_factory=list)
     hints_text: str = ""
     version: str = ""
     created_at: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")
-    @classmethod
-    def _decode_test_list(cls, value: Any) -> Any:
-        """SWE-bench ships these as JSON-encoded strings; accept both forms, store lists."""
-        if value is None:
-            return []
-        if isinstance(value, str):
-            if not value.strip():
-                return []
-            try:
-                value = parse_json(value, "")
-            except InputError as exc:
-                raise ValueError(f"not a JSON list of test ids ({exc})") from None
-        return value
-
-    @field_validator("version", "created_at", mode="before")
-    @classmethod
-    def _as_text(cls, value: Any) -> Any:
-        """Some datasets write version as a number (3.0) or created_at as null."""
-        return "" if value is None else str(value) if isinstance(value, int | float) else value
+    def to_dict(self) -> dict[str, Any]:
+        """The task.json object: declared fields first, extra keys after, lists as lists."""
+        declared = {name: getattr(self, name) for name in _DECLARED}
+        return {**declared, **{k: v for k, v in self.extra.items() if k not in declared}}
 
     def to_json(self) -> str:
-        """The task.json form: declared fields first, extra keys after, lists as lists."""
-        return json.dumps(self.model_dump(), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+_DECLARED = tuple(f.name for f in fields(Instance) if f.name != "extra")
 
 
 def instance_from_dict(data: Any, where: str) -> Instance:
-    """Validate one record; the error names the file (or file:line) and the key."""
+    """Check one record; the error names the file (or file:line) and the key."""
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object, got {type(data).__name__}", where=where)
-    try:
-        return Instance.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(part) for part in err["loc"]) or "(record)"
-        raise InputError(f"key '{key}': {err['msg']}", where=where) from None
+    record = Obj(data, where)
+    instance_id = record.text("instance_id")
+    if instance_id is None:
+        raise InputError(f"instance_id: expected a string, got {_got(data, 'instance_id')}",
+                         where=where)
+    values: dict[str, Any] = {name: record.text(name) or "" for name in TEXT_FIELDS}
+    for name in LOOSE_TEXT:
+        value = record.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        values[name] = "" if value is None else value
+        if not isinstance(values[name], str):
+            raise record.wrong(name, "a string")
+    for name in TEST_LISTS:
+        values[name] = _test_list(record, name)
+    extra = {k: v for k, v in data.items() if k not in _DECLARED}
+    return Instance(instance_id=instance_id, **values, extra=extra)
+
+
+def _got(data: dict[str, Any], key: str) -> str:
+    return kind_of(data[key]) if key in data else "nothing (the key is missing)"
+
+
+def _test_list(record: Obj, name: str) -> list[str]:
+    """A list of test ids; SWE-bench ships these JSON-encoded in a string: both are read."""
+    value = record.get(name)
+    if isinstance(value, str):
+        value = parse_json(value, f"{record.where}: {name}") if value.strip() else []
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise record.wrong(name, "a list of test ids")
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise wrong_type(item, "a test id (a string)", record.where, f"{name}[{index}]")
+    return value
 
 
 def load_instance(path: Path, instance_id: str | None = None) -> Instance:

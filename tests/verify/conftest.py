@@ -7,7 +7,6 @@ tests/test_core.py and a new file tests/test_new.py.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,7 +178,7 @@ def project(make_repo) -> Project:
     test_patch = repo.diff(head, tests)
     instance = Instance(
         instance_id="demo__demo-1", repo="demo/demo", base_commit=base,
-        FAIL_TO_PASS=json.dumps(["tests/test_core.py::TestMerge::test_request_none"]),
+        FAIL_TO_PASS=["tests/test_core.py::TestMerge::test_request_none"],
         PASS_TO_PASS=["tests/test_core.py::test_helper[1-2]",
                       "tests/test_core.py::TestMerge::test_both"],
         test_patch=test_patch, patch=diff)

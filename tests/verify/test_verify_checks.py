@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reasondraft.repo import Rev
@@ -367,7 +369,7 @@ def test_a_test_patch_that_does_not_apply_is_a_finding(project) -> None:
     """The error was kept on the context and never read: tests the patch adds were then
     reported missing without a word on why."""
     broken = project.test_patch.replace("class TestMerge:", "class TestMerged:")
-    instance = project.instance.model_copy(update={"test_patch": broken})
+    instance = replace(project.instance, test_patch=broken)
     ctx = VerifyContext.from_parts(project.path, project.base, instance=instance)
     body = "See [[pkg/core.py#L1]] and [[test:tests/test_core.py::test_helper]].\n"
     [finding] = [f for f in verify_body(body, ctx, line_offset=7) if f.code == "RD-I002"]

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -251,19 +252,22 @@ def test_a_draft_of_references_alone_loads_no_trace_machinery(project, tmp_path,
                                                               heavy_modules_after) -> None:
     """A draft declaring no trace format, in a task without a trajectory, is verified
     without the trace models, their parsers, the evidence checks, the trajectory readers,
-    the review commands or their records (no decision is recorded): loading them cost ~0.1 s
-    of CPU."""
+    the review commands or their records (no decision is recorded), and without pydantic's
+    model machinery (its instance and findings are dataclasses; typer 0.29 would load it to
+    check each parameter): loading them cost ~0.1 s of CPU, pydantic's ~50 ms more."""
     folder = project.task_folder(tmp_path / "t", GOOD)
     watch = ("reasondraft.trace", "reasondraft.trace_v1", "reasondraft.body.v2",
              "reasondraft.verify.evidence", "reasondraft.trajectory",
-             "reasondraft.review.status", "reasondraft.review.record", "rich.table")
+             "reasondraft.review.status", "reasondraft.review.record", "rich.table",
+             "pydantic.main")
     assert heavy_modules_after(["verify", str(folder), "--json"], watch=watch) == []
 
 
 def test_instance_row_picked_by_id(project, tmp_path) -> None:
     rows = tmp_path / "instances.jsonl"
-    other = project.instance.model_copy(update={"instance_id": "other-1"})
-    rows.write_text(project.instance.model_dump_json() + "\n" + other.model_dump_json() + "\n")
+    other = replace(project.instance, instance_id="other-1")
+    rows.write_text(json.dumps(project.instance.to_dict()) + "\n" + json.dumps(other.to_dict())
+                    + "\n")
     draft = _write(tmp_path / "draft.md", "[[pkg/core.py#L42-L43@patched]]\n")
     result = cli(str(draft), "--instance", str(rows), "--repo", str(project.path), "--json")
     assert result.returncode == 2
