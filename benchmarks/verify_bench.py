@@ -16,11 +16,23 @@ test ids naming test methods in large test files (thousands of lines, as in Djan
 SymPy), line ranges and symbols in source modules, a quote, a whole file. It prints the
 references per second after start-up (in-process, imports done), the whole CLI run against
 its floor (``git cat-file --batch`` of the same blobs plus the import floor), and the cold
-start on one draft against the import floor (importing typer, rich, GitPython, pydantic,
-PyYAML, markdown-it-py and unidiff in a new process) and against a typer floor (a two-line
-typer command taking one path argument, which makes typer load pydantic whole). Each
+start on one draft against two import floors, in new processes:
+
+- the import statements: ``import typer, rich.console, git, pydantic, yaml, markdown_it,
+  unidiff``. ``import pydantic`` loads pydantic-core but leaves ``BaseModel`` and ``Field``
+  (pydantic's model machinery) to the first use;
+- the same with pydantic's models loaded (``from pydantic import BaseModel, Field``): what
+  any program defining a model imports, and what a format-2 trace (a pydantic model) needs.
+
+It also prints a typer floor (a two-line typer command taking one path argument: typer
+0.29 checks it through a pydantic TypeAdapter, loading pydantic whole, which is why
+reasondraft stays below 0.29) and the cold start on the bundled example's format-2 draft
+(87 references, a trajectory, every evidence check: what ``reasondraft demo`` drafts). Each
 figure is given in wall time and in CPU time (user + system of the process and its
-children, git included), which moves less on a shared machine.
+children, git included), which moves less on a shared machine. ``--instructions`` adds the
+cold-start figures in instructions executed (valgrind's callgrind, children not traced):
+they do not move with the machine's load or clock, so two versions can be compared on a
+busy machine.
 
 New processes run with Python's bytecode cache (in a temporary ``PYTHONPYCACHEPREFIX``), as
 an installed package has it (pip compiles at install): from a source checkout with
@@ -30,6 +42,7 @@ printed too.
 Usage: python benchmarks/verify_bench.py [--files 400] [--drafts 20] [--refs 50]
        [--repo DIR --base REV | --source DIR] [--seed 1] [--json]
        python benchmarks/verify_bench.py --folder [--drafts 200] [--seed 1] [--json]
+       [--instructions]
 """
 
 from __future__ import annotations
@@ -173,6 +186,7 @@ def cli_wall_time(repo: Path, base: str, body: str, root: Path, repeat: int = 5)
 # -- the folder of real-shape drafts ----------------------------------------------------------
 
 LIBRARIES = "import typer, rich.console, git, pydantic, yaml, markdown_it, unidiff"
+WITH_MODELS = LIBRARIES + "; from pydantic import BaseModel, Field"
 TEST_FILES, CLASSES, METHODS = 12, 12, 24
 
 
@@ -329,13 +343,36 @@ app()
 """
 
 
-def folder_figures(drafts: int, seed: int) -> dict[str, float | int]:
+def instructions(command: list[str], env: dict[str, str]) -> int:
+    """Instructions one run of ``command`` executes (callgrind's count; its children, git,
+    not traced). Deterministic but for hash seeds, so the seed is fixed."""
+    subprocess.run(command, env=env, capture_output=True, check=False)  # fill the caches
+    result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                             *command], env={**env, "PYTHONHASHSEED": "0"},
+                            capture_output=True, text=True, check=False)
+    found = re.search(r"Collected : (\d+)", result.stderr)
+    if found is None:
+        raise SystemExit(f"valgrind failed: {result.stderr.strip()[-300:]}")
+    return int(found.group(1))
+
+
+def example_folder(root: Path) -> Path:
+    """The bundled example task drafted as ``reasondraft demo`` drafts it (the fixture
+    model, offline): a format-2 trace with a trajectory."""
+    from reasondraft.draft.demo import run_demo
+
+    return run_demo(root / "demo")[1].folder
+
+
+def folder_figures(drafts: int, seed: int, *,
+                   count_instructions: bool = False) -> dict[str, float | int]:
     """The folder workload's figures (see the module docstring)."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         repo, base = build_folder_repo(root, rng)
         folder, blobs = build_folder(root, repo, base, drafts, rng)
+        example = example_folder(root)
         env = cached_env(root)
         verify = [sys.executable, "-m", "reasondraft", "verify"]
         in_process = []
@@ -345,17 +382,24 @@ def folder_figures(drafts: int, seed: int) -> dict[str, float | int]:
             in_process.append(json.loads(result.stdout))
         best = min(in_process, key=lambda r: r["seconds"])
         request = "".join(f"{b.hex()}\n" for b in blobs).encode()
-        timed = median_runs({
+        runs: dict[str, Run] = {
             "whole": ([*verify, str(folder), "--json"], env, None),
             "cold": ([*verify, str(folder / "task_0"), "--json"], env, None),
             "uncached": ([*verify, str(folder / "task_0"), "--json"],
                          {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}, None),
             "imports": ([sys.executable, "-c", LIBRARIES], env, None),
+            "models": ([sys.executable, "-c", WITH_MODELS], env, None),
             "typer": ([sys.executable, "-c", TYPER_FLOOR, "verify", str(folder)], env, None),
-            "cat-file": (["git", "-C", str(repo), "cat-file", "--batch"], env, request)})
-        whole, cold, uncached, imports, typer_floor = (
-            timed[name] for name in ("whole", "cold", "uncached", "imports", "typer"))
+            "example": ([*verify, str(example), "--json"], env, None),
+            "cat-file": (["git", "-C", str(repo), "cat-file", "--batch"], env, request)}
+        timed = median_runs(runs)
+        whole, cold, uncached, imports, models, typer_floor, drafted = (
+            timed[name] for name in ("whole", "cold", "uncached", "imports", "models", "typer",
+                                     "example"))
         floor, floor_cpu = cat_file_floor(repo, blobs), timed["cat-file"][1]
+        counted = {name: instructions(runs[name][0], env)
+                   for name in ("imports", "models", "typer", "cold", "example")
+                   if count_instructions}
     return {
         "drafts": drafts, "references": best["references"], "findings": best["findings"],
         "distinct_blobs": len(blobs),
@@ -374,9 +418,19 @@ def folder_figures(drafts: int, seed: int) -> dict[str, float | int]:
         "cold_start_ratio": round(cold[0] / imports[0], 2),
         "cold_start_cpu_ratio": round(cold[1] / imports[1], 2),
         "cold_start_uncached_seconds": round(uncached[0], 3),
+        "models_floor_seconds": round(models[0], 3),
+        "models_floor_cpu_seconds": round(models[1], 3),
+        "cold_start_models_ratio": round(cold[0] / models[0], 2),
+        "cold_start_models_cpu_ratio": round(cold[1] / models[1], 2),
+        "example_cold_start_seconds": round(drafted[0], 3),
+        "example_cold_start_cpu_seconds": round(drafted[1], 3),
+        "example_cold_start_ratio": round(drafted[0] / imports[0], 2),
+        "example_cold_start_models_ratio": round(drafted[0] / models[0], 2),
+        "example_cold_start_models_cpu_ratio": round(drafted[1] / models[1], 2),
         "typer_floor_seconds": round(typer_floor[0], 3),
         "typer_floor_cpu_seconds": round(typer_floor[1], 3),
-        "typer_floor_cpu_ratio": round(typer_floor[1] / imports[1], 2)}
+        "typer_floor_cpu_ratio": round(typer_floor[1] / imports[1], 2),
+        **{f"{name}_instructions": count for name, count in counted.items()}}
 
 
 IN_PROCESS = """
@@ -405,13 +459,34 @@ def print_folder(figures: dict[str, float | int]) -> None:
           f"{figures['ratio_to_floor']} (target <= 3); CPU {ms['whole_run_cpu_seconds']} "
           f"against {ms['cat_file_floor_cpu_seconds']} + {ms['import_floor_cpu_seconds']}: "
           f"{figures['cpu_ratio_to_floor']}")
+    print(f"import floors: the import statements {ms['import_floor_seconds']} (CPU "
+          f"{ms['import_floor_cpu_seconds']}); with pydantic's models loaded "
+          f"{ms['models_floor_seconds']} (CPU {ms['models_floor_cpu_seconds']})")
     print(f"cold start, one draft: {ms['cold_start_seconds']}; "
-          f"{figures['cold_start_ratio']}x the import floor (target <= 1.5); CPU "
-          f"{ms['cold_start_cpu_seconds']}: {figures['cold_start_cpu_ratio']}x "
+          f"{figures['cold_start_ratio']}x the import floor, "
+          f"{figures['cold_start_models_ratio']}x with models (target <= 1.5); CPU "
+          f"{ms['cold_start_cpu_seconds']}: {figures['cold_start_cpu_ratio']}x, "
+          f"{figures['cold_start_models_cpu_ratio']}x "
           f"(source checkout, PYTHONDONTWRITEBYTECODE: {ms['cold_start_uncached_seconds']})")
+    print(f"cold start, the example's format-2 draft: {ms['example_cold_start_seconds']}; "
+          f"{figures['example_cold_start_ratio']}x the import floor, "
+          f"{figures['example_cold_start_models_ratio']}x with models; CPU "
+          f"{ms['example_cold_start_cpu_seconds']}: "
+          f"{figures['example_cold_start_models_cpu_ratio']}x with models")
     print(f"typer floor (a typer command taking a path, same imports): "
           f"{ms['typer_floor_seconds']}; CPU {ms['typer_floor_cpu_seconds']}: "
           f"{figures['typer_floor_cpu_ratio']}x the import floor")
+    if "cold_instructions" in figures:
+        count = {k.removesuffix("_instructions"): v for k, v in figures.items()
+                 if k.endswith("_instructions")}
+        floor, models = count["imports"], count["models"]
+        print("instructions (millions): import floor "
+              f"{floor / 1e6:.0f}, with models {models / 1e6:.0f}, typer floor "
+              f"{count['typer'] / 1e6:.0f} ({count['typer'] / floor:.2f}x)")
+        for name, label in (("cold", "one draft"), ("example", "the example's draft")):
+            print(f"  cold start, {label}: {count[name] / 1e6:.0f}: "
+                  f"{count[name] / floor:.2f}x the import floor, "
+                  f"{count[name] / models:.2f}x with models")
 
 
 def main() -> None:
@@ -427,9 +502,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--folder", action="store_true",
                         help="the folder of real-shape drafts workload (--drafts: 200)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="with --folder: count the cold starts' instructions (valgrind)")
     args = parser.parse_args()
     if args.folder:
-        figures = folder_figures(args.drafts or 200, args.seed)
+        figures = folder_figures(args.drafts or 200, args.seed,
+                                 count_instructions=args.instructions)
         if args.json:
             print(json.dumps(figures, indent=2))
         else:
