@@ -40,7 +40,7 @@ class Group(TyperGroup):
     exit 1 for a model that failed (ModelError) or a write refused because its target
     changed meanwhile (WriteConflict)."""
 
-    # typer types the base's ctx as its (vendored) click Context; commands get typer's subclass
+    # typer types the base's ctx as click's Context; commands get typer's subclass
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
