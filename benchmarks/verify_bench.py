@@ -84,6 +84,16 @@ def synthetic_module(index: int, rng: random.Random) -> str:
     return "\n".join(rows) + "\n"
 
 
+def commit_all(repo: Path) -> str:
+    """Make ``repo`` a git repository holding its files in one commit; that commit's id."""
+    git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=b@x.invalid"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "bench"], check=True)
+    return subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
 def build_repo(root: Path, files: int, rng: random.Random,
                source: Path | None = None) -> tuple[Path, str]:
     """A git repository of synthetic modules (or of the .py files under ``source``)."""
@@ -98,13 +108,7 @@ def build_repo(root: Path, files: int, rng: random.Random,
             text = synthetic_module(i, rng)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=b@x.invalid"]
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "bench"], check=True)
-    sha = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True,
-                         text=True).stdout.strip()
-    return repo, sha
+    return repo, commit_all(repo)
 
 
 def make_drafts(view: RepoView, drafts: int, refs: int, rng: random.Random) -> list[str]:
@@ -218,13 +222,7 @@ def build_folder_repo(root: Path, rng: random.Random) -> tuple[Path, str]:
     (repo / "tests").mkdir()
     for i in range(TEST_FILES):
         (repo / "tests" / f"test_module_{i}.py").write_text(synthetic_test_module(i))
-    git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=b@x.invalid"]
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "bench"], check=True)
-    sha = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True,
-                         text=True).stdout.strip()
-    return repo, sha
+    return repo, commit_all(repo)
 
 
 def test_patch(view: RepoView, path: str, number: int) -> str:
