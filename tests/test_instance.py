@@ -69,6 +69,8 @@ def test_jsonl_broken_line_named_but_earlier_rows_readable(tmp_path) -> None:
      r"bad\.json: FAIL_TO_PASS: invalid JSON at line 1, column 2"),
     ('{"instance_id": "x", "PASS_TO_PASS": {"a": 1}}',
      r"bad\.json: PASS_TO_PASS: expected a list of test ids, got an object"),
+    ('{"instance_id": "x", "PASS_TO_PASS": "{\\"a\\": 1}"}',
+     r"bad\.json: PASS_TO_PASS: expected a list of test ids, got an object"),
     ('{"instance_id": "x", "FAIL_TO_PASS": ["t", 3]}',
      r"bad\.json: FAIL_TO_PASS\[1\]: expected a test id \(a string\), got a number"),
     ('{"instance_id": "x", "repo": ["a"]}', r"bad\.json: repo: expected a string, got a list"),

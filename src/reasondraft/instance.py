@@ -84,8 +84,8 @@ def _test_list(record: Obj, name: str) -> list[str]:
         value = parse_json(value, f"{record.where}: {name}") if value.strip() else []
     if value is None:
         return []
-    if not isinstance(value, list):
-        raise record.wrong(name, "a list of test ids")
+    if not isinstance(value, list):  # what the string decoded to, when it was one
+        raise wrong_type(value, "a list of test ids", record.where, name)
     for index, item in enumerate(value):
         if not isinstance(item, str):
             raise wrong_type(item, "a test id (a string)", record.where, f"{name}[{index}]")
